@@ -1,0 +1,133 @@
+"""The command line: ``python -m bot …`` (also installed as ``nhanong``).
+
+Every command exits non-zero with a one-line reason on bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+from .config import ConfigError, Settings, load_settings
+from .content import ContentError, check
+from .i18n import CatalogError
+from .store import Store, StoreError
+
+log = logging.getLogger("bot")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="nhanong", description="Nhà Nông — the union's chatbot")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    sub.add_parser("run", help="serve every configured channel until SIGINT/SIGTERM")
+    chat = sub.add_parser("chat", help="talk to the bot in this terminal")
+    chat.add_argument("--as-staff", action="store_true", help="talk as a staff member")
+    chat.add_argument("--user", default="local", help="console user id (default: local)")
+    db = sub.add_parser("db", help="database maintenance")
+    dbsub = db.add_subparsers(dest="dbcmd", required=True)
+    dbsub.add_parser("migrate", help="apply pending migrations")
+    backup = dbsub.add_parser("backup", help="copy the live database to FILE")
+    backup.add_argument("file", type=Path)
+    content = sub.add_parser("content", help="content tools")
+    csub = content.add_subparsers(dest="contentcmd", required=True)
+    csub.add_parser("check", help="validate every content file")
+    return p
+
+
+def _logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # httpx logs every request URL at INFO, and the URL holds the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
+async def _run(settings: Settings) -> int:
+    from .app import App
+
+    problems = check(settings.content)
+    if problems:
+        for line in problems:
+            print(line, file=sys.stderr)
+        print(f"refusing to start: {len(problems)} content problem(s)", file=sys.stderr)
+        return 1
+    app = await App(settings).open()
+    if not app.channels:
+        await app.stop()
+        print("no channel configured: set TELEGRAM_BOT_TOKEN (or try `python -m bot chat`)",
+              file=sys.stderr)
+        return 2
+    await app.serve()
+    return 0
+
+
+async def _chat(settings: Settings, as_staff: bool, user: str) -> int:
+    from .app import App
+    from .channels.console import ConsoleChannel
+
+    if as_staff:
+        settings = settings.model_copy(update={"admins": settings.admins | {("console", user)}})
+    console = ConsoleChannel(user_id=user)
+    app = await App(settings, channels=[console]).open()
+    print("Nhà Nông — gõ /start để bắt đầu, Ctrl-D để thoát. (type /start; Ctrl-D quits)")
+    await console.start(app.engine.handle)
+    try:
+        await console.wait_closed()
+    finally:
+        await app.stop()
+    return 0
+
+
+async def _db(settings: Settings, args: argparse.Namespace) -> int:
+    store = Store(settings.db)
+    await store.open(migrate=False)
+    try:
+        if args.dbcmd == "migrate":
+            applied = await store.db.migrate()
+            print(f"applied {len(applied)} migration(s)" + (": " + ", ".join(applied) if applied else ""))
+        else:
+            await store.db.migrate()
+            await store.db.backup(args.file)
+            print(f"backup written to {args.file}")
+    finally:
+        await store.close()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except ConfigError as e:
+        print(f"configuration error: {e}", file=sys.stderr)
+        return 2
+    _logging(settings)
+    try:
+        if args.cmd == "run":
+            return asyncio.run(_run(settings))
+        if args.cmd == "chat":
+            return asyncio.run(_chat(settings, args.as_staff, args.user))
+        if args.cmd == "db":
+            return asyncio.run(_db(settings, args))
+        if args.cmd == "content":
+            problems = check(settings.content)
+            for line in problems:
+                print(line)
+            print("content OK" if not problems else f"{len(problems)} problem(s)",
+                  file=sys.stderr if problems else sys.stdout)
+            return 1 if problems else 0
+    except (StoreError, ContentError, CatalogError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

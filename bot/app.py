@@ -1,0 +1,169 @@
+"""Wiring: settings → store, content, router and handlers, delivery, engine,
+channels, scheduler.  ``App.run`` serves every configured channel until told
+to stop and then shuts down cleanly."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import time as _time
+from collections.abc import Iterable
+
+from .channels import Channel
+from .channels.webserver import WebServer
+from .clock import Clock, SystemClock
+from .config import Settings
+from .content import load_topics
+from .delivery import Delivery
+from .engine import Engine, Services
+from .geo import communes_of
+from .i18n import Translator, check_catalogs, md_escape
+from .render import render
+from .router import Router
+from .scheduler import build_scheduler
+from .store import Store
+from .types import Reply
+
+log = logging.getLogger(__name__)
+
+
+def build_router() -> Router:
+    import handlers
+
+    router = Router()
+    handlers.register(router)
+    return router
+
+
+def command_lists(router: Router) -> tuple[dict, dict]:
+    """(default, staff) command lists per language for a platform's command menu."""
+    default: dict[str, list[tuple[str, str]]] = {"vi": [], "en": []}
+    staff: dict[str, list[tuple[str, str]]] = {"vi": [], "en": []}
+    for lang in ("vi", "en"):
+        t = Translator(lang)
+        for cmd in router.ordered:
+            if not cmd.listed:
+                continue
+            name = cmd.names[0] if lang == "vi" or len(cmd.names) == 1 else cmd.names[1]
+            entry = (name, t.plain(cmd.description))
+            staff[lang].append(entry)
+            if not cmd.staff:
+                default[lang].append(entry)
+    return default, staff
+
+
+def build_channels(settings: Settings, router: Router, webserver: WebServer | None) -> list[Channel]:
+    """Every channel whose token is set.  A new channel is one more block here."""
+    channels: list[Channel] = []
+    if settings.telegram_token:
+        from .channels.telegram import CommandSets, TelegramChannel
+
+        default, staff = command_lists(router)
+        channels.append(
+            TelegramChannel(
+                settings.telegram_token.get_secret_value(),
+                base_url=settings.telegram_base_url,
+                rate=settings.telegram_rate,
+                webhook_url=settings.webhook_url,
+                webhook_secret=(settings.webhook_secret.get_secret_value()
+                                if settings.webhook_secret else None),
+                webserver=webserver,
+                commands=CommandSets(
+                    default=default,
+                    staff=staff,
+                    staff_chats=[i for c, i in settings.admins if c == "telegram"],
+                ),
+            )
+        )
+    return channels
+
+
+class App:
+    """The whole bot in one process."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        channels: Iterable[Channel] | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        self.settings = settings
+        self.clock = clock or SystemClock()
+        self._given_channels = list(channels) if channels is not None else None
+        self.webserver: WebServer | None = None
+        self._last_alert = 0.0
+
+    async def open(self) -> App:
+        """Load and check everything; raises before anything is served."""
+        s = self.settings
+        check_catalogs()
+        topics = load_topics(s.content)
+        self.store = await Store(s.db).open()
+        self.router = build_router()
+        if self._given_channels is None:
+            if s.webhook_url:
+                self.webserver = WebServer(*s.webhook_listen)
+            self.channels = build_channels(s, self.router, self.webserver)
+        else:
+            self.channels = self._given_channels
+        self.delivery = Delivery({c.name: c for c in self.channels}, self.store, self.clock)
+        self.services = Services(
+            settings=s,
+            store=self.store,
+            clock=self.clock,
+            communes=communes_of(s.province),
+            topics=topics,
+            router=self.router,
+            delivery=self.delivery,
+            notify_staff=self.notify_staff,
+        )
+        self.engine = Engine(self.services)
+        return self
+
+    async def notify_staff(self, text: str) -> None:
+        """Tell the staff chat (at most one alert a minute, so errors cannot flood it)."""
+        target = self.settings.staff_chat
+        now = _time.monotonic()
+        if not target or target[0] not in self.delivery.channels or now - self._last_alert < 60:
+            return
+        self._last_alert = now
+        channel, chat_id = target
+        for msg in render(Reply(md_escape(text)), self.delivery.channels[channel].caps):
+            await self.delivery.send(channel, chat_id, msg, high=False)
+
+    async def start(self) -> None:
+        if self.webserver:
+            await self.webserver.start()
+        for ch in self.channels:
+            await ch.start(self.engine.handle)
+            log.info("channel %s started", ch.name)
+        self.scheduler = build_scheduler(self.store, self.clock, self.settings.zone)
+        self.scheduler.start()
+
+    async def stop(self) -> None:
+        if getattr(self, "scheduler", None) and self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        for ch in self.channels:
+            try:
+                await ch.stop()
+            except Exception:
+                log.exception("channel %s did not stop cleanly", ch.name)
+        if self.webserver:
+            await self.webserver.stop()
+        await self.delivery.close()
+        await self.store.close()
+
+    async def serve(self) -> None:
+        """Run until SIGINT or SIGTERM."""
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await self.start()
+        log.info("Nhà Nông is running (%s)", ", ".join(c.name for c in self.channels))
+        try:
+            await stop.wait()
+        finally:
+            log.info("shutting down")
+            await self.stop()

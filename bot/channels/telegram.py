@@ -1,0 +1,297 @@
+"""Telegram, on python-telegram-bot.
+
+PTB's ``Application`` fetches updates (long polling, or from our webhook
+server with Telegram's secret-token header checked) and runs inside our own
+asyncio loop; every update becomes an :class:`Inbound`.  Sends go through
+PTB's ``Bot`` and its errors are mapped to :mod:`bot.errors`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlparse
+
+from aiohttp import web
+from telegram import (
+    BotCommand,
+    BotCommandScopeChat,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    LinkPreviewOptions,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
+from telegram.constants import ParseMode
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
+from telegram.ext import Application, ContextTypes, TypeHandler
+
+from ..errors import Blocked, ChatMoved, Permanent, RetryLater, Transient
+from ..types import Capabilities, Inbound, InboundKind, Rendered, Sent
+from . import InboundHandler
+from .webserver import WebServer
+
+log = logging.getLogger(__name__)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+
+@dataclass(slots=True)
+class CommandSets:
+    """The command lists shown in Telegram's menu, per language, and for staff."""
+
+    default: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # lang → [(name, desc)]
+    staff: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    staff_chats: list[str] = field(default_factory=list)
+
+
+class TelegramChannel:
+    name = "telegram"
+    caps = Capabilities(
+        buttons=True, max_text=4096, markup="html", contact_button=True, documents=True
+    )
+
+    def __init__(
+        self,
+        token: str,
+        *,
+        base_url: str,
+        rate: float,
+        webhook_url: str | None = None,
+        webhook_secret: str | None = None,
+        webserver: WebServer | None = None,
+        commands: CommandSets | None = None,
+        poll_timeout: float = 10.0,
+    ) -> None:
+        self.token = token
+        self.base_url = base_url
+        self.rate = rate
+        self.webhook_url = webhook_url
+        self.webhook_secret = webhook_secret or hashlib.sha256(
+            b"nhanong-webhook:" + token.encode()
+        ).hexdigest()[:48]
+        self.webserver = webserver
+        self.commands = commands or CommandSets()
+        self.poll_timeout = poll_timeout
+        self._on_inbound: InboundHandler | None = None
+        file_url = base_url.rstrip("/").removesuffix("/bot") + "/file/bot"
+        self.app: Application = self._build(token, base_url, file_url, webhook_url is None)
+
+    @staticmethod
+    def _build(token: str, base_url: str, file_url: str, polling: bool) -> Application:
+        builder = (
+            Application.builder()
+            .token(token)
+            .base_url(base_url)
+            .base_file_url(file_url)
+            .concurrent_updates(256)
+            .connect_timeout(10)
+            .read_timeout(15)
+            .write_timeout(15)
+            .pool_timeout(10)
+        )
+        if not polling:
+            builder = builder.updater(None)
+        return builder.build()
+
+    # -- limits ---------------------------------------------------------------
+    def chat_limit(self, chat_id: str) -> tuple[float, float]:
+        # Telegram: about 1 message/s in a private chat, 20/minute in a group.
+        if str(chat_id).startswith("-"):
+            return (20 / 60, 3.0)
+        return (1.0, 3.0)
+
+    # -- receiving --------------------------------------------------------------
+    async def start(self, on_inbound: InboundHandler) -> None:
+        self._on_inbound = on_inbound
+        self.app.add_handler(TypeHandler(Update, self._on_update))
+        self.app.add_error_handler(self._on_error)
+        await self.app.initialize()
+        await self._set_commands()
+        await self.app.start()
+        allowed = ["message", "callback_query"]
+        if self.webhook_url:
+            if self.webserver is None:
+                raise RuntimeError("webhook mode needs the web server")
+            path = urlparse(self.webhook_url).path or "/"
+            self.webserver.add_post(path, self._webhook)
+            await self.app.bot.set_webhook(
+                self.webhook_url, secret_token=self.webhook_secret, allowed_updates=allowed
+            )
+            log.info("telegram: webhook set (path %s)", path)
+        else:
+            assert self.app.updater is not None
+            await self.app.bot.delete_webhook()
+            await self.app.updater.start_polling(
+                timeout=timedelta(seconds=self.poll_timeout),
+                allowed_updates=allowed,
+                error_callback=self._poll_error,
+            )
+            log.info("telegram: polling for updates")
+
+    async def stop(self) -> None:
+        if self.app.updater and self.app.updater.running:
+            await self.app.updater.stop()
+        if self.app.running:
+            await self.app.stop()
+        await self.app.shutdown()
+
+    def _poll_error(self, error: TelegramError) -> None:
+        log.warning("telegram polling error: %s", error)
+
+    async def _set_commands(self) -> None:
+        bot = self.app.bot
+        try:
+            for lang, cmds in self.commands.default.items():
+                await bot.set_my_commands(
+                    [BotCommand(n, d[:256]) for n, d in cmds],
+                    language_code=None if lang == "vi" else lang,
+                )
+            for chat in self.commands.staff_chats:
+                cmds = self.commands.staff.get("vi", [])
+                await bot.set_my_commands(
+                    [BotCommand(n, d[:256]) for n, d in cmds], scope=BotCommandScopeChat(int(chat))
+                )
+        except (BadRequest, Forbidden) as e:  # a wrong admin id must not stop the bot
+            log.warning("telegram: could not set the command list: %s", e)
+
+    async def _webhook(self, request: web.Request) -> web.Response:
+        given = request.headers.get(SECRET_HEADER, "")
+        if not hmac.compare_digest(given.encode(), self.webhook_secret.encode()):
+            log.warning("telegram webhook: request with a wrong or missing secret refused")
+            return web.Response(status=403)
+        try:
+            data = await request.json()
+            update = Update.de_json(data, self.app.bot)
+        except (ValueError, TypeError, KeyError):
+            return web.Response(status=400)
+        await self.app.update_queue.put(update)
+        return web.Response()
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        log.error("telegram: error while processing an update", exc_info=context.error)
+
+    async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        inbound = self.to_inbound(update)
+        if update.callback_query is not None:
+            asyncio.get_running_loop().create_task(self._answer(update))
+        if inbound is not None and self._on_inbound is not None:
+            await self._on_inbound(inbound)
+
+    async def _answer(self, update: Update) -> None:
+        try:
+            await update.callback_query.answer()  # type: ignore[union-attr]
+        except TelegramError as e:
+            log.debug("telegram: answerCallbackQuery failed: %s", e)
+
+    def to_inbound(self, update: Update) -> Inbound | None:
+        """The core's view of an update; None for what the bot does not read."""
+        user = update.effective_user
+        chat = update.effective_chat
+        if user is None or chat is None or user.is_bot:
+            return None
+        if chat.type != chat.PRIVATE:
+            return None  # groups: only the staff chat, handled by its own issue
+        base = dict(
+            channel=self.name,
+            user_id=str(user.id),
+            chat_id=str(chat.id),
+            display_name=user.full_name,
+            language=user.language_code,
+        )
+        q = update.callback_query
+        if q is not None:
+            return Inbound(kind=InboundKind.ACTION, action=q.data or "", **base)
+        msg = update.message
+        if msg is None:
+            return None
+        base["message_id"] = str(msg.message_id)
+        if msg.reply_to_message:
+            base["reply_to"] = str(msg.reply_to_message.message_id)
+        if msg.text is not None:
+            return Inbound(kind=InboundKind.TEXT, text=msg.text, **base)
+        if msg.contact is not None:
+            own = msg.contact.user_id is None or msg.contact.user_id == user.id
+            return Inbound(
+                kind=InboundKind.CONTACT, phone=msg.contact.phone_number, phone_is_own=own, **base
+            )
+        if msg.sticker is not None:
+            return Inbound(kind=InboundKind.STICKER, **base)
+        if msg.photo:
+            return Inbound(kind=InboundKind.PHOTO, text=msg.caption, **base)
+        return Inbound(kind=InboundKind.OTHER, **base)
+
+    # -- sending --------------------------------------------------------------------
+    def _markup(self, msg: Rendered):
+        if msg.ask_contact:
+            rows = [[KeyboardButton(msg.contact_label, request_contact=True)]]
+            rows += [[KeyboardButton(b.label) for b in row] for row in msg.buttons]
+            return ReplyKeyboardMarkup(rows, resize_keyboard=True, one_time_keyboard=True)
+        if msg.buttons:
+            return InlineKeyboardMarkup(
+                [[InlineKeyboardButton(b.label, callback_data=b.action) for b in row]
+                 for row in msg.buttons]
+            )
+        if msg.remove_keyboard:
+            return ReplyKeyboardRemove()
+        return None
+
+    async def send(self, chat_id: str, msg: Rendered) -> Sent:
+        bot = self.app.bot
+        parse_mode = ParseMode.HTML if msg.html else None
+        markup = self._markup(msg)
+        try:
+            if msg.image:
+                photo = _file_or_url(msg.image)
+                m = await bot.send_photo(
+                    chat_id, photo, caption=msg.text, parse_mode=parse_mode, reply_markup=markup
+                )
+            elif msg.document:
+                m = await bot.send_document(
+                    chat_id, _file_or_url(msg.document), caption=msg.text[:1024],
+                    parse_mode=parse_mode, reply_markup=markup,
+                )
+            else:
+                m = await bot.send_message(
+                    chat_id,
+                    msg.text,
+                    parse_mode=parse_mode,
+                    reply_markup=markup,
+                    link_preview_options=LinkPreviewOptions(is_disabled=True),
+                )
+        except RetryAfter as e:
+            ra = e.retry_after
+            raise RetryLater(ra.total_seconds() if isinstance(ra, timedelta) else float(ra)) from e
+        except Forbidden as e:
+            raise Blocked(str(e)) from e
+        except ChatMigrated as e:
+            raise ChatMoved(str(e.new_chat_id)) from e
+        except (BadRequest, InvalidToken) as e:
+            raise Permanent(str(e)) from e
+        except (TimedOut, NetworkError) as e:
+            raise Transient(str(e)) from e
+        except TelegramError as e:
+            raise Permanent(str(e)) from e
+        return Sent(str(m.message_id))
+
+
+def _file_or_url(ref: str):
+    if ref.startswith(("http://", "https://")):
+        return ref
+    return Path(ref).read_bytes()

@@ -1,0 +1,234 @@
+"""Settings from the environment and an optional ``nhanong.toml``.
+
+Every key of DESIGN.md is read here and validated once at start; a bad value
+stops the program with the key's name and why.  Environment variables win over
+the file.  Tokens are kept as secrets and never printed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from datetime import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+from . import ROOT
+
+DEFAULT_CONTENT = ROOT.parent / "content"
+TELEGRAM_API = "https://api.telegram.org/bot"
+
+
+class ConfigError(Exception):
+    """A configuration value is wrong; the message names the key."""
+
+
+def _address(value: str, key: str) -> tuple[str, str]:
+    channel, sep, ident = value.strip().partition(":")
+    if not sep or channel not in {"telegram", "zalo", "console"} or not ident.strip():
+        raise ValueError(f"{value!r} is not CHANNEL:ID (channel telegram, zalo or console)")
+    return channel, ident.strip()
+
+
+class Settings(BaseModel):
+    """Typed settings; field aliases are the configuration keys."""
+
+    model_config = ConfigDict(populate_by_name=True, frozen=True, extra="ignore")
+
+    db: Path = Field(Path("nhanong.db"), alias="NHANONG_DB")
+    content: Path = Field(DEFAULT_CONTENT, alias="NHANONG_CONTENT")
+    locale: str = Field("vi", alias="NHANONG_LOCALE")
+    tz: str = Field("Asia/Ho_Chi_Minh", alias="NHANONG_TZ")
+    org_name: str = Field("Hội Nông dân tỉnh Bắc Ninh", alias="NHANONG_ORG_NAME")
+    province: str = Field("Bắc Ninh", alias="NHANONG_PROVINCE")
+    admins: frozenset[tuple[str, str]] = Field(frozenset(), alias="NHANONG_ADMINS")
+    staff_chat: tuple[str, str] | None = Field(None, alias="NHANONG_STAFF_CHAT")
+    telegram_token: SecretStr | None = Field(None, alias="TELEGRAM_BOT_TOKEN")
+    telegram_base_url: str = Field(TELEGRAM_API, alias="TELEGRAM_BASE_URL")
+    telegram_rate: float = Field(25.0, alias="TELEGRAM_RATE")
+    webhook_url: str | None = Field(None, alias="NHANONG_WEBHOOK_URL")
+    webhook_listen: tuple[str, int] = Field(("127.0.0.1", 8080), alias="NHANONG_WEBHOOK_LISTEN")
+    webhook_secret: SecretStr | None = Field(None, alias="NHANONG_WEBHOOK_SECRET")
+    quiet_hours: tuple[time, time] | None = Field(
+        (time(21, 0), time(6, 0)), alias="NHANONG_QUIET_HOURS"
+    )
+    approval: bool = Field(False, alias="NHANONG_APPROVAL")
+    zalo_token: SecretStr | None = Field(None, alias="ZALO_BOT_TOKEN")
+    zalo_base_url: str = Field("https://bot-api.zapps.me/bot", alias="ZALO_BASE_URL")
+    zalo_rate: float = Field(10.0, alias="ZALO_RATE")
+    log_level: str = Field("INFO", alias="NHANONG_LOG_LEVEL")
+
+    @field_validator("locale")
+    @classmethod
+    def _locale(cls, v: str) -> str:
+        v = v.strip().lower()
+        if v not in {"vi", "en"}:
+            raise ValueError(f"{v!r} is not a supported locale (vi, en)")
+        return v
+
+    @field_validator("tz")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        try:
+            ZoneInfo(v.strip())
+        except (ZoneInfoNotFoundError, ValueError) as e:
+            raise ValueError(f"unknown time zone {v!r}") from e
+        return v.strip()
+
+    @field_validator("province")
+    @classmethod
+    def _province(cls, v: str) -> str:
+        from .geo import find_province
+
+        return find_province(v).name
+
+    @field_validator("admins", mode="before")
+    @classmethod
+    def _admins(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            return frozenset(_address(p, "NHANONG_ADMINS") for p in v.split(",") if p.strip())
+        return v
+
+    @field_validator("staff_chat", mode="before")
+    @classmethod
+    def _staff_chat(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            return _address(v, "NHANONG_STAFF_CHAT") if v.strip() else None
+        return v
+
+    @field_validator("telegram_token", "zalo_token", "webhook_secret", mode="before")
+    @classmethod
+    def _empty_secret(cls, v: Any) -> Any:
+        if isinstance(v, str) and not v.strip():
+            return None
+        return v
+
+    @field_validator("telegram_token")
+    @classmethod
+    def _tg_token(cls, v: SecretStr | None) -> SecretStr | None:
+        if v is not None and not re.fullmatch(r"\d+:[\w-]+", v.get_secret_value().strip()):
+            raise ValueError("does not look like a BotFather token (digits:letters)")
+        return v
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _wh_secret(cls, v: SecretStr | None) -> SecretStr | None:
+        if v is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", v.get_secret_value()):
+            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return v
+
+    @field_validator("telegram_base_url", "zalo_base_url", "webhook_url")
+    @classmethod
+    def _url(cls, v: str | None) -> str | None:
+        if v is None or not v.strip():
+            return None if v is None else v
+        u = urlparse(v.strip())
+        if u.scheme not in {"http", "https"} or not u.netloc:
+            raise ValueError(f"{v!r} is not an http(s) URL")
+        return v.strip()
+
+    @field_validator("webhook_listen", mode="before")
+    @classmethod
+    def _listen(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            host, sep, port = v.strip().rpartition(":")
+            if not sep or not port.isdigit() or not 0 < int(port) < 65536:
+                raise ValueError(f"{v!r} is not HOST:PORT")
+            return (host or "0.0.0.0", int(port))
+        return v
+
+    @field_validator("telegram_rate", "zalo_rate")
+    @classmethod
+    def _rate(cls, v: float) -> float:
+        if not 0 < v <= 10_000:
+            raise ValueError("must be a number of messages per second above 0")
+        return v
+
+    @field_validator("quiet_hours", mode="before")
+    @classmethod
+    def _quiet(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            if not v.strip():
+                return None
+            m = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*", v)
+            if not m:
+                raise ValueError(f"{v!r} is not HH:MM-HH:MM (or empty for none)")
+            h1, m1, h2, m2 = map(int, m.groups())
+            try:
+                return (time(h1, m1), time(h2, m2))
+            except ValueError as e:
+                raise ValueError(f"{v!r} has a time that does not exist") from e
+        return v
+
+    @field_validator("approval", mode="before")
+    @classmethod
+    def _approval(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            s = v.strip().lower()
+            if s in {"1", "true", "yes", "on"}:
+                return True
+            if s in {"", "0", "false", "no", "off"}:
+                return False
+            raise ValueError(f"{v!r} is not 0 or 1")
+        return v
+
+    @field_validator("log_level")
+    @classmethod
+    def _level(cls, v: str) -> str:
+        v = v.strip().upper()
+        if v not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ValueError(f"{v!r} is not DEBUG, INFO, WARNING or ERROR")
+        return v
+
+    # -- derived ---------------------------------------------------------
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.tz)
+
+    def is_admin(self, channel: str, user_id: str) -> bool:
+        return (channel, str(user_id)) in self.admins
+
+
+KEYS = {f.alias for f in Settings.model_fields.values() if f.alias}
+
+
+def load_settings(
+    env: Mapping[str, str] | None = None, file: Path | None = None, **overrides: Any
+) -> Settings:
+    """Read settings: ``file`` (default ``$NHANONG_CONFIG`` or ./nhanong.toml), then env."""
+    env = os.environ if env is None else env
+    raw: dict[str, Any] = {}
+    path = file or Path(env.get("NHANONG_CONFIG", "nhanong.toml"))
+    if path.exists():
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+            raise ConfigError(f"{path}: cannot read: {e}") from e
+        unknown = sorted(set(data) - KEYS)
+        if unknown:
+            raise ConfigError(f"{path}: unknown key {unknown[0]} (known: {', '.join(sorted(KEYS))})")
+        raw.update({k: v if isinstance(v, str) else _from_toml(v) for k, v in data.items()})
+    raw.update({k: v for k, v in env.items() if k in KEYS})
+    raw.update(overrides)
+    try:
+        return Settings.model_validate(raw)
+    except ValidationError as e:
+        err = e.errors()[0]
+        field = err["loc"][0] if err["loc"] else "?"
+        key = Settings.model_fields[field].alias if field in Settings.model_fields else field
+        msg = str(err.get("msg", "invalid")).removeprefix("Value error, ")
+        raise ConfigError(f"{key}: {msg}") from None
+
+
+def _from_toml(v: Any) -> Any:
+    if isinstance(v, bool):
+        return "1" if v else "0"
+    if isinstance(v, list):
+        return ",".join(map(str, v))
+    return v

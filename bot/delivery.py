@@ -1,0 +1,114 @@
+"""The one path every outgoing message takes.
+
+``Delivery.send`` renders nothing; it takes messages already rendered for the
+channel, waits for a slot from that channel's pacer (high lane for replies, low
+lane for broadcasts) and maps what the platform answered: a 429 pauses the
+channel and the same message is tried again, a 403 marks the member blocked,
+network faults are retried with backoff, a refused message is reported.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from .channels import Channel
+from .clock import Clock
+from .errors import Blocked, ChatMoved, Permanent, RetryLater, Transient
+from .i18n import Translator
+from .pacer import Pacer
+from .render import render
+from .store import Store
+from .types import Rendered, Reply
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    status: str  # "sent", "blocked", "failed"
+    message_id: str | None = None
+    reason: str | None = None
+
+
+class Delivery:
+    """Paced, error-mapped sending for every configured channel."""
+
+    def __init__(
+        self,
+        channels: dict[str, Channel],
+        store: Store,
+        clock: Clock,
+        *,
+        retries: int = 5,
+        backoff: float = 1.0,
+    ) -> None:
+        self.channels = channels
+        self.store = store
+        self.clock = clock
+        self.retries = retries
+        self.backoff = backoff
+        self.pacers = {
+            name: Pacer(ch.rate, clock, ch.chat_limit) for name, ch in channels.items()
+        }
+
+    def render(self, channel: str, reply: Reply, t: Translator) -> list[Rendered]:
+        caps = self.channels[channel].caps
+        return render(
+            reply,
+            caps,
+            contact_label=t.plain("📱 Share my phone number"),
+            skip_label=t.plain("Skip"),
+            hint=t("_Reply with the number of your choice._"),
+        )
+
+    async def reply(
+        self, channel: str, chat_id: str, replies: list[Reply], t: Translator
+    ) -> list[Outcome]:
+        """Send replies to a person talking to the bot (high lane), in order."""
+        outcomes: list[Outcome] = []
+        for reply in replies:
+            for msg in self.render(channel, reply, t):
+                o = await self.send(channel, chat_id, msg, high=True)
+                outcomes.append(o)
+                if o.status == "blocked":
+                    return outcomes
+        return outcomes
+
+    async def send(self, channel: str, chat_id: str, msg: Rendered, high: bool) -> Outcome:
+        ch = self.channels[channel]
+        pacer = self.pacers[channel]
+        attempt = 0
+        slowdowns = 0
+        while True:
+            await pacer.acquire(chat_id, high)
+            try:
+                sent = await ch.send(chat_id, msg)
+                return Outcome("sent", sent.message_id)
+            except RetryLater as e:
+                slowdowns += 1
+                log.warning("%s asked to slow down for %.1fs", channel, e.seconds)
+                pacer.pause(e.seconds)
+                if slowdowns > 10:
+                    return Outcome("failed", reason="rate limited too often")
+            except Blocked:
+                n = await self.store.members.mark_blocked(channel, chat_id, self.clock.now())
+                log.info("%s chat %s blocked the bot (%d member(s) marked)", channel, chat_id, n)
+                return Outcome("blocked", reason="blocked by the user")
+            except ChatMoved as e:
+                await self.store.members.move_chat(channel, chat_id, e.new_chat_id)
+                chat_id = e.new_chat_id
+            except Permanent as e:
+                log.warning("%s refused a message to %s: %s", channel, chat_id, e)
+                return Outcome("failed", reason=str(e))
+            except Transient as e:
+                attempt += 1
+                if attempt > self.retries:
+                    return Outcome("failed", reason=f"transient: {e}")
+                delay = self.backoff * 2 ** (attempt - 1)
+                log.info("%s send failed (%s); retry %d in %.1fs", channel, e, attempt, delay)
+                await self.clock.sleep(delay)
+
+    async def close(self) -> None:
+        for p in self.pacers.values():
+            await p.close()

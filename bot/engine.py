@@ -1,0 +1,255 @@
+"""The channel-agnostic core: one inbound in, replies out.
+
+For each :class:`Inbound` the engine loads (or creates) the member and their
+dialog state, works out what they meant — a button, a command, a number or
+the words of an offered choice, a keyword such as "dừng", text for the flow
+they are in, or free text — calls the handler the router names, saves the
+dialog state, and sends the replies through delivery.  One person's messages
+are handled one at a time, in order; different people run concurrently.  An
+exception in a handler is logged with context, answered with an apology and
+reported to staff; it never reaches the channel.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .clock import Clock
+from .config import Settings
+from .delivery import Delivery
+from .geo import Communes
+from .i18n import Translator
+from .router import Router
+from .store import DialogState, Member, Store
+from .text import clean, same_words
+from .types import Button, Capabilities, Inbound, InboundKind, Reply
+
+log = logging.getLogger(__name__)
+
+_COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@\w+)?(?:\s+(.*))?$", re.S)
+
+
+@dataclass(slots=True)
+class Services:
+    """What handlers may use; handed to them, never imported as globals."""
+
+    settings: Settings
+    store: Store
+    clock: Clock
+    communes: Communes
+    topics: dict[str, dict[str, str]]  # topic id → {"vi": label, "en": label}
+    router: Router
+    delivery: Delivery | None = None
+    notify_staff: Callable[[str], Awaitable[None]] | None = None
+
+
+@dataclass(slots=True)
+class Context:
+    """One inbound being handled: who, what, their state, and what to answer."""
+
+    inbound: Inbound
+    member: Member
+    state: DialogState
+    services: Services
+    t: Translator
+    text: str = ""
+    args: list[str] = field(default_factory=list)
+    replies: list[Reply] = field(default_factory=list)
+
+    def reply(
+        self,
+        text: str,
+        buttons: list[list[Button]] | None = None,
+        **kw: Any,
+    ) -> Reply:
+        r = Reply(text, buttons or [], **kw)
+        self.replies.append(r)
+        return r
+
+    @property
+    def caps(self) -> Capabilities | None:
+        """What the person's channel can show (None when nothing sends)."""
+        d = self.services.delivery
+        ch = d.channels.get(self.member.channel) if d else None
+        return ch.caps if ch else None
+
+    @property
+    def is_staff(self) -> bool:
+        return self.services.settings.is_admin(self.member.channel, self.member.user_id)
+
+    @property
+    def actor(self) -> str:
+        return self.member.key
+
+    async def audit(self, action: str, **detail: Any) -> None:
+        await self.services.store.audit.record(
+            self.actor, action, self.services.clock.now(), **detail
+        )
+
+
+class Engine:
+    """Turns inbounds into replies; see the module docstring."""
+
+    def __init__(self, services: Services) -> None:
+        self.s = services
+        self.router = services.router
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+        self.handled = 0
+
+    async def handle(self, inbound: Inbound) -> None:
+        """Entry point for every channel; never raises."""
+        try:
+            async with self._lock(inbound.key):
+                await self._handle(inbound)
+        except Exception:
+            log.exception(
+                "failed to handle an inbound on %s from user %s", inbound.channel, inbound.user_id
+            )
+
+    async def _handle(self, inbound: Inbound) -> None:
+        s = self.s
+        now = s.clock.now()
+        member = await s.store.members.seen(
+            inbound.channel,
+            inbound.user_id,
+            inbound.chat_id,
+            clean(inbound.display_name, 128) or None,
+            s.settings.locale,
+            now,
+        )
+        state = await s.store.dialogs.get(member.id)
+        before = state.snapshot()
+        t = Translator(member.locale, s.settings.zone)
+        ctx = Context(inbound, member, state, s, t, text=clean(inbound.text))
+        try:
+            await self.dispatch(ctx)
+        except Exception as e:
+            log.exception(
+                "handler failed: channel=%s member=%s flow=%s step=%s kind=%s",
+                member.channel, member.id, state.flow, state.step, inbound.kind.value,
+            )
+            ctx.replies = [Reply(t("Sorry, something went wrong on our side. Please try again "
+                                   "in a moment, or type /menu."))]
+            if s.notify_staff:
+                await s.notify_staff(
+                    f"⚠️ Error for member #{member.id} ({member.channel}), "
+                    f"flow={state.flow}/{state.step}: {type(e).__name__}: {e}"[:500]
+                )
+        offered = [b for r in ctx.replies for b in r.actions()]
+        state.offered = [(b.label, b.action) for b in offered]
+        if state.snapshot() != before:
+            await s.store.dialogs.put(member.id, state, s.clock.now())
+        self.handled += 1
+        if ctx.replies and s.delivery:
+            await s.delivery.reply(member.channel, member.chat_id, ctx.replies, ctx.t)
+
+    async def dispatch(self, ctx: Context) -> None:
+        r = self.router
+        inbound = ctx.inbound
+        state = ctx.state
+        if inbound.kind is InboundKind.ACTION and inbound.action:
+            await self._action(ctx, inbound.action)
+            return
+        text = ctx.text
+        if inbound.kind is InboundKind.TEXT and text.startswith("/"):
+            m = _COMMAND.match(text)
+            if m:
+                ctx.args = (m.group(2) or "").split()
+                await self._command(ctx, m.group(1).lower())
+                return
+        if inbound.kind is InboundKind.TEXT and text:
+            action = self._offered(ctx, text)
+            if action:
+                await self._action(ctx, action)
+                return
+            cmd = r.find_keyword(text)
+            if cmd:
+                await self._run_command(ctx, cmd)
+                return
+        if state.flow and state.flow in r.flows:
+            await r.flows[state.flow](ctx)
+            return
+        if inbound.kind is not InboundKind.TEXT or not text:
+            ctx.reply(ctx.t("I can only read text messages. Type /menu to see what I can do."))
+            return
+        if r.fallback:
+            await r.fallback(ctx)
+
+    def _offered(self, ctx: Context, text: str) -> str | None:
+        """An offered choice picked by typing its number (text-only channels) or its words."""
+        offered = ctx.state.offered
+        if not offered:
+            return None
+        caps = ctx.caps
+        if text.isdigit() and (caps is None or not caps.buttons):
+            i = int(text)
+            return offered[i - 1][1] if 1 <= i <= len(offered) else None
+        if len(text) > 64:
+            return None
+        for label, action in offered:
+            if same_words(text, label):
+                return action
+        return None
+
+    async def _command(self, ctx: Context, name: str) -> None:
+        cmd = self.router.commands.get(name)
+        if cmd is None:
+            ctx.reply(ctx.t("I don't know the command /{name}. Type /trogiup for the list.",
+                            name=name[:32]))
+            return
+        await self._run_command(ctx, cmd)
+
+    async def _run_command(self, ctx: Context, cmd) -> None:
+        if cmd.staff and not ctx.is_staff:
+            ctx.reply(ctx.t("Sorry, this command is for union staff only."))
+            return
+        await cmd.handler(ctx)
+
+    async def _action(self, ctx: Context, action: str) -> None:
+        found = self.router.find_action(action) if len(action) <= 64 else None
+        if found is None:
+            ctx.reply(ctx.t("That button is no longer valid. Type /menu to start again."))
+            return
+        handler, staff = found
+        if staff and not ctx.is_staff:
+            ctx.reply(ctx.t("Sorry, this command is for union staff only."))
+            return
+        ctx.args = action.split(":")[1:]
+        await handler(ctx)
+
+    # -- per-person ordering -----------------------------------------------
+    def _lock(self, key: str) -> _KeyLock:
+        return _KeyLock(self._locks, key)
+
+
+class _KeyLock:
+    """An asyncio lock per key that is dropped when nobody holds or waits for it."""
+
+    def __init__(self, table: dict[str, tuple[asyncio.Lock, int]], key: str) -> None:
+        self.table = table
+        self.key = key
+
+    async def __aenter__(self) -> None:
+        lock, n = self.table.get(self.key, (None, 0))
+        if lock is None:
+            lock = asyncio.Lock()
+        self.table[self.key] = (lock, n + 1)
+        try:
+            await lock.acquire()
+        except BaseException:
+            await self.__aexit__(released=False)
+            raise
+
+    async def __aexit__(self, *exc: object, released: bool = True) -> None:
+        lock, n = self.table[self.key]
+        if released:
+            lock.release()
+        if n <= 1:
+            del self.table[self.key]
+        else:
+            self.table[self.key] = (lock, n - 1)

@@ -1,0 +1,35 @@
+"""Send outcomes that every channel maps its platform errors to."""
+
+from __future__ import annotations
+
+
+class SendError(Exception):
+    """A send did not go through."""
+
+
+class RetryLater(SendError):
+    """The platform asked us to slow down: pause the whole channel."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"retry after {seconds}s")
+        self.seconds = float(seconds)
+
+
+class Blocked(SendError):
+    """The person blocked the bot or deleted the chat: never send again."""
+
+
+class Transient(SendError):
+    """A network fault or server error: worth retrying with backoff."""
+
+
+class Permanent(SendError):
+    """The platform refused this message (bad request); retrying will not help."""
+
+
+class ChatMoved(SendError):
+    """The chat has a new id (Telegram group migrated to a supergroup)."""
+
+    def __init__(self, new_chat_id: str) -> None:
+        super().__init__(f"chat moved to {new_chat_id}")
+        self.new_chat_id = new_chat_id

@@ -1,0 +1,187 @@
+"""A per-channel pacer with two lanes.
+
+Every send asks the pacer for a slot first.  Slots come from a token bucket at
+the channel's overall rate and from one small bucket per chat (Telegram: about
+1 message/s in a private chat, 20/min in a group).  Waiting replies to people
+who are talking to the bot (the high lane) always get the next slot before
+broadcasts (the low lane), so a broadcast never makes the bot slow to answer.
+A 429 pauses the whole channel for the time the platform asked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from .clock import Clock
+
+ChatLimit = Callable[[str], tuple[float, float]]
+"""chat id → (messages per second, burst) for that chat."""
+
+
+def default_chat_limit(chat_id: str) -> tuple[float, float]:
+    return (1.0, 3.0)
+
+
+@dataclass(slots=True)
+class _Bucket:
+    rate: float
+    burst: float
+    tokens: float
+    at: float
+
+    def refill(self, now: float) -> None:
+        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
+        self.at = now
+
+    def wait(self) -> float:
+        return 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.rate
+
+
+@dataclass(slots=True)
+class _Ticket:
+    chat_id: str
+    future: asyncio.Future[None] = field(repr=False)
+
+
+class Pacer:
+    """Hands out send slots for one channel; see the module docstring."""
+
+    def __init__(
+        self, rate: float, clock: Clock, chat_limit: ChatLimit = default_chat_limit
+    ) -> None:
+        self.clock = clock
+        self.rate = rate
+        self.chat_limit = chat_limit
+        self._global = _Bucket(rate, max(1.0, rate), max(1.0, rate), clock.monotonic())
+        self._chats: dict[str, _Bucket] = {}
+        self._high: deque[_Ticket] = deque()
+        self._low: deque[_Ticket] = deque()
+        self._paused_until = 0.0
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self.granted = {"high": 0, "low": 0}
+
+    # -- public ------------------------------------------------------------
+    async def acquire(self, chat_id: str, high: bool = True) -> None:
+        """Wait until this chat may be sent one message."""
+        self._ensure_running()
+        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        (self._high if high else self._low).append(_Ticket(str(chat_id), fut))
+        self._wake.set()
+        try:
+            await fut
+        except asyncio.CancelledError:
+            self._drop(fut)
+            raise
+
+    def pause(self, seconds: float) -> None:
+        """The platform said 429: no slot for anyone until ``seconds`` from now."""
+        self._paused_until = max(self._paused_until, self.clock.monotonic() + seconds)
+        self._wake.set()
+
+    @property
+    def paused(self) -> bool:
+        return self.clock.monotonic() < self._paused_until
+
+    def waiting(self) -> tuple[int, int]:
+        return len(self._high), len(self._low)
+
+    async def close(self) -> None:
+        if self._task:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+            self._task = None
+        for q in (self._high, self._low):
+            while q:
+                t = q.popleft()
+                if not t.future.done():
+                    t.future.cancel()
+
+    # -- scheduling --------------------------------------------------------
+    def _ensure_running(self) -> None:
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._run(), name="pacer")
+
+    def _drop(self, fut: asyncio.Future[None]) -> None:
+        for q in (self._high, self._low):
+            for t in list(q):
+                if t.future is fut:
+                    q.remove(t)
+
+    def _chat(self, chat_id: str, now: float) -> _Bucket:
+        b = self._chats.get(chat_id)
+        if b is None:
+            rate, burst = self.chat_limit(chat_id)
+            b = self._chats[chat_id] = _Bucket(rate, burst, burst, now)
+        else:
+            b.refill(now)
+        return b
+
+    def _pick(self, now: float) -> tuple[_Ticket | None, str, float]:
+        """The next ticket that may go now and its lane, or how long until one may."""
+        soonest = float("inf")
+        for lane, q in (("high", self._high), ("low", self._low)):
+            held: set[str] = set()
+            for t in q:
+                if t.future.done():
+                    continue
+                if t.chat_id in held:
+                    continue  # keep each chat's messages in order
+                b = self._chat(t.chat_id, now)
+                if b.tokens >= 1:
+                    q.remove(t)
+                    b.tokens -= 1
+                    return t, lane, 0.0
+                held.add(t.chat_id)
+                soonest = min(soonest, b.wait())
+        return None, "", soonest
+
+    async def _run(self) -> None:
+        while True:
+            self._high = deque(t for t in self._high if not t.future.done())
+            self._low = deque(t for t in self._low if not t.future.done())
+            if not self._high and not self._low:
+                self._wake.clear()
+                self._prune()
+                await self._wake.wait()
+                continue
+            now = self.clock.monotonic()
+            if now < self._paused_until:
+                await self._nap(self._paused_until - now)
+                continue
+            self._global.refill(now)
+            if self._global.tokens < 1:
+                await self.clock.sleep(self._global.wait())
+                continue
+            ticket, lane, wait = self._pick(now)
+            if ticket is None:
+                await self._nap(wait)
+                continue
+            self._global.tokens -= 1
+            self.granted[lane] += 1
+            ticket.future.set_result(None)
+            await asyncio.sleep(0)
+
+    async def _nap(self, seconds: float) -> None:
+        """Sleep on the clock, but wake early when a new ticket arrives."""
+        self._wake.clear()
+        sleeper = asyncio.ensure_future(self.clock.sleep(seconds))
+        waker = asyncio.ensure_future(self._wake.wait())
+        try:
+            await asyncio.wait({sleeper, waker}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for f in (sleeper, waker):
+                if not f.done():
+                    f.cancel()
+
+    def _prune(self) -> None:
+        if len(self._chats) > 10_000:
+            now = self.clock.monotonic()
+            for k in [k for k, b in self._chats.items() if (b.refill(now), b.tokens >= b.burst)[1]]:
+                del self._chats[k]

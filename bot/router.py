@@ -1,0 +1,89 @@
+"""Where handlers register what they answer: commands, button actions, flows,
+typed keywords and the fallback for free text.  Registration happens in one
+place (:func:`handlers.register`); the engine asks the router what to call."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from .text import fold, has_marks, lower_nfc
+
+if TYPE_CHECKING:
+    from .engine import Context
+
+Handler = Callable[["Context"], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    names: tuple[str, ...]  # first is the Vietnamese name shown in menus
+    handler: Handler
+    description: str  # msgid, for the platform's command list
+    staff: bool = False
+    listed: bool = True
+
+
+@dataclass(slots=True)
+class Router:
+    commands: dict[str, Command] = field(default_factory=dict)
+    ordered: list[Command] = field(default_factory=list)
+    actions: dict[str, tuple[Handler, bool]] = field(default_factory=dict)
+    flows: dict[str, Handler] = field(default_factory=dict)
+    keywords: dict[str, str] = field(default_factory=dict)  # folded phrase → command name
+    accented: dict[str, str] = field(default_factory=dict)  # phrase with marks → command
+    fallback: Handler | None = None
+
+    def command(
+        self,
+        names: tuple[str, ...] | str,
+        handler: Handler,
+        description: str,
+        *,
+        staff: bool = False,
+        listed: bool = True,
+        keywords: tuple[str, ...] = (),
+    ) -> None:
+        names = (names,) if isinstance(names, str) else names
+        cmd = Command(tuple(names), handler, description, staff, listed)
+        for n in names:
+            if n in self.commands:
+                raise ValueError(f"command /{n} registered twice")
+            self.commands[n] = cmd
+        self.ordered.append(cmd)
+        for phrase in keywords:
+            self.keyword(phrase, names[0])
+
+    def keyword(self, phrase: str, command: str) -> None:
+        """A whole message that means a command ("dừng", "dung", "stop").
+
+        Typed without diacritics it matches any accents; typed with them it
+        must match exactly, so "đúng" (yes) never stops anyone's news.
+        """
+        self.keywords.setdefault(fold(phrase), command)
+        self.accented.setdefault(lower_nfc(phrase), command)
+
+    def action(self, prefix: str, handler: Handler, *, staff: bool = False) -> None:
+        """Buttons whose action is ``prefix`` or starts with ``prefix:``."""
+        if prefix in self.actions:
+            raise ValueError(f"action prefix {prefix!r} registered twice")
+        self.actions[prefix] = (handler, staff)
+
+    def flow(self, name: str, handler: Handler) -> None:
+        """What a person types while in flow ``name``."""
+        self.flows[name] = handler
+
+    def set_fallback(self, handler: Handler) -> None:
+        self.fallback = handler
+
+    def find_action(self, action: str) -> tuple[Handler, bool] | None:
+        return self.actions.get(action.split(":", 1)[0])
+
+    def find_keyword(self, text: str) -> Command | None:
+        if len(text) > 64:
+            return None
+        name = self.accented.get(lower_nfc(text)) if has_marks(text) else self.keywords.get(
+            fold(text)
+        )
+        return self.commands.get(name) if name else None

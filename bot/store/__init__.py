@@ -1,0 +1,29 @@
+"""Persistence: the only place with SQL.  ``Store`` bundles the repositories."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .audit import Audit
+from .db import Database, StoreError
+from .dialogs import Dialogs, DialogState
+from .members import Member, Members
+
+__all__ = ["Audit", "Database", "DialogState", "Dialogs", "Member", "Members", "Store", "StoreError"]
+
+
+class Store:
+    """The database and one repository per aggregate."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.db = Database(path)
+        self.members = Members(self.db)
+        self.dialogs = Dialogs(self.db)
+        self.audit = Audit(self.db)
+
+    async def open(self, migrate: bool = True) -> Store:
+        await self.db.open(migrate=migrate)
+        return self
+
+    async def close(self) -> None:
+        await self.db.close()

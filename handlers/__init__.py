@@ -1,0 +1,24 @@
+"""Conversation areas.  :func:`register` is the one place that wires them.
+
+Order matters in two ways, both noted below: a typed keyword belongs to the
+first area that claims it, and the fallback for free text is set last.
+"""
+
+from __future__ import annotations
+
+from bot.router import Router
+
+from . import menu, profile, stats, subscription
+
+
+def register(router: Router) -> None:
+    # /start and /dung first: their keywords ("dừng", "stop", "hủy nhận tin")
+    # must win over the flow-level "hủy" (cancel) that menu registers.
+    subscription.register(router)
+    # The profile flow: onboarding questions after /start, and /hoso.
+    profile.register(router)
+    # Staff areas (each command checks the staff role through the router).
+    stats.register(router)
+    # /menu, /trogiup, "hủy", and the fallback for free text: last, because
+    # help lists every command registered before it.
+    menu.register(router)

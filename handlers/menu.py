@@ -1,0 +1,92 @@
+"""/menu, /trogiup, "hủy" (leave what you are doing) and free text.
+
+The menu shows only what exists; help is built from the registered commands,
+so it never lists a command that is not there.
+"""
+
+from __future__ import annotations
+
+from bot.engine import Context
+from bot.i18n import N_
+from bot.router import Router
+from bot.types import Button
+
+from . import profile, stats, subscription
+
+
+async def menu(ctx: Context) -> None:
+    t = ctx.t
+    ctx.state.clear()
+    rows = [[Button(t.plain("My profile"), "m:profile"), Button(t.plain("Help"), "m:help")]]
+    if ctx.member.subscribed:
+        rows.append([Button(t.plain("Stop receiving news"), "m:stop")])
+    else:
+        rows.append([Button(t.plain("Receive the union's news"), "m:start")])
+    if ctx.is_staff:
+        rows.append([Button(t.plain("Statistics (staff)"), "m:stats")])
+    ctx.reply(t("What would you like to do?"), rows)
+
+
+async def help_(ctx: Context) -> None:
+    t = ctx.t
+    router = ctx.services.router
+    lines = [
+        t("**How to use Nhà Nông**"),
+        "",
+        t("Press the buttons under my messages, or type a command:"),
+    ]
+    for cmd in router.ordered:
+        if not cmd.listed or (cmd.staff and not ctx.is_staff):
+            continue
+        lines.append(f"/{cmd.names[0]} — {t(cmd.description)}")
+    lines += [
+        "",
+        t("You can also type words: “menu”, “hồ sơ”, “dừng” to stop the news (with or without "
+          "accents), and “hủy” to leave what you are doing."),
+    ]
+    ctx.reply("\n".join(lines))
+
+
+async def cancel(ctx: Context) -> None:
+    t = ctx.t
+    if ctx.state.flow:
+        ctx.state.clear()
+        ctx.reply(t("Cancelled. Type /menu to see what I can do."), close_keyboard=True)
+    else:
+        ctx.reply(t("There is nothing to cancel. Type /menu to see what I can do."))
+
+
+async def free_text(ctx: Context) -> None:
+    ctx.reply(ctx.t("Sorry, I did not understand that. Type /menu to see what I can do."))
+
+
+_MENU_ACTIONS = {
+    "profile": profile.show,
+    "help": help_,
+    "stop": subscription.stop,
+    "start": subscription.start,
+    "stats": stats.stats,
+    "menu": menu,
+}
+
+
+async def on_action(ctx: Context) -> None:
+    handler = _MENU_ACTIONS.get(ctx.args[0] if ctx.args else "")
+    if handler is None:
+        ctx.reply(ctx.t("That button is no longer valid. Type /menu to start again."))
+        return
+    if handler is stats.stats and not ctx.is_staff:
+        ctx.reply(ctx.t("Sorry, this command is for union staff only."))
+        return
+    await handler(ctx)
+
+
+def register(router: Router) -> None:
+    router.command(("menu",), menu, N_("Show what I can do"),
+                   keywords=("menu", "mở menu", "danh mục", "bắt đầu lại"))
+    router.command(("trogiup", "help"), help_, N_("How to use the bot"),
+                   keywords=("trợ giúp", "giúp", "giúp tôi", "hướng dẫn", "help"))
+    router.command(("huy", "cancel"), cancel, N_("Leave what you are doing"), listed=False,
+                   keywords=("hủy", "thoát", "cancel", "quay lại"))
+    router.action("m", on_action)
+    router.set_fallback(free_text)

@@ -1,0 +1,70 @@
+"""Consent and opt-out: /start subscribes (starting the bot is consent) or
+resumes; /dung, or typing "dừng", stops every push to that person."""
+
+from __future__ import annotations
+
+from bot.engine import Context
+from bot.i18n import N_
+from bot.router import Router
+from bot.types import Button
+
+from . import profile
+
+
+async def start(ctx: Context) -> None:
+    s = ctx.services
+    m = ctx.member
+    t = ctx.t
+    await s.store.members.subscribe(m.id, s.clock.now())
+    ctx.state.clear()
+    name = m.display_name or t.plain("friend")
+    if m.subscribed:
+        ctx.reply(t("Hello {name}! You are already receiving the union's news.", name=name))
+    elif m.consented:
+        ctx.reply(t("Welcome back, {name}! You will receive the union's news again. "
+                    "Type /dung at any time to stop.", name=name))
+    else:
+        ctx.reply(t(
+            "Hello {name}! 🌾\n\nI am **Nhà Nông**, the assistant of **{org}**. From now on you "
+            "will receive the union's news on cooperative production, value-chain linkage and "
+            "the OCOP programme.\n\nTo stop receiving news at any time, type /dung.",
+            name=name, org=s.settings.org_name,
+        ))
+    if not m.profile_done:
+        profile.offer(ctx)
+    else:
+        ctx.reply(t("Type /menu to see what I can do."))
+
+
+async def stop(ctx: Context) -> None:
+    s = ctx.services
+    t = ctx.t
+    ctx.state.clear()
+    if not ctx.member.subscribed:
+        ctx.reply(t("You are not receiving news at the moment. Type /start to receive it again."))
+        return
+    await s.store.members.stop(ctx.member.id, s.clock.now())
+    ctx.reply(
+        t("Done: the union will not send you news any more. You can still use everything else here at "
+          "any time.\n\nTo receive news again, type /start or press the button below."),
+        [[Button(t.plain("Receive news again"), "sub:start")]],
+    )
+
+
+async def on_action(ctx: Context) -> None:
+    if ctx.args == ["start"]:
+        await start(ctx)
+    elif ctx.args == ["stop"]:
+        await stop(ctx)
+    else:
+        ctx.reply(ctx.t("That button is no longer valid. Type /menu to start again."))
+
+
+def register(router: Router) -> None:
+    router.command(("start", "batdau"), start, N_("Subscribe to the union's news, or resume"))
+    router.command(
+        ("dung", "stop"), stop, N_("Stop receiving news"),
+        keywords=("dừng", "stop", "hủy nhận tin", "dừng nhận tin", "ngừng nhận tin",
+                  "thôi nhận tin", "không nhận tin nữa", "unsubscribe"),
+    )
+    router.action("sub", on_action)
