@@ -92,13 +92,15 @@ class Communes:
             return Match(same[0], ())
         if same:
             return Match(None, tuple(same[:limit]))
-        scored = process.extract(bare, self._bares, scorer=fuzz.WRatio, limit=limit * 3)
-        best = [(self._all[i], score) for _, score, i in scored if score >= 70]
-        if not best:
-            return Match(None, ())
-        top = best[0][1]
-        picked = [c for c, s in best if s >= top - 12][:limit]
-        return Match(None, tuple(picked))
+        # Every typed syllable in the name ("son" → Sơn Động, Đại Sơn…), shortest first;
+        # otherwise names within a few typos of what was typed ("hiep hao").
+        words = set(bare.split())
+        subset = [c for c in self._all if words <= set(c.bare.split())]
+        if subset:
+            subset.sort(key=lambda c: (not c.bare.startswith(bare), len(c.bare), c.name))
+            return Match(None, tuple(subset[:limit]))
+        scored = process.extract(bare, self._bares, scorer=fuzz.ratio, limit=limit, score_cutoff=75)
+        return Match(None, tuple(self._all[i] for _, _, i in scored))
 
 
 @cache

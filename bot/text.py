@@ -16,6 +16,9 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u3000]+")
 _NON_WORD = re.compile(r"[^\w\s]+", re.UNICODE)
 _REPEAT = re.compile(r"(\w)\1{2,}", re.UNICODE)
+_TONE = "\u0300\u0301\u0303\u0309\u0323"
+# Old-style tone placement ("hủy", "hòa") → new style ("huỷ", "hoà") in open syllables.
+_OLD_TONE = re.compile(rf"(?<![qQ])([oOuU])([{_TONE}])([aAeEyY])(?!\w)")
 
 MAX_INPUT = 4000
 """Longest text the core reads from one message; the rest is ignored."""
@@ -49,9 +52,15 @@ def fold(text: str | None) -> str:
     return " ".join(text.split())
 
 
+def same_tones(text: str) -> str:
+    """One tone placement for "hủy"/"huỷ", "hòa"/"hoà", "khỏe"/"khoẻ" (NFC out)."""
+    d = unicodedata.normalize("NFD", text)
+    return unicodedata.normalize("NFC", _OLD_TONE.sub(r"\1\3\2", d))
+
+
 def lower_nfc(text: str | None) -> str:
-    """Lower case with diacritics kept, punctuation as spaces."""
-    text = clean(text).lower()
+    """Lower case with diacritics kept (one tone placement), punctuation as spaces."""
+    text = same_tones(clean(text).lower())
     text = _NON_WORD.sub(" ", text).replace("_", " ")
     return " ".join(text.split())
 
