@@ -50,8 +50,20 @@ class FakeClock:
         self._mono = 0.0
         self._sleepers: list[tuple[float, int, asyncio.Future[None]]] = []
         self._seq = itertools.count()
-        self.auto = auto
+        self._auto = auto
         self._auto_pending = False
+
+    @property
+    def auto(self) -> bool:
+        return self._auto
+
+    @auto.setter
+    def auto(self, value: bool) -> None:
+        """Turning auto on also wakes sleepers that are already waiting."""
+        self._auto = value
+        if value and self._sleepers and not self._auto_pending:
+            self._auto_pending = True
+            asyncio.get_running_loop().call_soon(self._auto_advance)
 
     def now(self) -> datetime:
         return self._t0 + timedelta(seconds=self._mono)

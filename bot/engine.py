@@ -152,8 +152,8 @@ class Engine:
         r = self.router
         inbound = ctx.inbound
         state = ctx.state
-        if inbound.kind is InboundKind.ACTION and inbound.action:
-            await self._action(ctx, inbound.action)
+        if inbound.kind is InboundKind.ACTION:
+            await self._action(ctx, inbound.action or "")
             return
         text = ctx.text
         if inbound.kind is InboundKind.TEXT and text.startswith("/"):
@@ -211,7 +211,7 @@ class Engine:
         await cmd.handler(ctx)
 
     async def _action(self, ctx: Context, action: str) -> None:
-        found = self.router.find_action(action) if len(action) <= 64 else None
+        found = self.router.find_action(action) if 0 < len(action) <= 64 else None
         if found is None:
             ctx.reply(ctx.t("That button is no longer valid. Type /menu to start again."))
             return

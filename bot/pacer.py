@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from .clock import Clock
 
+_EPS = 1e-9  # float dust: 0.9999999999 tokens is one token
 ChatLimit = Callable[[str], tuple[float, float]]
 """chat id → (messages per second, burst) for that chat."""
 
@@ -36,8 +37,12 @@ class _Bucket:
         self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
         self.at = now
 
+    @property
+    def ready(self) -> bool:
+        return self.tokens >= 1 - _EPS
+
     def wait(self) -> float:
-        return 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.rate
+        return 0.0 if self.ready else max((1 - self.tokens) / self.rate, 1e-6)
 
 
 @dataclass(slots=True)
@@ -55,7 +60,10 @@ class Pacer:
         self.clock = clock
         self.rate = rate
         self.chat_limit = chat_limit
-        self._global = _Bucket(rate, max(1.0, rate), max(1.0, rate), clock.monotonic())
+        # A small burst (a fifth of a second's worth) keeps every 1 s window near
+        # the rate, so a broadcast does not start with a 429.
+        burst = max(1.0, rate / 5)
+        self._global = _Bucket(rate, burst, burst, clock.monotonic())
         self._chats: dict[str, _Bucket] = {}
         self._high: deque[_Ticket] = deque()
         self._low: deque[_Ticket] = deque()
@@ -134,7 +142,7 @@ class Pacer:
                 if t.chat_id in held:
                     continue  # keep each chat's messages in order
                 b = self._chat(t.chat_id, now)
-                if b.tokens >= 1:
+                if b.ready:
                     q.remove(t)
                     b.tokens -= 1
                     return t, lane, 0.0
@@ -156,7 +164,7 @@ class Pacer:
                 await self._nap(self._paused_until - now)
                 continue
             self._global.refill(now)
-            if self._global.tokens < 1:
+            if not self._global.ready:
                 await self.clock.sleep(self._global.wait())
                 continue
             ticket, lane, wait = self._pick(now)

@@ -144,7 +144,7 @@ def _fit(blocks: list[str], limit: int, as_html: bool) -> list[str]:
         # Too long for one message: fall back to plain text for this block so a
         # split can never break a tag or an entity, then cut on lines/spaces.
         plain = html.unescape(re.sub(r"<[^>]+>", "", b)) if as_html else b
-        for part in _hard_split(plain, limit if not as_html else limit // 2):
+        for part in _hard_split(plain, limit, _escaped_len if as_html else utf16_len):
             pieces.append(html.escape(part, quote=False) if as_html else part)
     chunks: list[str] = []
     cur = ""
@@ -160,18 +160,26 @@ def _fit(blocks: list[str], limit: int, as_html: bool) -> list[str]:
     return chunks
 
 
-def _hard_split(text: str, limit: int) -> list[str]:
+def _escaped_len(text: str) -> int:
+    return utf16_len(html.escape(text, quote=False))
+
+
+def _hard_split(text: str, limit: int, measure=utf16_len) -> list[str]:
+    """Cut text into pieces whose ``measure`` is at most ``limit``: on line ends,
+    then spaces, then anywhere for a word longer than a message."""
     out: list[str] = []
     cur = ""
     for word in re.split(r"(?<=\n)|(?<= )", text):
-        while utf16_len(word) > limit:  # a single word longer than a message
-            head = word[: limit // 2]
+        while measure(word) > limit:
+            cut = len(word)
+            while measure(word[:cut]) > limit:
+                cut = cut * 3 // 4
             if cur:
                 out.append(cur)
                 cur = ""
-            out.append(head)
-            word = word[len(head) :]
-        if utf16_len(cur + word) > limit:
+            out.append(word[:cut])
+            word = word[cut:]
+        if measure(cur + word) > limit:
             out.append(cur)
             cur = word
         else:

@@ -9,8 +9,8 @@ from __future__ import annotations
 import runpy
 import sys
 
-from catalog import load, po_path
 from babel.messages.pofile import write_po
+from catalog import load, po_path
 
 
 def main(locale: str, mapping: str) -> None:

@@ -1,0 +1,114 @@
+"""Anything a person can type gets a short polite answer and keeps the flow in place."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.types import InboundKind
+from tests.helpers import Harness, actions_of, text_of
+
+
+async def _at_commune_question(bot, user="u1"):
+    await bot.say("/start", user=user)
+    await bot.press("pf:go", user=user)
+
+
+async def test_empty_text(bot):
+    await _at_commune_question(bot)
+    out = await bot.say("   ")
+    assert len(out) >= 1 and len(text_of(out)) < 600
+    assert (await bot.state()).step == "commune"
+
+
+async def test_ten_thousand_characters(bot):
+    await _at_commune_question(bot)
+    out = await bot.say("Sơn Động " * 1200)
+    assert out and all(len(m.text) <= 4096 for m in out)
+    assert (await bot.state()).step == "commune"
+
+
+async def test_emoji_and_zero_width_characters(bot):
+    await _at_commune_question(bot)
+    out = await bot.say("🌾🐃🌾")
+    assert "không tìm thấy" in text_of(out)
+    out = await bot.say("Sơn\u200b Động\u200d")
+    assert "Xã Sơn Động" in text_of(out)
+
+
+async def test_html_in_a_name_is_shown_as_typed(bot):
+    out = await bot.say("/start", name="<b>Tèo</b>")
+    assert "&lt;b&gt;Tèo&lt;/b&gt;" in out[0].text
+    assert "<b>Tèo</b>" not in out[0].text
+
+
+async def test_sticker_or_photo_where_text_was_asked(bot):
+    await _at_commune_question(bot)
+    out = await bot.other(InboundKind.STICKER)
+    assert "bằng chữ" in text_of(out)
+    out = await bot.other(InboundKind.PHOTO)
+    assert "bằng chữ" in text_of(out)
+    assert (await bot.state()).step == "commune"
+
+
+async def test_sticker_outside_a_flow(bot):
+    out = await bot.other(InboundKind.STICKER)
+    assert "chỉ đọc được tin nhắn chữ" in text_of(out)
+
+
+async def test_unknown_and_stale_buttons(bot):
+    await _at_commune_question(bot)
+    for action in ("zz:1", "pf:r:farmer", "pf:c:99999999", "m:nothing", "x" * 200, ""):
+        out = await bot.press(action)
+        assert "hết hiệu lực" in text_of(out), action
+    assert (await bot.state()).step == "commune"
+
+
+async def test_commands_with_junk_arguments(bot):
+    out = await bot.say("/menu 12 !! <script>")
+    assert "m:profile" in actions_of(out)
+    out = await bot.say("/start@nhanong_bot deep-link-payload")
+    assert (await bot.member()).subscribed
+    out = await bot.say("/khongcolenhnay abc")
+    assert "/khongcolenhnay" in text_of(out) and "/trogiup" in text_of(out)
+
+
+async def test_a_handler_crash_is_answered_with_an_apology(bot, monkeypatch):
+    from handlers import profile
+
+    async def boom(ctx):
+        raise RuntimeError("bug")
+
+    monkeypatch.setitem(bot.app.router.flows, "profile", boom)
+    await _at_commune_question(bot)
+    out = await bot.say("son dong")
+    assert "trục trặc" in text_of(out)
+    assert (await bot.state()).step == "commune"  # nothing changed
+    assert profile.FLOW == "profile"
+
+
+_text = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",)), min_size=0, max_size=300
+)
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=_text)
+def test_router_answers_any_text_and_never_crashes(tmp_path_factory, text):
+    import asyncio
+
+    async def run() -> None:
+        h = await Harness(tmp_path_factory.mktemp("h")).open()
+        try:
+            await _at_commune_question(h)
+            out = await h.say(text)
+            assert out, "every message gets an answer"
+            assert all(0 < len(m.text) <= 4096 for m in out)
+            st_ = await h.state()
+            # Either still at the question, or a command/keyword took the person elsewhere.
+            assert st_.flow in ("profile", None)
+        finally:
+            await h.close()
+
+    asyncio.run(run())
