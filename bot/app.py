@@ -133,17 +133,20 @@ class App:
             await self.delivery.send(channel, chat_id, msg, high=False)
 
     async def start(self) -> None:
-        if self.webserver:
-            await self.webserver.start()
-        for ch in self.channels:
+        for ch in self.channels:  # webhook channels add their routes here
             await ch.start(self.engine.handle)
             log.info("channel %s started", ch.name)
+        if self.webserver:
+            await self.webserver.start()
         self.scheduler = build_scheduler(self.store, self.clock, self.settings.zone)
         self.scheduler.start()
 
     async def stop(self) -> None:
         if getattr(self, "scheduler", None) and self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        # Close delivery first: a reply waiting out a long 429 pause must not hold
+        # up the channels, which wait for the updates they are still handling.
+        await self.delivery.close()
         for ch in self.channels:
             try:
                 await ch.stop()
@@ -151,7 +154,6 @@ class App:
                 log.exception("channel %s did not stop cleanly", ch.name)
         if self.webserver:
             await self.webserver.stop()
-        await self.delivery.close()
         await self.store.close()
 
     async def serve(self) -> None:

@@ -138,7 +138,7 @@ class Settings(BaseModel):
     def _listen(cls, v: Any) -> Any:
         if isinstance(v, str):
             host, sep, port = v.strip().rpartition(":")
-            if not sep or not port.isdigit() or not 0 < int(port) < 65536:
+            if not sep or not port.isdigit() or not 0 <= int(port) < 65536:
                 raise ValueError(f"{v!r} is not HOST:PORT")
             return (host or "0.0.0.0", int(port))
         return v

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from .channels import Channel
 from .clock import Clock
-from .errors import Blocked, ChatMoved, Permanent, RetryLater, Transient
+from .errors import Blocked, ChatMoved, Closed, Permanent, RetryLater, Transient
 from .i18n import Translator
 from .pacer import Pacer
 from .render import render
@@ -81,7 +81,10 @@ class Delivery:
         attempt = 0
         slowdowns = 0
         while True:
-            await pacer.acquire(chat_id, high)
+            try:
+                await pacer.acquire(chat_id, high)
+            except Closed:
+                return Outcome("failed", reason="not sent: the bot was shutting down")
             try:
                 sent = await ch.send(chat_id, msg)
                 return Outcome("sent", sent.message_id)

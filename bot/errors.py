@@ -33,3 +33,7 @@ class ChatMoved(SendError):
     def __init__(self, new_chat_id: str) -> None:
         super().__init__(f"chat moved to {new_chat_id}")
         self.new_chat_id = new_chat_id
+
+
+class Closed(SendError):
+    """The bot is shutting down: this message was not sent."""

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .clock import Clock
+from .errors import Closed
 
 _EPS = 1e-9  # float dust: 0.9999999999 tokens is one token
 ChatLimit = Callable[[str], tuple[float, float]]
@@ -71,10 +72,15 @@ class Pacer:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.granted = {"high": 0, "low": 0}
+        self._closed = False
+        self.pauses = 0
+        self.paused_event = asyncio.Event()  # set by every pause, for status and tests
 
     # -- public ------------------------------------------------------------
     async def acquire(self, chat_id: str, high: bool = True) -> None:
-        """Wait until this chat may be sent one message."""
+        """Wait until this chat may be sent one message (raises Closed at shutdown)."""
+        if self._closed:
+            raise Closed("shutting down")
         self._ensure_running()
         fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         (self._high if high else self._low).append(_Ticket(str(chat_id), fut))
@@ -83,11 +89,15 @@ class Pacer:
             await fut
         except asyncio.CancelledError:
             self._drop(fut)
+            if self._closed:
+                raise Closed("shutting down") from None
             raise
 
     def pause(self, seconds: float) -> None:
         """The platform said 429: no slot for anyone until ``seconds`` from now."""
         self._paused_until = max(self._paused_until, self.clock.monotonic() + seconds)
+        self.pauses += 1
+        self.paused_event.set()
         self._wake.set()
 
     @property
@@ -98,6 +108,8 @@ class Pacer:
         return len(self._high), len(self._low)
 
     async def close(self) -> None:
+        """Stop handing out slots; whoever still waits gets Closed."""
+        self._closed = True
         if self._task:
             self._task.cancel()
             try:

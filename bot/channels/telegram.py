@@ -12,12 +12,18 @@ import asyncio
 import hashlib
 import hmac
 import logging
+import os
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlparse
 
 from aiohttp import web
+
+# Opt in to PTB's coming behaviour (time periods as timedelta, no deprecation
+# warning on every 429); send() reads both kinds.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
+
 from telegram import (
     BotCommand,
     BotCommandScopeChat,

@@ -1,0 +1,172 @@
+"""End to end: the real app and python-telegram-bot against a fake Bot API
+server on 127.0.0.1, over real HTTP (polling and webhook)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bot.app import App
+from bot.clock import FakeClock, SystemClock
+from bot.delivery import Delivery
+from bot.types import Rendered
+from tests.fakes.telegram_api import FakeTelegram
+from tests.helpers import make_settings
+
+USER = 4242
+
+
+@pytest.fixture
+async def fake():
+    f = FakeTelegram()
+    await f.start()
+    yield f
+    await f.stop()
+
+
+async def _app(tmp_path, fake, clock=None, **env) -> App:
+    settings = make_settings(
+        tmp_path,
+        TELEGRAM_BOT_TOKEN=fake.token,
+        TELEGRAM_BASE_URL=fake.base_url,
+        NHANONG_ADMINS="telegram:777",
+        **env,
+    )
+    app = await App(settings, clock=clock or SystemClock()).open()
+    for ch in app.channels:
+        ch.poll_timeout = 1.0
+    await app.start()
+    return app
+
+
+async def _member(app, user=USER):
+    return await app.store.members.find("telegram", str(user))
+
+
+async def test_start_profile_and_menu_over_polling(tmp_path, fake):
+    app = await _app(tmp_path, fake)
+    try:
+        # Vietnamese command list registered with Telegram, English for 'en' users.
+        names = [c["command"] for c in fake.commands()]
+        assert names[:3] == ["start", "dung", "hoso"] and "thongke" not in names
+        assert "help" in [c["command"] for c in fake.commands(language_code="en")]
+        assert "thongke" in [c["command"] for c in fake.commands(scope={"type": "chat", "chat_id": 777})]
+
+        fake.user_command(USER, "/start", first_name="Tèo")
+        sent = await fake.wait_for_sent(USER, 2)
+        assert "Xin chào Tèo" in fake.plain_texts(USER)[0]
+        keyboard = sent[-1]["reply_markup"]["inline_keyboard"]
+        assert [b["callback_data"] for b in keyboard[0]] == ["pf:go", "pf:later"]
+
+        fake.user_callback(USER, "pf:go")
+        await fake.wait_for_sent(USER, 3)
+        assert await fake.wait_for_call("answerCallbackQuery")
+        fake.user_text(USER, "son dong")
+        await fake.wait_for_sent(USER, 5)  # "saved" and question 2
+        fake.user_callback(USER, "pf:r:farmer")
+        sent = await fake.wait_for_sent(USER, 6)
+        kb = sent[-1]["reply_markup"]["keyboard"]  # the share-contact keyboard
+        assert kb[0][0]["request_contact"] is True and kb[1][0]["text"] == "Bỏ qua"
+        fake.user_contact(USER, "84912345678")
+        sent = await fake.wait_for_sent(USER, 8)
+        assert sent[6]["reply_markup"] == {"remove_keyboard": True}
+        fake.user_callback(USER, "pf:t:ocop")
+        await fake.wait_for_sent(USER, 9)
+        fake.user_callback(USER, "pf:td")
+        await fake.wait_for_sent(USER, 10)
+        m = await _member(app)
+        assert (m.commune_code, m.role, m.phone, m.topics) == ("7615", "farmer", "+84912345678",
+                                                               ["ocop"])
+        fake.user_command(USER, "/hoso")
+        await fake.wait_for_sent(USER, 11)
+        assert "0912 345 678" in fake.plain_texts(USER)[-1]
+    finally:
+        await app.stop()
+
+
+async def test_stop_then_no_pushes(tmp_path, fake):
+    app = await _app(tmp_path, fake)
+    try:
+        fake.user_command(USER, "/start")
+        fake.user_command(USER + 1, "/start")
+        await fake.wait_for_sent(USER, 2)
+        await fake.wait_for_sent(USER + 1, 2)
+        fake.user_text(USER, "dung")  # typed without accents
+        await fake.wait_for_sent(USER, 3)
+        assert not (await _member(app)).subscribed
+        # A push goes to reachable members only (what the broadcast outbox will use).
+        for m in await app.store.members.reachable("telegram"):
+            await app.delivery.send("telegram", m.chat_id, Rendered("Thông báo họp"), high=False)
+        assert "Thông báo họp" in fake.texts(USER + 1)
+        assert "Thông báo họp" not in fake.texts(USER)
+    finally:
+        await app.stop()
+
+
+async def test_429_pauses_the_channel_until_retry_after(tmp_path, fake):
+    clock = FakeClock()
+    app = await _app(tmp_path, fake, clock=clock)
+    try:
+        fake.fail_next("sendMessage", "429", retry_after=5)
+        fake.user_command(USER, "/start")
+        [failed] = await fake.wait_for_call("sendMessage")
+        assert failed.status == 429
+        pacer = app.delivery.pacers["telegram"]
+        await asyncio.wait_for(pacer.paused_event.wait(), 5)
+        assert pacer.paused and fake.sent(USER) == []
+        clock.advance(5.01)
+        sent = await fake.wait_for_sent(USER, 2)
+        assert sent[0]["text"] == failed.params["text"]  # the same message, once
+        assert len([c for c in fake.calls_to("sendMessage") if c.ok]) == 2
+    finally:
+        await app.stop()
+
+
+async def test_403_marks_the_member_blocked(tmp_path, fake):
+    app = await _app(tmp_path, fake)
+    try:
+        fake.user_command(USER, "/start")
+        await fake.wait_for_sent(USER, 2)
+        fake.fail_next("sendMessage", "403", chat_id=USER)
+        outcome = await app.delivery.send("telegram", str(USER), Rendered("tin"), high=False)
+        assert outcome.status == "blocked"
+        assert (await _member(app)).blocked
+        assert await app.store.members.reachable("telegram") == []
+    finally:
+        await app.stop()
+
+
+async def test_migrated_group_and_bad_request_outcomes(tmp_path, fake):
+    app = await _app(tmp_path, fake)
+    d: Delivery = app.delivery
+    try:
+        fake.fail_next("sendMessage", "migrate", migrate_to_chat_id=-100123)
+        out = await d.send("telegram", "-55", Rendered("x"), high=False)
+        assert out.status == "sent" and fake.sent(-100123)
+        out = await d.send("telegram", "1", Rendered("<b>broken", html=True), high=False)
+        assert out.status == "failed" and "parse" in out.reason.lower()
+    finally:
+        await app.stop()
+
+
+async def test_webhook_checks_the_secret(tmp_path, fake):
+    app = await _app(
+        tmp_path, fake,
+        NHANONG_WEBHOOK_URL="https://bot.example.vn/tg/hook",
+        NHANONG_WEBHOOK_LISTEN="127.0.0.1:0",
+        NHANONG_WEBHOOK_SECRET="s3cret-token",
+    )
+    try:
+        assert fake.webhook_url == "https://bot.example.vn/tg/hook"
+        assert fake.webhook_secret == "s3cret-token"
+        local = f"http://127.0.0.1:{app.webserver.port}/tg/hook"
+        update = fake.user_command(USER, "/start")
+        assert await fake.post_webhook(local, update, "wrong") == 403
+        assert await fake.post_webhook(local, update, None) == 403
+        assert fake.sent(USER) == []
+        assert await fake.post_webhook(local, update, "s3cret-token") == 200
+        await fake.wait_for_sent(USER, 2)
+        assert (await _member(app)).subscribed
+    finally:
+        await app.stop()
