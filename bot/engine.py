@@ -23,7 +23,7 @@ from .clock import Clock
 from .config import Settings
 from .delivery import Delivery
 from .geo import Communes
-from .i18n import Translator
+from .i18n import Translator, translator
 from .router import Router
 from .store import DialogState, Member, Store
 from .text import clean, same_words
@@ -124,7 +124,7 @@ class Engine:
         )
         state = await s.store.dialogs.get(member.id)
         before = state.snapshot()
-        t = Translator(member.locale, s.settings.zone)
+        t = translator(member.locale, s.settings.tz)
         ctx = Context(inbound, member, state, s, t, text=clean(inbound.text))
         try:
             await self.dispatch(ctx)

@@ -71,6 +71,12 @@ def check_catalogs() -> None:
         catalog(loc)
 
 
+@cache
+def translator(locale: str, zone_name: str = "Asia/Ho_Chi_Minh") -> Translator:
+    """The shared translator for a locale and zone (building one reads locale data)."""
+    return Translator(locale, ZoneInfo(zone_name))
+
+
 class Translator:
     """Text and formats for one person: their locale and the configured zone."""
 

@@ -9,7 +9,7 @@ restart in the middle resumes at the same question.
 from __future__ import annotations
 
 from bot.engine import Context
-from bot.i18n import N_, Translator, md_escape
+from bot.i18n import N_, md_escape, translator
 from bot.phone import parse_phone, show_phone
 from bot.roles import ROLES
 from bot.router import Router
@@ -266,7 +266,7 @@ async def on_edit(ctx: Context) -> None:
     elif field == "lang":
         new = "en" if ctx.member.locale == "vi" else "vi"
         await store.members.update(ctx.member.id, locale=new)
-        ctx.t = Translator(new, ctx.services.settings.zone)
+        ctx.t = translator(new, ctx.services.settings.tz)
         await show(ctx)
     else:
         ctx.reply(ctx.t("That button is no longer valid. Type /menu to start again."))

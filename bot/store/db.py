@@ -70,7 +70,11 @@ class Database:
         except sqlite3.Error as e:
             raise StoreError(f"{self.path}: cannot open database: {e}") from e
         if migrate:
-            await self.migrate()
+            try:
+                await self.migrate()
+            except BaseException:
+                await self.close()
+                raise
 
     async def close(self) -> None:
         if self._conn is not None:
@@ -126,6 +130,12 @@ class Database:
             n = cur.lastrowid if sql.lstrip().upper().startswith("INSERT") else cur.rowcount
             await cur.close()
             return n or 0
+
+    async def fetchone_write(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
+        """A write that returns a row (``INSERT … RETURNING``), serialised like execute."""
+        async with self._tx_lock:
+            async with self.conn.execute(sql, params) as cur:
+                return await cur.fetchone()
 
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         async with self.transaction() as conn:

@@ -91,17 +91,17 @@ class Members:
         Talking to the bot again also clears a block: the person is reachable.
         """
         at = now.isoformat()
-        await self.db.execute(
+        row = await self.db.fetchone_write(
             "INSERT INTO members (channel, user_id, chat_id, display_name, locale,"
             " created_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (channel, user_id) DO UPDATE SET chat_id = excluded.chat_id,"
             " display_name = COALESCE(excluded.display_name, members.display_name),"
-            " last_seen_at = excluded.last_seen_at, blocked_at = NULL",
+            " last_seen_at = excluded.last_seen_at, blocked_at = NULL"
+            f" RETURNING {_COLUMNS}",
             (channel, str(user_id), str(chat_id), display_name, locale, at, at),
         )
-        member = await self.find(channel, user_id)
-        assert member is not None
-        return member
+        assert row is not None
+        return _member(row, await self._topics(row["id"]))
 
     async def subscribe(self, member_id: int, now: datetime) -> None:
         await self.db.execute(

@@ -868,7 +868,9 @@ class FakeTelegram:
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
         runner = web.AppRunner(app, handler_cancellation=True, access_log=None)
         await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
+        # A deep backlog: a burst of hundreds of concurrent sends must not overflow
+        # the accept queue (the default 128 turns into 1 s SYN retries).
+        site = web.TCPSite(runner, "127.0.0.1", 0, backlog=2048)
         await site.start()
         self._runner = runner
         self._port = int(runner.addresses[0][1])
