@@ -34,11 +34,17 @@ from tests.fakes.telegram_api import FakeTelegram  # noqa: E402
 BASE_USER = 10_000_000
 
 
-async def _wait_all(fake: FakeTelegram, people: int, first_user: int) -> None:
-    """Until every person got their one reply."""
+async def _drive(fake: FakeTelegram, people: int, first_user: int) -> float:
+    """Each person sends one message; replies per second until every one got its reply."""
+    await fake.wait_for_polling()
+    start = time.perf_counter()
+    for i in range(people):
+        fake.user_text(first_user + i, "menu")
     await fake.wait_for_call("sendMessage", people, timeout=120)
+    elapsed = time.perf_counter() - start
     got = {int(c.params["chat_id"]) for c in fake.calls_to("sendMessage") if c.ok}
     assert got == set(range(first_user, first_user + people)), "someone got no reply"
+    return people / elapsed
 
 
 async def run_nhanong(fake: FakeTelegram, people: int, first_user: int) -> float:
@@ -55,14 +61,9 @@ async def run_nhanong(fake: FakeTelegram, people: int, first_user: int) -> float
         )
         app = await App(settings).open()
         await app.start()
-        await fake.wait_for_polling()
-        start = time.perf_counter()
-        for i in range(people):
-            fake.user_text(first_user + i, "menu")
-        await _wait_all(fake, people, first_user)
-        elapsed = time.perf_counter() - start
+        rate = await _drive(fake, people, first_user)
         await app.stop()
-    return people / elapsed
+    return rate
 
 
 async def run_echo(fake: FakeTelegram, people: int, first_user: int, concurrency: int = 256) -> float:
@@ -78,16 +79,11 @@ async def run_echo(fake: FakeTelegram, people: int, first_user: int, concurrency
     await app.initialize()
     await app.start()
     await app.updater.start_polling(timeout=1)
-    await fake.wait_for_polling()
-    start = time.perf_counter()
-    for i in range(people):
-        fake.user_text(first_user + i, "menu")
-    await _wait_all(fake, people, first_user)
-    elapsed = time.perf_counter() - start
+    rate = await _drive(fake, people, first_user)
     await app.updater.stop()
     await app.stop()
     await app.shutdown()
-    return people / elapsed
+    return rate
 
 
 async def main(people: int) -> None:

@@ -266,3 +266,25 @@ async def test_number_out_of_range_on_text_channel_keeps_the_question(textbot):
     out = await textbot.say("99")
     assert "vai trò" in text_of(out)
     assert (await textbot.state()).step == "role"
+
+
+async def test_a_crash_is_reported_to_the_staff_chat(tmp_path, monkeypatch):
+    from tests.helpers import Harness
+
+    h = Harness(tmp_path)
+    h.settings = h.settings.model_copy(update={"staff_chat": ("rec", "staffroom")})
+    await h.open()
+    try:
+        async def boom(ctx):
+            raise RuntimeError("database on fire")
+
+        monkeypatch.setitem(h.app.router.flows, "profile", boom)
+        await h.say("/start")
+        await h.press("pf:go")
+        out = await h.say("son dong")
+        assert "trục trặc" in text_of(out)
+        staff = [m.text for chat, m in h.channel.sent if chat == "staffroom"]
+        assert len(staff) == 1 and "database on fire" in staff[0]
+        assert "son dong" not in staff[0]  # what the person typed is not passed on
+    finally:
+        await h.close()

@@ -1,0 +1,67 @@
+"""The command line, run as an operator would (a subprocess, a real SQLite file)."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(tmp_path: Path, *args: str, stdin: str = "", **env: str) -> subprocess.CompletedProcess:
+    e = {k: v for k, v in os.environ.items() if not k.startswith(("NHANONG_", "TELEGRAM_", "ZALO_"))}
+    e.update({"NHANONG_DB": str(tmp_path / "cli.db"), "NHANONG_LOG_LEVEL": "WARNING"}, **env)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True,
+        cwd=tmp_path, env=e, timeout=60,
+    )
+
+
+def test_chat_in_the_terminal_creates_the_database_and_onboards(tmp_path):
+    p = run(tmp_path, "chat", stdin="/start\n1\nson dong\n1\n0912345678\n1\n7\n/hoso\n")
+    assert p.returncode == 0, p.stderr
+    assert "Xin chào" in p.stdout and "Đã lưu: Xã Sơn Động" in p.stdout
+    assert "1. Điền hồ sơ" in p.stdout  # buttons as a numbered list
+    assert "0912 345 678" in p.stdout
+    db = sqlite3.connect(tmp_path / "cli.db")
+    assert db.execute("SELECT phone, role FROM members").fetchone() == ("+84912345678", "farmer")
+
+
+def test_chat_as_staff_sees_statistics(tmp_path):
+    p = run(tmp_path, "chat", "--as-staff", stdin="/start\n2\n/thongke\n")
+    assert "Tổng số: 1" in p.stdout
+
+
+def test_bad_configuration_exits_with_the_key(tmp_path):
+    p = run(tmp_path, "chat", NHANONG_TZ="Mars/Olympus")
+    assert p.returncode != 0
+    assert p.stderr.strip().splitlines()[-1].startswith("configuration error: NHANONG_TZ:")
+
+
+def test_run_without_any_channel_says_what_to_set(tmp_path):
+    p = run(tmp_path, "run")
+    assert p.returncode == 2 and "TELEGRAM_BOT_TOKEN" in p.stderr
+
+
+def test_db_migrate_and_backup(tmp_path):
+    assert "applied 1 migration" in run(tmp_path, "db", "migrate").stdout
+    assert "applied 0 migration" in run(tmp_path, "db", "migrate").stdout
+    p = run(tmp_path, "db", "backup", str(tmp_path / "copy.db"))
+    assert p.returncode == 0 and (tmp_path / "copy.db").exists()
+    p = run(tmp_path, "db", "backup", str(tmp_path / "copy.db"))
+    assert p.returncode == 1 and "already exists" in p.stderr
+
+
+def test_content_check_reports_file_and_line(tmp_path):
+    assert run(tmp_path, "content", "check").returncode == 0
+    bad = tmp_path / "content"
+    bad.mkdir()
+    (bad / "topics.yaml").write_text("- id: ocop\n  vi: OCOP\n- id: Bad Id\n  vi: x\n")
+    p = run(tmp_path, "content", "check", NHANONG_CONTENT=str(bad))
+    assert p.returncode == 1
+    assert "topics.yaml:3:" in p.stdout
+    p = run(tmp_path, "run", NHANONG_CONTENT=str(bad), TELEGRAM_BOT_TOKEN="1:abc")
+    assert p.returncode == 1 and "refusing to start" in p.stderr
