@@ -14,7 +14,7 @@ from .channels import Channel
 from .channels.webserver import WebServer
 from .clock import Clock, SystemClock
 from .config import Settings
-from .content import load_topics
+from .content import ContentError, load_library, signature
 from .delivery import Delivery
 from .engine import Engine, Services
 from .geo import communes_of
@@ -98,7 +98,7 @@ class App:
         """Load and check everything; raises before anything is served."""
         s = self.settings
         check_catalogs()
-        topics = load_topics(s.content)
+        library = load_library(s.content)
         self.store = await Store(s.db).open()
         self.router = build_router()
         if self._given_channels is None:
@@ -113,13 +113,38 @@ class App:
             store=self.store,
             clock=self.clock,
             communes=communes_of(s.province),
-            topics=topics,
+            library=library,
             router=self.router,
             delivery=self.delivery,
             notify_staff=self.notify_staff,
         )
         self.engine = Engine(self.services)
         return self
+
+    async def reload_content(self) -> bool:
+        """Load the content again; keep the old library if the new one has problems."""
+        try:
+            library = await asyncio.to_thread(load_library, self.settings.content)
+        except ContentError as e:
+            log.error(
+                "content not reloaded (%d problem(s)); keeping the previous content:\n%s",
+                len(e.problems), "\n".join(e.problems[:20]),
+            )
+            return False
+        self.services.library = library
+        log.info("content reloaded: %d article(s), %d FAQ entries",
+                 len(library.articles.get("vi", {})), len(library.faq.get("vi", {})))
+        return True
+
+    async def watch_content(self, every: float = 3.0) -> None:
+        """Reload when a content file changes (checked every few seconds)."""
+        last = await asyncio.to_thread(signature, self.settings.content)
+        while True:
+            await asyncio.sleep(every)
+            now = await asyncio.to_thread(signature, self.settings.content)
+            if now != last:
+                last = now
+                await self.reload_content()
 
     async def notify_staff(self, text: str) -> None:
         """Tell the staff chat (at most one alert a minute, so errors cannot flood it)."""
@@ -162,10 +187,13 @@ class App:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
+        loop.add_signal_handler(signal.SIGHUP, lambda: loop.create_task(self.reload_content()))
         await self.start()
+        watcher = loop.create_task(self.watch_content(), name="content-watch")
         log.info("Nhà Nông is running (%s)", ", ".join(c.name for c in self.channels))
         try:
             await stop.wait()
         finally:
             log.info("shutting down")
+            watcher.cancel()
             await self.stop()

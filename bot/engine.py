@@ -21,6 +21,7 @@ from typing import Any
 
 from .clock import Clock
 from .config import Settings
+from .content import Library
 from .delivery import Delivery
 from .geo import Communes
 from .i18n import Translator, translator
@@ -42,7 +43,7 @@ class Services:
     store: Store
     clock: Clock
     communes: Communes
-    topics: dict[str, dict[str, str]]  # topic id → {"vi": label, "en": label}
+    library: Library  # content; replaced whole when editors' changes load cleanly
     router: Router
     delivery: Delivery | None = None
     notify_staff: Callable[[str], Awaitable[None]] | None = None
@@ -176,6 +177,12 @@ class Engine:
             return
         if inbound.kind is not InboundKind.TEXT or not text:
             ctx.reply(ctx.t("I can only read text messages. Type /menu to see what I can do."))
+            return
+        found = r.find_prefix(text)
+        if found:
+            handler, rest = found
+            ctx.args = rest.split()
+            await handler(ctx)
             return
         if r.fallback:
             await r.fallback(ctx)

@@ -33,6 +33,7 @@ class Router:
     flows: dict[str, Handler] = field(default_factory=dict)
     keywords: dict[str, str] = field(default_factory=dict)  # folded phrase → command name
     accented: dict[str, str] = field(default_factory=dict)  # phrase with marks → command
+    prefixes: list[tuple[str, Handler]] = field(default_factory=list)  # folded start → handler
     fallback: Handler | None = None
 
     def command(
@@ -63,6 +64,23 @@ class Router:
         """
         self.keywords.setdefault(fold(phrase), command)
         self.accented.setdefault(lower_nfc(phrase), command)
+
+    def prefix(self, phrases: tuple[str, ...], handler: Handler) -> None:
+        """Free text that starts with one of ``phrases`` ("tìm bài về …"), accents optional.
+
+        The handler finds the rest of the text in ``ctx.args``.
+        """
+        for p in phrases:
+            self.prefixes.append((fold(p), handler))
+        self.prefixes.sort(key=lambda x: -len(x[0]))  # longest phrase first
+
+    def find_prefix(self, text: str) -> tuple[Handler, str] | None:
+        folded = fold(text)
+        for phrase, handler in self.prefixes:
+            if folded == phrase or folded.startswith(phrase + " "):
+                # The rest as the person typed it (accents kept), word for word.
+                return handler, " ".join(text.split()[len(phrase.split()) :])
+        return None
 
     def action(self, prefix: str, handler: Handler, *, staff: bool = False) -> None:
         """Buttons whose action is ``prefix`` or starts with ``prefix:``."""

@@ -8,13 +8,17 @@ from __future__ import annotations
 
 from bot.router import Router
 
-from . import menu, profile, stats, subscription
+from . import faq, menu, news, profile, stats, subscription
 
 
 def register(router: Router) -> None:
     # /start and /dung first: their keywords ("dừng", "stop", "hủy nhận tin")
     # must win over the flow-level "hủy" (cancel) that menu registers.
     subscription.register(router)
+    # News comes right after: its command is the first a member sees in the list.
+    news.register(router)
+    # Answers to FAQ entries (opened from articles' related questions).
+    faq.register(router)
     # The profile flow: onboarding questions after /start, and /hoso.
     profile.register(router)
     # Staff areas (each command checks the staff role through the router).

@@ -11,13 +11,18 @@ from bot.i18n import N_
 from bot.router import Router
 from bot.types import Button
 
-from . import profile, stats, subscription
+from . import news, profile, stats, subscription
 
 
 async def menu(ctx: Context) -> None:
     t = ctx.t
     ctx.state.clear()
-    rows = [[Button(t.plain("My profile"), "m:profile"), Button(t.plain("Help"), "m:help")]]
+    fresh = await news.new_count(ctx)
+    label = "📰 " + (t.plain("News ({n} new)", n=fresh) if fresh else t.plain("News"))
+    rows = [
+        [Button(label, "m:news")],
+        [Button(t.plain("My profile"), "m:profile"), Button(t.plain("Help"), "m:help")],
+    ]
     if ctx.member.subscribed:
         rows.append([Button(t.plain("Stop receiving news"), "m:stop")])
     else:
@@ -61,6 +66,7 @@ async def free_text(ctx: Context) -> None:
 
 
 _MENU_ACTIONS = {
+    "news": news.news,
     "profile": profile.show,
     "help": help_,
     "stop": subscription.stop,
@@ -78,6 +84,7 @@ async def on_action(ctx: Context) -> None:
     if handler is stats.stats and not ctx.is_staff:
         ctx.reply(ctx.t("Sorry, this command is for union staff only."))
         return
+    ctx.args = []  # a menu button carries no arguments for the command it opens
     await handler(ctx)
 
 

@@ -39,7 +39,8 @@ async def show(ctx: Context) -> None:
     s = ctx.services
     none = t("(not given)")
     commune = s.communes.get(member.commune_code)
-    topics = [s.topics[x][t.locale] for x in member.topics if x in s.topics]
+    labels = s.library.topics
+    topics = [labels[x][t.locale] for x in member.topics if x in labels]
 
     def line(label: str, value: str | None) -> str:
         return f"- {label}: " + (md_escape(value) if value else none)
@@ -101,7 +102,7 @@ def ask(ctx: Context, step: str) -> None:
         ctx.reply(head + text, [[_skip(ctx)]], ask_contact=True)
     elif step == "topics":
         chosen = set(ctx.state.data.get("topics", []))
-        topics = ctx.services.topics
+        topics = ctx.services.library.topics
         buttons = [
             [Button(("✅ " if tid in chosen else "") + labels[t.locale], f"pf:t:{tid}")]
             for tid, labels in topics.items()
@@ -233,7 +234,7 @@ async def on_action(ctx: Context) -> None:
         await _save(ctx, role=args[1])
         await _next(ctx, "role")
     elif len(args) == 2 and args[0] == "t" and state.step == "topics" and in_step:
-        if args[1] in ctx.services.topics:
+        if args[1] in ctx.services.library.topics:
             chosen = list(state.data.get("topics", []))
             if args[1] in chosen:
                 chosen.remove(args[1])

@@ -32,6 +32,12 @@ async def stats(ctx: Context) -> None:
         commune = s.communes.get(code)
         label = commune.name if commune else t.plain("(not given)")
         lines.append(t("- {label}: {n}", label=label, n=n(count)))
+    top = await s.store.reads.most_read(5)
+    if top:
+        lines += ["", t("**Most read articles** (readers)")]
+        for aid, _, readers in top:
+            art = s.library.article(aid, t.locale)
+            lines.append(t("- {label}: {n}", label=art.title if art else aid, n=n(readers)))
     await ctx.audit("stats.view")
     ctx.reply("\n".join(lines))
 

@@ -57,7 +57,7 @@ class Harness:
         self.tmp_path = tmp_path
         self.settings = make_settings(tmp_path, **env)
         self.channel = RecordingChannel(caps=caps)
-        self.clock = FakeClock()
+        self.clock = FakeClock(auto=True)  # pacing waits jump ahead instead of blocking
         self.app: App | None = None
 
     async def open(self) -> Harness:

@@ -8,8 +8,11 @@ from .audit import Audit
 from .db import Database, StoreError
 from .dialogs import Dialogs, DialogState
 from .members import Member, Members
+from .reads import Reads
 
-__all__ = ["Audit", "Database", "DialogState", "Dialogs", "Member", "Members", "Store", "StoreError"]
+__all__ = [
+    "Audit", "Database", "DialogState", "Dialogs", "Member", "Members", "Reads", "Store", "StoreError",
+]
 
 
 class Store:
@@ -20,6 +23,7 @@ class Store:
         self.members = Members(self.db)
         self.dialogs = Dialogs(self.db)
         self.audit = Audit(self.db)
+        self.reads = Reads(self.db)
 
     async def open(self, migrate: bool = True) -> Store:
         await self.db.open(migrate=migrate)

@@ -1,0 +1,119 @@
+"""Content that editors change without touching code (``content/``).
+
+``load_library`` reads and checks everything — topics, articles, FAQ — and
+either returns a :class:`Library` or raises :class:`ContentError` listing every
+problem as ``file:line: what is wrong``.  A running bot swaps in a new library
+only when it loads cleanly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .articles import Article, load_articles
+from .faq import FaqEntry, load_faq
+from .search import ArticleIndex
+from .source import ContentError, Problems
+from .topics import TopicLabels, load_topics
+
+__all__ = [
+    "Article", "ContentError", "FaqEntry", "Library", "check", "load_library", "signature",
+]
+
+
+@dataclass
+class Library:
+    topics: TopicLabels
+    articles: dict[str, dict[str, Article]]
+    faq: dict[str, dict[str, FaqEntry]]
+    _index: dict[str, ArticleIndex] = field(default_factory=dict, repr=False)
+    _by_topic: dict[tuple[str, str], list[Article]] = field(default_factory=dict, repr=False)
+
+    # -- articles ---------------------------------------------------------
+    def _articles(self, locale: str) -> dict[str, Article]:
+        """The locale's articles, Vietnamese where no translation exists."""
+        vi = self.articles.get("vi", {})
+        if locale == "vi":
+            return vi
+        own = self.articles.get(locale, {})
+        return {aid: own.get(aid, art) for aid, art in vi.items()}
+
+    def article(self, aid: str, locale: str = "vi") -> Article | None:
+        return self._articles(locale).get(aid)
+
+    def newest(self, locale: str = "vi", topic: str | None = None) -> list[Article]:
+        """Articles (of one topic, or all), newest first."""
+        key = (locale, topic or "")
+        if key not in self._by_topic:
+            arts = [a for a in self._articles(locale).values() if topic is None or topic in a.topics]
+            arts.sort(key=lambda a: (a.date, a.id), reverse=True)
+            self._by_topic[key] = arts
+        return self._by_topic[key]
+
+    def search(self, query: str, locale: str = "vi", limit: int = 10) -> list[Article]:
+        if locale not in self._index:
+            labels = {t: v[locale] for t, v in self.topics.items()}
+            self._index[locale] = ArticleIndex(list(self._articles(locale).values()), labels)
+        return self._index[locale].search(query, limit)
+
+    # -- FAQ ----------------------------------------------------------------
+    def faq_entry(self, fid: str, locale: str = "vi") -> FaqEntry | None:
+        return self.faq.get(locale, {}).get(fid) or self.faq.get("vi", {}).get(fid)
+
+    def related_questions(self, aid: str) -> list[str]:
+        """FAQ ids linked to an article, from either side, in a stable order."""
+        art = self.article(aid)
+        ids = list(art.faq) if art else []
+        for fid, entry in self.faq.get("vi", {}).items():
+            if aid in entry.articles and fid not in ids:
+                ids.append(fid)
+        return ids
+
+
+def load_library(root: Path) -> Library:
+    """Read and check all content; raises ContentError with every problem."""
+    problems = Problems()
+    if not root.is_dir():
+        raise ContentError([f"{root}:1: content folder not found"])
+    topics = load_topics(root, problems)
+    articles = load_articles(root, set(topics), problems)
+    faq = load_faq(root, problems)
+    # Cross references, now that everything is read.
+    vi_articles = articles.get("vi", {})
+    vi_faq = faq.get("vi", {})
+    for arts in articles.values():
+        for a in arts.values():
+            for fid in a.faq:
+                if fid not in vi_faq:
+                    problems.add(a.path, a.faq_line, f"linked FAQ id '{fid}' does not exist")
+    for entries in faq.values():
+        for e in entries.values():
+            for fid in e.related:
+                if fid not in vi_faq:
+                    problems.add(e.path, e.related_line, f"related FAQ id '{fid}' does not exist")
+            for aid in e.articles:
+                if aid not in vi_articles:
+                    problems.add(e.path, e.articles_line, f"linked article '{aid}' does not exist")
+    if problems:
+        raise ContentError(problems.items)
+    return Library(topics, articles, faq)
+
+
+def signature(root: Path) -> tuple:
+    """Changes whenever a content file is added, removed or edited (for hot reload)."""
+    out = []
+    for p in sorted(root.rglob("*")):
+        if p.is_file() and not p.name.startswith("."):
+            st = p.stat()
+            out.append((str(p), st.st_mtime_ns, st.st_size))
+    return tuple(out)
+
+
+def check(root: Path) -> list[str]:
+    """Every problem in the content folder (empty when all is well)."""
+    try:
+        load_library(root)
+    except ContentError as e:
+        return e.problems
+    return []

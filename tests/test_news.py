@@ -1,0 +1,145 @@
+"""Reading the news in the chat: topics, pages, articles, search, what is new."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+from tests.helpers import Harness, actions_of, labels_of, text_of
+
+SHIPPED = Path(__file__).resolve().parent.parent / "content"
+
+
+async def test_news_lists_topics_with_counts(bot):
+    out = await bot.say("/tin")
+    assert "Tin tức của Hội" in text_of(out)
+    acts = actions_of(out)
+    assert acts[0] == "n:t:new:0" and "n:t:ocop:0" in acts
+    assert any(label.startswith("OCOP (") for label in labels_of(out))
+
+
+async def test_news_keyword_with_and_without_accents(bot):
+    assert "Tin tức của Hội" in text_of(await bot.say("tin tức"))
+    assert "Tin tức của Hội" in text_of(await bot.say("tin tuc"))
+
+
+async def test_topic_pages_newest_first(bot):
+    out = await bot.press("n:t:ocop:0")
+    text = text_of(out)
+    assert "OCOP" in text and "trang 1/" in text
+    dates = [datetime.strptime(d, "%d/%m/%Y") for d in
+             __import__("re").findall(r"(\d\d/\d\d/\d{4})", text)]
+    assert len(dates) == 5 and dates == sorted(dates, reverse=True)
+    assert "n:t:ocop:1" in actions_of(out)
+    out2 = await bot.press("n:t:ocop:1")
+    first_page = [a for a in actions_of(out) if a.startswith("n:a:")]
+    second_page = [a for a in actions_of(out2) if a.startswith("n:a:")]
+    assert second_page and not set(first_page) & set(second_page)
+    assert "n:t:ocop:0" in actions_of(out2)  # previous
+
+
+async def test_open_article_shows_title_date_body_and_records_the_read(bot):
+    out = await bot.press("n:a:ocop-tieu-chi-va-hang-sao")
+    text = text_of(out)
+    assert "<b>Sản phẩm OCOP được chấm điểm và xếp sao thế nào?</b>" in text
+    assert "06/10/2025" in text  # Vietnamese date format
+    assert "Phần A" in text
+    assert {"n:x:ocop-tieu-chi-va-hang-sao", "n:b:ocop-tieu-chi-va-hang-sao",
+            "n:q:ocop-tieu-chi-va-hang-sao"} <= set(actions_of(out))
+    m = await bot.member()
+    assert await bot.app.store.reads.opened(m.id) == {"ocop-tieu-chi-va-hang-sao"}
+
+
+async def test_next_and_back_follow_the_topic_being_read(bot):
+    out = await bot.press("n:t:htx:0")
+    arts = [a for a in actions_of(out) if a.startswith("n:a:")]
+    await bot.press(arts[0])
+    out = await bot.press("n:x:" + arts[0][4:])
+    second = bot.app.services.library.article(arts[1][4:])
+    assert second.title in text_of(out)
+    out = await bot.press("n:x:" + arts[-1][4:])
+    assert "bài cuối cùng" in text_of(out)
+    out = await bot.press("n:b:" + arts[0][4:])
+    assert "trang 1/" in text_of(out)
+
+
+async def test_related_questions_open_faq_answers(bot):
+    out = await bot.press("n:q:ocop-tieu-chi-va-hang-sao")
+    acts = actions_of(out)
+    assert "f:ocop.criteria" in acts
+    out = await bot.press("f:ocop.criteria")
+    assert "40" in text_of(out) and "35" in text_of(out)
+
+
+async def test_search_by_command_and_by_sentence(bot):
+    out = await bot.say("/tin vietgap")
+    assert actions_of(out)[0] == "n:a:vietgap-chung-nhan"
+    out = await bot.say("tìm bài về mã vạch")
+    assert actions_of(out)[0] == "n:a:truy-xuat-nguon-goc-ma-vach-nhan-hieu"
+    out = await bot.say("tim bai ve ma vach")
+    assert actions_of(out)[0] == "n:a:truy-xuat-nguon-goc-ma-vach-nhan-hieu"
+    out = await bot.say("/tin thời tiết ngày mai")
+    assert "chưa tìm thấy" in text_of(out)
+
+
+async def test_menu_counts_new_articles_until_looked(bot):
+    # The clock is 2026-11-30; the newest shipped article is dated in November.
+    bot.clock.set(datetime(2026, 11, 30, 2, 0, tzinfo=UTC))
+    out = await bot.say("/menu")
+    assert "bài mới" in labels_of(out)[0]
+    await bot.say("/tin")
+    out = await bot.say("/menu")
+    label = labels_of(out)[0]
+    # Articles dated today would still count; none is, so nothing is new now.
+    assert label == "📰 Tin tức", label
+
+
+async def test_staff_see_what_is_read(bot):
+    await bot.press("n:a:vietgap-chung-nhan", user="a")
+    await bot.press("n:a:vietgap-chung-nhan", user="b")
+    await bot.press("n:a:ocop-la-gi", user="a")
+    out = await bot.say("/thongke", user="staff1")
+    assert "VietGAP: làm thế nào để được chứng nhận?: 2" in text_of(out)
+
+
+async def test_stale_article_button(bot):
+    out = await bot.press("n:a:bai-da-xoa")
+    assert "không còn nữa" in text_of(out)
+
+
+async def test_text_only_channel_lists_articles_as_numbers(textbot):
+    out = await textbot.say("/tin")
+    assert "1. 🆕 Bài mới nhất" in text_of(out)
+    out = await textbot.say("2")  # the first topic
+    assert "trang 1/" in text_of(out)
+    out = await textbot.say("1")  # its first article
+    assert "Bài tiếp" in text_of(out)
+
+
+async def test_hot_reload_takes_good_edits_and_keeps_old_content_on_bad_ones(tmp_path):
+    content = tmp_path / "content"
+    shutil.copytree(SHIPPED, content)
+    h = await Harness(tmp_path, NHANONG_CONTENT=str(content)).open()
+    try:
+        path = content / "articles" / "vi" / "vietgap-chung-nhan.md"
+        good = path.read_text(encoding="utf-8")
+        path.write_text(good.replace("VietGAP: làm thế nào", "VietGAP MỚI: làm thế nào"),
+                        encoding="utf-8")
+        assert await h.app.reload_content()
+        assert "VietGAP MỚI" in text_of(await h.press("n:a:vietgap-chung-nhan"))
+        path.write_text(good.replace("topics: [", "topics: [khongco, "), encoding="utf-8")
+        assert not await h.app.reload_content()  # refused, logged
+        assert "VietGAP MỚI" in text_of(await h.press("n:a:vietgap-chung-nhan"))
+    finally:
+        await h.close()
+
+
+def test_content_signature_changes_when_a_file_changes(tmp_path):
+    from bot.content import signature
+
+    content = tmp_path / "c"
+    shutil.copytree(SHIPPED, content)
+    before = signature(content)
+    (content / "articles" / "vi" / "new.md").write_text("x")
+    assert signature(content) != before
