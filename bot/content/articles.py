@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from .source import Problems, check_fields, mapping_lines, parse_yaml, read_text
+from .source import Problems, check_fields, locale_files, mapping_lines, parse_yaml, read_text
 
 REQUIRED = ("id", "title", "topics", "date", "summary", "locale")
 KNOWN = (*REQUIRED, "image", "faq")
@@ -131,21 +131,14 @@ def load_articles(
     if not (base / "vi").is_dir():
         problems.add(base / "vi", 1, "the Vietnamese articles folder is missing")
         return out
-    for folder in sorted(p for p in base.iterdir() if p.is_dir()):
-        locale = folder.name
-        if locale not in {"vi", "en"}:
-            problems.add(folder, 1, f"unknown locale folder '{locale}' (vi, en)")
+    for locale, path in locale_files(base, "*.md", problems):
+        art = load_article(path, root, locale, topics, problems)
+        if art is None:
             continue
-        seen: dict[str, Path] = {}
-        for path in sorted(folder.glob("*.md")):
-            art = load_article(path, root, locale, topics, problems)
-            if art is None:
-                continue
-            if art.id in seen:
-                problems.add(path, 2, f"duplicate id '{art.id}' (also in {seen[art.id]})")
-                continue
-            seen[art.id] = path
-            out.setdefault(locale, {})[art.id] = art
+        if art.id in out.get(locale, {}):
+            problems.add(path, 2, f"duplicate id '{art.id}' (also in {out[locale][art.id].path})")
+            continue
+        out.setdefault(locale, {})[art.id] = art
     for aid, art in out.get("en", {}).items():
         if aid not in out.get("vi", {}):
             problems.add(art.path, 2, f"English article '{aid}' has no Vietnamese original")

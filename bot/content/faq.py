@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .source import Problems, check_fields, items, parse_yaml, read_text
+from .source import Problems, check_fields, items, locale_files, parse_yaml, read_text
 
 REQUIRED = ("id", "question", "variants", "answer", "locale")
 KNOWN = (*REQUIRED, "keywords", "articles", "related")
@@ -42,35 +42,27 @@ def _strings(value: object) -> tuple[str, ...] | None:
 def load_faq(root: Path, problems: Problems) -> dict[str, dict[str, FaqEntry]]:
     """locale → id → entry (cross references are checked by the library)."""
     out: dict[str, dict[str, FaqEntry]] = {}
-    base = root / "faq"
-    if not base.is_dir():
-        return out
-    for folder in sorted(p for p in base.iterdir() if p.is_dir()):
-        locale = folder.name
-        if locale not in {"vi", "en"}:
-            problems.add(folder, 1, f"unknown locale folder '{locale}' (vi, en)")
+    for locale, path in locale_files(root / "faq", "*.yaml", problems):
+        text = read_text(path, problems)
+        if text is None:
             continue
-        for path in sorted(folder.glob("*.yaml")):
-            text = read_text(path, problems)
-            if text is None:
+        value, node = parse_yaml(text, path, problems)
+        if value is None and node is None:
+            continue
+        entries = items(value, node)
+        if not entries:
+            problems.add(path, 1, "must be a list of FAQ entries")
+            continue
+        for e in entries:
+            entry = _entry(e, path, locale, problems)
+            if entry is None:
                 continue
-            value, node = parse_yaml(text, path, problems)
-            if value is None and node is None:
+            if entry.id in out.get(locale, {}):
+                other = out[locale][entry.id]
+                problems.add(path, e.key_lines.get("id", e.line),
+                             f"duplicate FAQ id '{entry.id}' (also {other.path}:{other.line})")
                 continue
-            entries = items(value, node)
-            if not entries:
-                problems.add(path, 1, "must be a list of FAQ entries")
-                continue
-            for e in entries:
-                entry = _entry(e, path, locale, problems)
-                if entry is None:
-                    continue
-                if entry.id in out.get(locale, {}):
-                    other = out[locale][entry.id]
-                    problems.add(path, e.key_lines.get("id", e.line),
-                                 f"duplicate FAQ id '{entry.id}' (also {other.path}:{other.line})")
-                    continue
-                out.setdefault(locale, {})[entry.id] = entry
+            out.setdefault(locale, {})[entry.id] = entry
     return out
 
 

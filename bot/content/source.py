@@ -111,3 +111,19 @@ def check_fields(
         if key not in known:
             problems.add(path, key_lines.get(str(key), line),
                          f"unknown field '{key}' (known: {', '.join(known)})")
+
+
+LOCALES = ("vi", "en")
+
+
+def locale_files(base: Path, pattern: str, problems: Problems) -> list[tuple[str, Path]]:
+    """(locale, file) for every ``base/<locale>/<pattern>``; other folders are reported."""
+    out = []
+    if not base.is_dir():
+        return out
+    for folder in sorted(p for p in base.iterdir() if p.is_dir()):
+        if folder.name not in LOCALES:
+            problems.add(folder, 1, f"unknown locale folder '{folder.name}' ({', '.join(LOCALES)})")
+            continue
+        out += [(folder.name, path) for path in sorted(folder.glob(pattern))]
+    return out
