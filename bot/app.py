@@ -17,6 +17,7 @@ from .config import Settings
 from .content import ContentError, load_library, signature
 from .delivery import Delivery
 from .engine import Engine, Services
+from .faq.service import FaqService
 from .geo import communes_of
 from .i18n import Translator, check_catalogs, md_escape
 from .render import render
@@ -117,6 +118,7 @@ class App:
             router=self.router,
             delivery=self.delivery,
             notify_staff=self.notify_staff,
+            faq=FaqService(library, s.content),
         )
         self.engine = Engine(self.services)
         return self
@@ -132,6 +134,7 @@ class App:
             )
             return False
         self.services.library = library
+        self.services.faq = FaqService(library, self.settings.content)
         log.info("content reloaded: %d article(s), %d FAQ entries",
                  len(library.articles.get("vi", {})), len(library.faq.get("vi", {})))
         return True

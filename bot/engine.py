@@ -23,6 +23,7 @@ from .clock import Clock
 from .config import Settings
 from .content import Library
 from .delivery import Delivery
+from .faq.service import FaqService
 from .geo import Communes
 from .i18n import Translator, translator
 from .router import Router
@@ -47,6 +48,7 @@ class Services:
     router: Router
     delivery: Delivery | None = None
     notify_staff: Callable[[str], Awaitable[None]] | None = None
+    faq: FaqService | None = None  # rebuilt with the library on reload
 
 
 @dataclass(slots=True)
@@ -61,6 +63,7 @@ class Context:
     text: str = ""
     args: list[str] = field(default_factory=list)
     replies: list[Reply] = field(default_factory=list)
+    others: list[tuple[Member, Reply]] = field(default_factory=list)
 
     def reply(
         self,
@@ -71,6 +74,15 @@ class Context:
         r = Reply(text, buttons or [], **kw)
         self.replies.append(r)
         return r
+
+    def send_to(self, member: Member, reply: Reply) -> None:
+        """Also tell someone else (a farmer, from a staff answer) after this reply."""
+        self.others.append((member, reply))
+
+    @property
+    def in_staff_chat(self) -> bool:
+        target = self.services.settings.staff_chat
+        return target == (self.inbound.channel, self.inbound.chat_id)
 
     @property
     def caps(self) -> Capabilities | None:
@@ -114,11 +126,13 @@ class Engine:
 
     async def _handle(self, inbound: Inbound) -> None:
         s = self.s
+        if inbound.is_group and s.settings.staff_chat != (inbound.channel, inbound.chat_id):
+            return  # the bot reads no group but the staff chat
         now = s.clock.now()
         member = await s.store.members.seen(
             inbound.channel,
             inbound.user_id,
-            inbound.chat_id,
+            inbound.user_id if inbound.is_group else inbound.chat_id,
             clean(inbound.display_name, 128) or None,
             s.settings.locale,
             now,
@@ -146,13 +160,28 @@ class Engine:
         if state.snapshot() != before:
             await s.store.dialogs.put(member.id, state, s.clock.now())
         self.handled += 1
-        if ctx.replies and s.delivery:
-            await s.delivery.reply(member.channel, member.chat_id, ctx.replies, ctx.t)
+        if s.delivery:
+            if ctx.replies:
+                await s.delivery.reply(inbound.channel, inbound.chat_id, ctx.replies, ctx.t)
+            for other, reply in ctx.others:
+                if other.channel in s.delivery.channels:
+                    await s.delivery.reply(other.channel, other.chat_id, [reply],
+                                           translator(other.locale, s.settings.tz))
 
     async def dispatch(self, ctx: Context) -> None:
         r = self.router
         inbound = ctx.inbound
         state = ctx.state
+        if inbound.is_group:  # the staff chat: commands, and replies to the bot's posts
+            m = _COMMAND.match(ctx.text)
+            if m:
+                ctx.args = (m.group(2) or "").split()
+                cmd = r.commands.get(m.group(1).lower())
+                if cmd is not None and cmd.staff:
+                    await cmd.handler(ctx)
+            elif inbound.reply_to and r.staff_chat:
+                await r.staff_chat(ctx)
+            return
         if inbound.kind is InboundKind.ACTION:
             await self._action(ctx, inbound.action or "")
             return

@@ -35,6 +35,7 @@ class Router:
     accented: dict[str, str] = field(default_factory=dict)  # phrase with marks → command
     prefixes: list[tuple[str, Handler]] = field(default_factory=list)  # folded start → handler
     fallback: Handler | None = None
+    staff_chat: Handler | None = None  # replies to the bot's posts in the staff chat
 
     def command(
         self,

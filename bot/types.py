@@ -36,6 +36,7 @@ class Inbound:
     message_id: str | None = None
     reply_to: str | None = None
     language: str | None = None
+    is_group: bool = False  # said in a group chat (only the staff chat is read)
 
     @property
     def key(self) -> str:

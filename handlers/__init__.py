@@ -17,12 +17,13 @@ def register(router: Router) -> None:
     subscription.register(router)
     # News comes right after: its command is the first a member sees in the list.
     news.register(router)
-    # Answers to FAQ entries (opened from articles' related questions).
+    # Questions: /hoi, FAQ answers, the staff hand-off (/traloi, replies in the staff chat).
     faq.register(router)
     # The profile flow: onboarding questions after /start, and /hoso.
     profile.register(router)
     # Staff areas (each command checks the staff role through the router).
     stats.register(router)
-    # /menu, /trogiup, "hủy", and the fallback for free text: last, because
-    # help lists every command registered before it.
+    # /menu, /trogiup, "hủy": last, because help lists every command registered before it.
     menu.register(router)
+    # Free text that is no command, keyword, choice or flow answer is a question.
+    router.set_fallback(faq.free_text)

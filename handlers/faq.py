@@ -1,12 +1,21 @@
-"""Showing one FAQ entry: its answer, then buttons for related questions and
-linked articles.  (Matching free text to an entry is the FAQ issue's work.)"""
+"""Questions: free text and /hoi are answered from the FAQ; when the bot is not
+sure it offers the closest questions and a way to ask the union's staff, who
+answer in the staff chat (reply to the post, or /traloi ID text); the answer is
+relayed to the farmer, who can rate it."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot.engine import Context
-from bot.i18n import md_escape
+from bot.i18n import N_, Translator, md_escape, translator
+from bot.roles import ROLES
 from bot.router import Router
-from bot.types import Button
+from bot.text import fold
+from bot.types import Button, Reply
+
+STAFF_LIMIT = 3  # questions a person may send to staff per hour
+STAFF_WINDOW = timedelta(hours=1)
 
 
 def _short(text: str, n: int = 60) -> str:
@@ -14,6 +23,7 @@ def _short(text: str, n: int = 60) -> str:
 
 
 async def show_entry(ctx: Context, fid: str) -> bool:
+    """An FAQ answer with buttons for related questions and linked articles."""
     lib = ctx.services.library
     entry = lib.faq_entry(fid, ctx.t.locale)
     if entry is None:
@@ -34,10 +44,144 @@ async def show_entry(ctx: Context, fid: str) -> bool:
     return True
 
 
-async def on_action(ctx: Context) -> None:
+async def ask(ctx: Context, question: str) -> None:
+    """Answer a question, or say honestly that the bot is not sure."""
+    s = ctx.services
+    t = ctx.t
+    answer = s.faq.answer(question, t.locale)
+    if answer.id and await show_entry(ctx, answer.id):
+        return
+    qid = await s.store.questions.add(ctx.member.id, question[:1000], fold(question)[:300],
+                                      answer.best, answer.score, s.clock.now())
+    rows = []
+    for fid in answer.suggestions[:3]:
+        entry = s.library.faq_entry(fid, t.locale)
+        if entry:
+            rows.append([Button("❓ " + _short(entry.question), f"f:{fid}")])
+    if s.settings.staff_chat:
+        rows.append([Button("✉️ " + t.plain("Ask the union's staff"), f"q:s:{qid}")])
+        tail = t("Or press the last button and the union's staff will answer you here.")
+    else:
+        tail = t("Or ask your local union branch (chi hội) directly.")
+    lead = t("I am not sure I understood. Did you mean one of these?") if rows else \
+        t("I do not have an answer to that yet.")
+    ctx.reply(f"{lead}\n\n{tail}", rows)
+
+
+async def hoi(ctx: Context) -> None:
+    """/hoi QUESTION, or /hoi alone to be told how to ask."""
+    if ctx.args:
+        await ask(ctx, " ".join(ctx.args))
+    else:
+        ctx.reply(ctx.t("Type your question in your own words, for example: "
+                        "_OCOP là gì?_ or _htx cần mấy thành viên?_"))
+
+
+async def free_text(ctx: Context) -> None:
+    await ask(ctx, ctx.text)
+
+
+async def send_to_staff(ctx: Context, qid: int) -> None:
+    s = ctx.services
+    t = ctx.t
+    q = await s.store.questions.get(qid)
+    if q is None or q.member_id != ctx.member.id or not s.settings.staff_chat:
+        ctx.reply(t("That button is no longer valid. Type /menu to start again."))
+        return
+    if q.sent:
+        ctx.reply(t("This question is already with the union's staff. They will answer here."))
+        return
+    now = s.clock.now()
+    if await s.store.questions.sent_since(ctx.member.id, now - STAFF_WINDOW) >= STAFF_LIMIT:
+        ctx.reply(t("You have sent several questions in the last hour. The union's staff will "
+                    "answer them soon; please wait before sending more."))
+        return
+    channel, chat = s.settings.staff_chat
+    m = ctx.member
+    commune = s.communes.get(m.commune_code)
+    text = t(
+        "❓ **Question #{id}** from {name} ({where}, {role}, {channel}):\n\n{question}\n\n"
+        "_Reply to this message to answer, or type /traloi {id} followed by the answer._",
+        id=qid, name=m.display_name or m.key, where=commune.name if commune else "?",
+        role=t.plain(ROLES[m.role]) if m.role in ROLES else "?", channel=m.channel,
+        question=q.text,
+    )
+    outcome = None
+    if channel in s.delivery.channels:
+        for msg in s.delivery.render(channel, Reply(text), t):
+            outcome = await s.delivery.send(channel, chat, msg, high=True)
+    if outcome is None or outcome.status != "sent":
+        ctx.reply(t("Sorry, the question could not reach the staff right now. Please try "
+                    "again later."))
+        return
+    await s.store.questions.mark_sent(qid, channel, chat, outcome.message_id, now)
+    ctx.reply(t("Sent to the union's staff. Their answer will come here."))
+
+
+async def _relay(ctx: Context, qid: int, answer: str) -> None:
+    s = ctx.services
+    q = await s.store.questions.get(qid)
+    if q is None:
+        ctx.reply(ctx.t("There is no question #{id}.", id=qid))
+        return
+    asker = await s.store.members.get(q.member_id)
+    if asker is None:
+        ctx.reply(ctx.t("There is no question #{id}.", id=qid))
+        return
+    answer = answer.strip()[:3000]
+    await s.store.questions.answer(qid, answer, ctx.actor, s.clock.now())
+    await ctx.audit("faq.staff_answer", question=qid)
+    ctx.send_to(asker, _answer_post(translator(asker.locale, s.settings.tz), qid, q.text, answer))
+    ctx.reply(ctx.t("✅ Answer to question #{id} sent.", id=qid))
+
+
+def _answer_post(t: Translator, qid: int, question: str, answer: str) -> Reply:
+    """The staff answer as the farmer sees it, in the farmer's language."""
+    return Reply(
+        t("💬 **The union's staff answered your question** “{question}”:\n\n{answer}",
+          question=_short(question, 200), answer=answer),
+        [[Button("👍 " + t.plain("Helpful"), f"q:r:{qid}:1"),
+          Button("👎 " + t.plain("Not clear"), f"q:r:{qid}:0")]],
+    )
+
+
+async def staff_reply(ctx: Context) -> None:
+    """A reply, in the staff chat, to one of the bot's question posts."""
+    q = await ctx.services.store.questions.by_staff_post(
+        ctx.inbound.channel, ctx.inbound.chat_id, ctx.inbound.reply_to or ""
+    )
+    if q is not None and ctx.text:
+        await _relay(ctx, q.id, ctx.text)
+
+
+async def traloi(ctx: Context) -> None:
+    """/traloi ID text — answer a question by its number."""
+    if len(ctx.args) < 2 or not ctx.args[0].lstrip("#").isdigit():
+        ctx.reply(ctx.t("Write it as: /traloi 12 the answer"))
+        return
+    await _relay(ctx, int(ctx.args[0].lstrip("#")), " ".join(ctx.args[1:]))
+
+
+async def on_question_action(ctx: Context) -> None:
+    args = ctx.args
+    if len(args) == 2 and args[0] == "s" and args[1].isdigit():
+        await send_to_staff(ctx, int(args[1]))
+    elif len(args) == 3 and args[0] == "r" and args[1].isdigit() and args[2] in ("0", "1"):
+        ok = await ctx.services.store.questions.rate(int(args[1]), ctx.member.id, int(args[2]))
+        ctx.reply(ctx.t("Thank you for your feedback!") if ok else
+                  ctx.t("That button is no longer valid. Type /menu to start again."))
+    else:
+        ctx.reply(ctx.t("That button is no longer valid. Type /menu to start again."))
+
+
+async def on_entry_action(ctx: Context) -> None:
     if not ctx.args or not await show_entry(ctx, ctx.args[0]):
         ctx.reply(ctx.t("That button is no longer valid. Type /menu to start again."))
 
 
 def register(router: Router) -> None:
-    router.action("f", on_action)
+    router.command(("hoi", "ask"), hoi, N_("Ask a question"))
+    router.command(("traloi", "answer"), traloi, N_("Answer a farmer's question (staff)"), staff=True)
+    router.action("f", on_entry_action)
+    router.action("q", on_question_action)
+    router.staff_chat = staff_reply

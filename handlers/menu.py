@@ -11,7 +11,7 @@ from bot.i18n import N_
 from bot.router import Router
 from bot.types import Button
 
-from . import news, profile, stats, subscription
+from . import faq, news, profile, stats, subscription
 
 
 async def menu(ctx: Context) -> None:
@@ -20,7 +20,7 @@ async def menu(ctx: Context) -> None:
     fresh = await news.new_count(ctx)
     label = "📰 " + (t.plain("News ({n} new)", n=fresh) if fresh else t.plain("News"))
     rows = [
-        [Button(label, "m:news")],
+        [Button(label, "m:news"), Button("❓ " + t.plain("Ask a question"), "m:ask")],
         [Button(t.plain("My profile"), "m:profile"), Button(t.plain("Help"), "m:help")],
     ]
     if ctx.member.subscribed:
@@ -61,12 +61,9 @@ async def cancel(ctx: Context) -> None:
         ctx.reply(t("There is nothing to cancel. Type /menu to see what I can do."))
 
 
-async def free_text(ctx: Context) -> None:
-    ctx.reply(ctx.t("Sorry, I did not understand that. Type /menu to see what I can do."))
-
-
 _MENU_ACTIONS = {
     "news": news.news,
+    "ask": faq.hoi,
     "profile": profile.show,
     "help": help_,
     "stop": subscription.stop,
@@ -96,4 +93,3 @@ def register(router: Router) -> None:
     router.command(("huy", "cancel"), cancel, N_("Leave what you are doing"), listed=False,
                    keywords=("hủy", "thoát", "cancel", "quay lại"))
     router.action("m", on_action)
-    router.set_fallback(free_text)

@@ -212,14 +212,13 @@ class TelegramChannel:
         chat = update.effective_chat
         if user is None or chat is None or user.is_bot:
             return None
-        if chat.type != chat.PRIVATE:
-            return None  # groups: only the staff chat, handled by its own issue
         base = dict(
             channel=self.name,
             user_id=str(user.id),
             chat_id=str(chat.id),
             display_name=user.full_name,
             language=user.language_code,
+            is_group=chat.type != chat.PRIVATE,  # the core reads only the staff chat
         )
         q = update.callback_query
         if q is not None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .articles import Article, load_articles
-from .faq import FaqEntry, load_faq
+from .faq_entries import FaqEntry, load_faq
 from .search import ArticleIndex
 from .source import ContentError, Problems
 from .topics import TopicLabels, load_topics

@@ -8,10 +8,12 @@ from .audit import Audit
 from .db import Database, StoreError
 from .dialogs import Dialogs, DialogState
 from .members import Member, Members
+from .questions import Question, Questions
 from .reads import Reads
 
 __all__ = [
-    "Audit", "Database", "DialogState", "Dialogs", "Member", "Members", "Reads", "Store", "StoreError",
+    "Audit", "Database", "DialogState", "Dialogs", "Member", "Members", "Question", "Questions", "Reads",
+    "Store", "StoreError",
 ]
 
 
@@ -24,6 +26,7 @@ class Store:
         self.dialogs = Dialogs(self.db)
         self.audit = Audit(self.db)
         self.reads = Reads(self.db)
+        self.questions = Questions(self.db)
 
     async def open(self, migrate: bool = True) -> Store:
         await self.db.open(migrate=migrate)

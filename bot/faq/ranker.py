@@ -1,0 +1,176 @@
+"""Ranking FAQ entries for a question, with a calibrated confidence.
+
+Each entry is represented by its canonical question and every variant.  A
+question and a variant are compared on syllables and syllable pairs, in the
+folded form always and in the accented form when the person typed accents
+(so "mã" and "má" differ only for those who wrote them).  Features are
+weighted by how rare they are among entries (IDF).  Unknown syllables are
+corrected to the closest known one when a typo is likely (rapidfuzz).  The
+similarity to the best variant, the gap to the next entry and keyword hits
+are turned into a probability by a logistic calibration fitted on the
+development set (``tools/tune_faq.py``); below the threshold the bot abstains.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rapidfuzz import fuzz, process
+
+from ..content import FaqEntry
+from .normalise import Normaliser, Token
+
+CALIBRATION = Path(__file__).with_name("calibration.json")
+W_FOLD, W_ACC, W_PAIR_FOLD, W_PAIR_ACC = 1.0, 0.5, 1.5, 0.75
+
+
+def features(tokens: list[Token]) -> Counter[str]:
+    f: Counter[str] = Counter()
+    for i, t in enumerate(tokens):
+        f["f:" + t.fold] += 1
+        if t.marked:
+            f["a:" + t.acc] += 1
+        if i + 1 < len(tokens):
+            n = tokens[i + 1]
+            f["F:" + t.fold + " " + n.fold] += 1
+            if t.marked and n.marked:
+                f["A:" + t.acc + " " + n.acc] += 1
+    return f
+
+
+def _weight(feat: str) -> float:
+    return {"f": W_FOLD, "a": W_ACC, "F": W_PAIR_FOLD, "A": W_PAIR_ACC}[feat[0]]
+
+
+@dataclass(frozen=True)
+class Answer:
+    id: str | None  # None when not confident
+    score: float  # calibrated probability that the best entry is right
+    best: str | None  # the best entry even when abstaining
+    suggestions: list[str] = field(default_factory=list)  # the closest entries, best first
+
+
+@dataclass
+class _Doc:
+    entry: str
+    feats: Counter[str]
+    mass: float = 0.0
+
+
+class FaqRanker:
+    """An index over one locale's FAQ entries."""
+
+    def __init__(
+        self,
+        entries: dict[str, FaqEntry],
+        normaliser: Normaliser,
+        calibration: dict | None = None,
+    ) -> None:
+        self.norm = normaliser
+        self.entries = entries
+        self.docs: list[_Doc] = []
+        entry_feats: dict[str, set[str]] = defaultdict(set)
+        self.mix = (0.5, 0.5, 0.05)  # variant F1, entry recall, per keyword syllable
+        for e in entries.values():
+            for text in (e.question, *e.variants):
+                feats = features(normaliser.tokens(text))
+                if feats:
+                    self.docs.append(_Doc(e.id, feats))
+                    entry_feats[e.id] |= set(feats)
+        self.entry_feats = entry_feats
+        for e in entries.values():  # keywords count as words of their entry too
+            for k in e.keywords:
+                entry_feats[e.id] |= set(features(normaliser.tokens(k, drop_stopwords=False)))
+        n = max(1, len(entries))
+        df: Counter[str] = Counter()
+        for feats in entry_feats.values():
+            df.update(feats)
+        self.idf = {f: math.log(1 + n / c) for f, c in df.items()}
+        for d in self.docs:
+            d.mass = sum(self._w(f) for f in d.feats)
+        self.vocab = sorted({f[2:] for f in self.idf if f.startswith("f:") and len(f) > 4})
+        self.keywords: list[tuple[tuple[str, ...], str]] = []
+        for e in entries.values():
+            for k in e.keywords:
+                toks = tuple(t.fold for t in normaliser.tokens(k, drop_stopwords=False))
+                if toks:
+                    self.keywords.append((toks, e.id))
+        cal = calibration if calibration is not None else _load_calibration()
+        self.coef = cal.get("coef", [8.0, 6.0, 1.0])
+        self.bias = cal.get("bias", -5.0)
+        self.threshold = cal.get("threshold", 0.5)
+
+    def _w(self, feat: str) -> float:
+        return _weight(feat) * self.idf.get(feat, 0.0)
+
+    def _correct(self, tokens: list[Token]) -> list[Token]:
+        """Replace unknown folded syllables by the closest known one (typos)."""
+        out = []
+        for t in tokens:
+            if len(t.fold) >= 3 and f"f:{t.fold}" not in self.idf and self.vocab:
+                hit = process.extractOne(t.fold, self.vocab, scorer=fuzz.ratio, score_cutoff=80)
+                if hit:
+                    out.append(Token(hit[0], hit[0], False))
+                    continue
+            out.append(t)
+        return out
+
+    def raw(self, question: str) -> list[tuple[float, str, float]]:
+        """(similarity, entry id, keyword hits) per entry, best first."""
+        tokens = self._correct(self.norm.tokens(question))
+        q = features(tokens)
+        q_mass = sum(self._w(f) for f in q)
+        if q_mass <= 0:
+            return []
+        best: dict[str, float] = {}
+        for d in self.docs:
+            shared = sum(self._w(f) for f in q if f in d.feats)
+            if shared <= 0:
+                continue
+            recall = shared / q_mass  # how much of the question the variant explains
+            precision = shared / d.mass if d.mass else 0.0  # how much of the variant was asked
+            sim = 2 * recall * precision / (recall + precision)
+            if sim > best.get(d.entry, 0.0):
+                best[d.entry] = sim
+        folded = [t.fold for t in tokens]
+        hits: Counter[str] = Counter()
+        for toks, eid in self.keywords:
+            n = len(toks)
+            if any(tuple(folded[i : i + n]) == toks for i in range(len(folded) - n + 1)):
+                hits[eid] += n
+        for eid in hits:
+            best.setdefault(eid, 0.0)
+        a, b, c = self.mix
+        scored = []
+        for eid, sim in best.items():
+            feats = self.entry_feats[eid]
+            recall = sum(self._w(f) for f in q if f in feats) / q_mass
+            scored.append((a * sim + b * recall + c * min(hits[eid], 4), eid, float(hits[eid])))
+        scored.sort(reverse=True)
+        return scored
+
+    def confidence(self, ranked: list[tuple[float, str, float]]) -> float:
+        if not ranked:
+            return 0.0
+        s1, _, k1 = ranked[0]
+        s2 = ranked[1][0] if len(ranked) > 1 else 0.0
+        z = self.bias + self.coef[0] * s1 + self.coef[1] * (s1 - s2) + self.coef[2] * min(k1, 4) / 4
+        return 1 / (1 + math.exp(-z))
+
+    def answer(self, question: str, suggestions: int = 3) -> Answer:
+        ranked = self.raw(question)
+        p = self.confidence(ranked)
+        ids = [e for _, e, _ in ranked]
+        best = ids[0] if ids else None
+        return Answer(best if p >= self.threshold else None, round(p, 4), best, ids[:suggestions])
+
+
+def _load_calibration() -> dict:
+    try:
+        return json.loads(CALIBRATION.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}

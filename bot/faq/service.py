@@ -1,0 +1,25 @@
+"""The FAQ as the bot uses it: one ranker per locale over the current library."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..content import Library
+from .normalise import Normaliser
+from .ranker import Answer, FaqRanker
+
+
+class FaqService:
+    def __init__(self, library: Library, content_root: Path) -> None:
+        self.library = library
+        self.normaliser = Normaliser.from_content(content_root)
+        self._rankers: dict[str, FaqRanker] = {}
+
+    def ranker(self, locale: str = "vi") -> FaqRanker:
+        loc = locale if self.library.faq.get(locale) else "vi"
+        if loc not in self._rankers:
+            self._rankers[loc] = FaqRanker(self.library.faq.get(loc, {}), self.normaliser)
+        return self._rankers[loc]
+
+    def answer(self, question: str, locale: str = "vi") -> Answer:
+        return self.ranker(locale).answer(question)
