@@ -31,6 +31,10 @@ def _parser() -> argparse.ArgumentParser:
     dbsub.add_parser("migrate", help="apply pending migrations")
     backup = dbsub.add_parser("backup", help="copy the live database to FILE")
     backup.add_argument("file", type=Path)
+    faq = sub.add_parser("faq", help='answer questions as the bot would; "faq gaps" lists '
+                         "the questions it could not answer")
+    faq.add_argument("question", nargs="*", help="the question (none: one per line on stdin)")
+    faq.add_argument("--json", action="store_true", help="print JSON objects")
     content = sub.add_parser("content", help="content tools")
     csub = content.add_subparsers(dest="contentcmd", required=True)
     csub.add_parser("check", help="validate every content file")
@@ -99,6 +103,60 @@ async def _db(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _faq(settings: Settings, words: list[str], as_json: bool) -> int:
+    import json
+
+    from .content import load_library
+    from .faq.service import FaqService
+    from .render import markdown_blocks
+
+    library = load_library(settings.content)
+    faq = FaqService(library)
+
+    def one(question: str) -> str:
+        a = faq.answer(question, settings.locale)
+        entry = library.faq_entry(a.id, settings.locale) if a.id else None
+        text = "\n\n".join(markdown_blocks(entry.answer, "plain")) if entry else None
+        if as_json:
+            return json.dumps({"id": a.id, "score": a.score, "answer": text,
+                               "suggestions": a.suggestions}, ensure_ascii=False)
+        if entry:
+            return f"[{a.id}] ({a.score:.2f}) {entry.question}\n{text}"
+        return f"[không chắc chắn / not confident] ({a.score:.2f}) gợi ý: {', '.join(a.suggestions)}"
+
+    if words:
+        print(one(" ".join(words)))
+        return 0
+    for line in sys.stdin:  # one line out per question in, for checking a whole list
+        q = line.strip()
+        if not q:
+            continue
+        if as_json:
+            print(one(q), flush=True)
+        else:
+            a = faq.answer(q, settings.locale)
+            print(f"{a.id or '-'}\t{a.score:.2f}\t{q}", flush=True)
+    return 0
+
+
+async def _faq_gaps(settings: Settings) -> int:
+    import getpass
+
+    from .clock import SystemClock
+
+    store = await Store(settings.db).open()
+    try:
+        rows = await store.questions.gaps(100)
+        await store.audit.record(f"cli:{getpass.getuser()}", "faq.gaps", SystemClock().now(),
+                                 rows=len(rows))
+    finally:
+        await store.close()
+    print("asked\tanswered_by_staff\tlast_asked\tquestion")
+    for text, asked, answered, last in rows:
+        print(f"{asked}\t{answered}\t{last[:16]}\t{' '.join(text.split())}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -114,6 +172,10 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_chat(settings, args.as_staff, args.user))
         if args.cmd == "db":
             return asyncio.run(_db(settings, args))
+        if args.cmd == "faq":
+            if args.question == ["gaps"]:
+                return asyncio.run(_faq_gaps(settings))
+            return _faq(settings, args.question, args.json)
         if args.cmd == "content":
             problems = check(settings.content)
             for line in problems:

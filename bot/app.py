@@ -14,7 +14,7 @@ from .channels import Channel
 from .channels.webserver import WebServer
 from .clock import Clock, SystemClock
 from .config import Settings
-from .content import ContentError, load_library, signature
+from .content import ContentError, Library, load_library, signature
 from .delivery import Delivery
 from .engine import Engine, Services
 from .faq.service import FaqService
@@ -118,23 +118,29 @@ class App:
             router=self.router,
             delivery=self.delivery,
             notify_staff=self.notify_staff,
-            faq=FaqService(library, s.content),
+            faq=FaqService(library),
         )
+        self.services.faq.ranker(s.locale)  # build the index now, not on the first question
         self.engine = Engine(self.services)
         return self
 
     async def reload_content(self) -> bool:
         """Load the content again; keep the old library if the new one has problems."""
+        def load() -> tuple[Library, FaqService]:
+            library = load_library(self.settings.content)
+            faq = FaqService(library)
+            faq.ranker(self.settings.locale)
+            return library, faq
+
         try:
-            library = await asyncio.to_thread(load_library, self.settings.content)
+            library, faq = await asyncio.to_thread(load)
         except ContentError as e:
             log.error(
                 "content not reloaded (%d problem(s)); keeping the previous content:\n%s",
                 len(e.problems), "\n".join(e.problems[:20]),
             )
             return False
-        self.services.library = library
-        self.services.faq = FaqService(library, self.settings.content)
+        self.services.library, self.services.faq = library, faq
         log.info("content reloaded: %d article(s), %d FAQ entries",
                  len(library.articles.get("vi", {})), len(library.faq.get("vi", {})))
         return True

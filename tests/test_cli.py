@@ -65,3 +65,34 @@ def test_content_check_reports_file_and_line(tmp_path):
     assert "topics.yaml:3:" in p.stdout
     p = run(tmp_path, "run", NHANONG_CONTENT=str(bad), TELEGRAM_BOT_TOKEN="1:abc")
     assert p.returncode == 1 and "refusing to start" in p.stderr
+
+
+def test_faq_answers_one_question_as_json(tmp_path):
+    import json
+
+    p = run(tmp_path, "faq", "--json", "ocop là gì")
+    out = json.loads(p.stdout)
+    assert set(out) == {"id", "score", "answer", "suggestions"}
+    assert out["id"] == "ocop.what" and "Mỗi xã một sản phẩm" in out["answer"]
+    p = run(tmp_path, "faq", "--json", "giá lợn hôm nay")
+    out = json.loads(p.stdout)
+    assert out["id"] is None and out["answer"] is None and len(out["suggestions"]) <= 3
+
+
+def test_faq_reads_a_list_from_stdin(tmp_path):
+    import json
+
+    p = run(tmp_path, "faq", "--json", stdin="logo ocop\n\nvay von quy ho tro nong dan\n")
+    lines = [json.loads(x) for x in p.stdout.splitlines()]
+    assert [x["id"] for x in lines] == ["ocop.logo", "hoi.loan"]
+    p = run(tmp_path, "faq", stdin="logo ocop\nthời tiết mai\n")
+    assert [x.split("\t")[0] for x in p.stdout.splitlines()] == ["ocop.logo", "-"]
+
+
+def test_faq_gaps_lists_unanswered_questions_most_asked_first(tmp_path):
+    chat = "con bò bị ốm\ngiá lợn hôm nay\ngiá lợn hôm nay\nGiá lợn hôm nay!\n"
+    run(tmp_path, "chat", stdin="/start\n2\n" + chat)
+    p = run(tmp_path, "faq", "gaps")
+    rows = [x.split("\t") for x in p.stdout.splitlines()[1:]]
+    assert rows[0][0] == "3" and "giá lợn hôm nay" in rows[0][3].lower()
+    assert rows[1][0] == "1"

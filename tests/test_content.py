@@ -160,3 +160,11 @@ def test_search_with_and_without_diacritics(query, expected):
 
 def test_search_for_nothing_relevant_finds_nothing():
     assert load_library(SHIPPED).search("giá lợn hơi hôm nay xyz") == []
+
+
+def test_abbreviation_and_filler_files_are_checked(content):
+    (content / "faq" / "abbreviations.yaml").write_text("- ko\n- dc\n", encoding="utf-8")
+    (content / "faq" / "stopwords.yaml").write_text("ạ: 1\n", encoding="utf-8")
+    found = problems_for(content)
+    assert any("abbreviations.yaml:1: must be a mapping" in p for p in found), found
+    assert any("stopwords.yaml:1: must be a list" in p for p in found), found

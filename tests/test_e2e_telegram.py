@@ -192,3 +192,36 @@ async def test_every_shipped_article_is_accepted_by_telegram(tmp_path, fake):
             assert art.title in shown
     finally:
         await app.stop()
+
+
+async def test_question_to_staff_chat_and_answer_back(tmp_path, fake):
+    staff_chat = -100500
+    app = await _app(tmp_path, fake, NHANONG_STAFF_CHAT=f"telegram:{staff_chat}")
+    try:
+        fake.user_command(USER, "/start")
+        await fake.wait_for_sent(USER, 2)
+        fake.user_text(USER, "con trâu nhà em bỏ ăn mấy hôm nay thì làm thế nào")
+        sent = await fake.wait_for_sent(USER, 3)
+        buttons = [b["callback_data"] for row in sent[-1]["reply_markup"]["inline_keyboard"]
+                   for b in row]
+        assert buttons[-1].startswith("q:s:")
+        fake.user_callback(USER, buttons[-1])
+        [post] = await fake.wait_for_sent(staff_chat, 1)
+        await fake.wait_for_sent(USER, 4)  # "sent to the union's staff"
+        assert "con trâu nhà em bỏ ăn" in post["text"]
+        post_id = fake.sent_messages(staff_chat)[0]["message_id"]
+        # A staff member (not an admin) replies to the post inside the staff group.
+        n = len(fake.sent(USER))
+        fake.user_text(888, "Gọi ngay thú y xã nhé.", chat_id=staff_chat,
+                       reply_to_message_id=post_id)
+        await fake.wait_for_sent(staff_chat, 2)  # "answer sent"
+        await fake.wait_for_sent(USER, n + 1)
+        texts = fake.plain_texts(USER)
+        assert "Gọi ngay thú y xã nhé." in texts[-1]
+        # Chatter in the staff group that is not a reply to a post is left alone.
+        fake.user_text(889, "mọi người ăn trưa chưa", chat_id=staff_chat)
+        fake.user_command(USER, "/menu")
+        await fake.wait_for_sent(USER, len(texts) + 1)
+        assert len(fake.sent(staff_chat)) == 2
+    finally:
+        await app.stop()

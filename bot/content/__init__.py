@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .articles import Article, load_articles
-from .faq_entries import FaqEntry, load_faq
+from .faq_entries import FaqEntry, load_faq, load_lexicon
 from .search import ArticleIndex
 from .source import ContentError, Problems
 from .topics import TopicLabels, load_topics
@@ -27,6 +27,8 @@ class Library:
     topics: TopicLabels
     articles: dict[str, dict[str, Article]]
     faq: dict[str, dict[str, FaqEntry]]
+    abbreviations: dict[str, str] = field(default_factory=dict)  # for the FAQ normaliser
+    stopwords: list[str] = field(default_factory=list)
     _index: dict[str, ArticleIndex] = field(default_factory=dict, repr=False)
     _by_topic: dict[tuple[str, str], list[Article]] = field(default_factory=dict, repr=False)
 
@@ -79,6 +81,7 @@ def load_library(root: Path) -> Library:
     topics = load_topics(root, problems)
     articles = load_articles(root, set(topics), problems)
     faq = load_faq(root, problems)
+    abbreviations, stopwords = load_lexicon(root, problems)
     # Cross references, now that everything is read.
     vi_articles = articles.get("vi", {})
     vi_faq = faq.get("vi", {})
@@ -97,7 +100,7 @@ def load_library(root: Path) -> Library:
                     problems.add(e.path, e.articles_line, f"linked article '{aid}' does not exist")
     if problems:
         raise ContentError(problems.items)
-    return Library(topics, articles, faq)
+    return Library(topics, articles, faq, abbreviations, stopwords)
 
 
 def signature(root: Path) -> tuple:

@@ -7,7 +7,15 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .source import Problems, check_fields, items, locale_files, parse_yaml, read_text
+from .source import (
+    Problems,
+    check_fields,
+    items,
+    locale_files,
+    mapping_lines,
+    parse_yaml,
+    read_text,
+)
 
 REQUIRED = ("id", "question", "variants", "answer", "locale")
 KNOWN = (*REQUIRED, "keywords", "articles", "related")
@@ -102,3 +110,30 @@ def _entry(e, path: Path, locale: str, problems: Problems) -> FaqEntry | None:
         articles=lists["articles"] or (), related=lists["related"] or (), locale=locale,
         path=path, line=e.line, related_line=at("related"), articles_line=at("articles"),
     )
+
+
+def load_lexicon(root: Path, problems: Problems) -> tuple[dict[str, str], list[str]]:
+    """``faq/abbreviations.yaml`` (abbreviation: expansion) and ``faq/stopwords.yaml``
+    (a list of fillers); both optional, both checked."""
+    abbrev: dict[str, str] = {}
+    stop: list[str] = []
+    path = root / "faq" / "abbreviations.yaml"
+    if path.exists() and (text := read_text(path, problems)) is not None:
+        value, node = parse_yaml(text, path, problems)
+        if value is not None and not isinstance(value, dict):
+            problems.add(path, 1, "must be a mapping such as 'ko: không'")
+        elif isinstance(value, dict):
+            lines = mapping_lines(node)
+            for k, v in value.items():
+                if not isinstance(v, str | int) or not str(k).strip() or not str(v).strip():
+                    problems.add(path, lines.get(str(k), 1), f"'{k}' needs a text expansion")
+                else:
+                    abbrev[str(k)] = str(v)
+    path = root / "faq" / "stopwords.yaml"
+    if path.exists() and (text := read_text(path, problems)) is not None:
+        value, node = parse_yaml(text, path, problems)
+        if value is not None and not isinstance(value, list):
+            problems.add(path, 1, "must be a list of words or phrases")
+        elif isinstance(value, list):
+            stop = [str(v) for v in value if str(v).strip()]
+    return abbrev, stop

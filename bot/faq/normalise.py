@@ -13,8 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
+from ..content import Library
 from ..text import fold, lower_nfc
 
 
@@ -41,13 +40,15 @@ class Normaliser:
         self.stop_phrases = [p for p in phrases if p]
 
     @classmethod
+    def from_library(cls, library: Library) -> Normaliser:
+        """The editors' abbreviations and fillers, as the content loader checked them."""
+        return cls(library.abbreviations, library.stopwords)
+
+    @classmethod
     def from_content(cls, root: Path) -> Normaliser:
-        """Read the editors' files (missing files mean no expansions or fillers)."""
-        abbr_path = root / "faq" / "abbreviations.yaml"
-        stop_path = root / "faq" / "stopwords.yaml"
-        abbr = yaml.safe_load(abbr_path.read_text(encoding="utf-8")) if abbr_path.exists() else {}
-        stop = yaml.safe_load(stop_path.read_text(encoding="utf-8")) if stop_path.exists() else []
-        return cls({str(k): str(v) for k, v in (abbr or {}).items()}, [str(s) for s in stop or []])
+        from ..content import load_library
+
+        return cls.from_library(load_library(root))
 
     def tokens(self, text: str, drop_stopwords: bool = True) -> list[Token]:
         out: list[Token] = []

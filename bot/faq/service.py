@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from ..content import Library
 from .normalise import Normaliser
 from .ranker import Answer, FaqRanker
 
 
 class FaqService:
-    def __init__(self, library: Library, content_root: Path) -> None:
+    def __init__(self, library: Library) -> None:
         self.library = library
-        self.normaliser = Normaliser.from_content(content_root)
+        self.normaliser = Normaliser.from_library(library)
         self._rankers: dict[str, FaqRanker] = {}
 
     def ranker(self, locale: str = "vi") -> FaqRanker:

@@ -1,0 +1,194 @@
+"""Answering questions: normalisation, ranking, abstention, the staff hand-off."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.content import load_library
+from bot.faq import FaqRanker, Normaliser
+from bot.faq.evaluate import evaluate, read_set
+from tests.helpers import Harness, actions_of, text_of
+
+ROOT = Path(__file__).resolve().parent.parent
+CONTENT = ROOT / "content"
+
+
+@pytest.fixture(scope="module")
+def ranker() -> FaqRanker:
+    return FaqRanker(load_library(CONTENT).faq["vi"], Normaliser.from_content(CONTENT))
+
+
+def folds(norm: Normaliser, text: str) -> list[str]:
+    return [t.fold for t in norm.tokens(text)]
+
+
+def test_normaliser_expands_abbreviations_and_drops_fillers():
+    norm = Normaliser.from_content(CONTENT)
+    assert folds(norm, "cho em hỏi htx cần mấy thành viên ạ") == \
+        ["hop", "tac", "xa", "can", "may", "thanh", "vien"]
+    assert folds(norm, "cho em hoi htx can may thanh vien a") == \
+        folds(norm, "cho em hỏi htx cần mấy thành viên ạ")
+    assert folds(norm, "sp đc đk ko") == ["san", "pham", "duoc", "dang", "ky", "khong"]
+    assert folds(norm, "khônggggg") == ["khong"]
+    accented = [t.acc for t in norm.tokens("Hủy HOÀ")]
+    assert accented == ["huỷ", "hoà"]  # one tone placement, lower case
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("OCOP là gì?", "ocop.what"),
+        ("ocop la gi", "ocop.what"),
+        ("cho em hỏi sản phẩm được mấy sao thì được công nhận OCOP ạ", "ocop.stars"),
+        ("70 diem dc may sao", "ocop.stars"),
+        ("logo ocop", "ocop.logo"),
+        ("giấy chứng nhận ocop có hạn bao lâu", "ocop.validity"),
+        ("giay chung nhan ocop co han bao lau", "ocop.validity"),
+        ("vay vốn quỹ hỗ trợ nông dân", "hoi.loan"),
+        ("vay von quy ho tro nong dan", "hoi.loan"),
+        ("lam sao de dung nhan tin", "bot.stop"),
+    ],
+)
+def test_answers_with_and_without_diacritics(ranker, question, expected):
+    assert ranker.answer(question).id == expected
+
+
+@pytest.mark.parametrize("chatter", ["giá lợn hơi hôm nay bao nhiêu", "mai trời có mưa không",
+                                     "đội tuyển việt nam đá mấy giờ", "haha"])
+def test_abstains_on_what_the_faq_does_not_cover(ranker, chatter):
+    a = ranker.answer(chatter)
+    assert a.id is None and len(a.suggestions) <= 3
+
+
+def test_accuracy_on_the_dev_and_held_out_sets(ranker, capsys):
+    """Reports top-1 and abstention; the threshold was tuned on dev only
+    (tools/tune_faq.py). The aim on held-out is 90% top-1 / 85% abstention; this
+    guards the level reached so far (see the README's FAQ section)."""
+    dev = evaluate(ranker, read_set(ROOT / "tests" / "data" / "faq_dev.tsv"))
+    held = evaluate(ranker, read_set(ROOT / "tests" / "data" / "faq_heldout.tsv"))
+    with capsys.disabled():
+        print(f"\nFAQ dev:      {dev}\nFAQ held-out: {held}")
+    assert dev.covered >= 150 and dev.uncovered >= 30
+    assert held.top1_rate >= 0.85 and held.abstain_rate >= 0.85
+
+
+# -- in the chat ----------------------------------------------------------------------
+async def test_free_text_gets_the_answer_and_related_buttons(bot):
+    out = await bot.say("ocop la gi vay")
+    assert "Chương trình Mỗi xã một sản phẩm" in text_of(out)
+    acts = actions_of(out)
+    assert any(a.startswith("f:") for a in acts) and any(a.startswith("n:a:") for a in acts)
+
+
+async def test_hoi_command_with_and_without_a_question(bot):
+    assert "gõ câu hỏi" in text_of(await bot.say("/hoi"))
+    assert "Mỗi xã một sản phẩm" in text_of(await bot.say("/hoi OCOP là gì"))
+
+
+async def test_not_confident_offers_suggestions_and_staff(tmp_path):
+    h = Harness(tmp_path)
+    h.settings = h.settings.model_copy(update={"staff_chat": ("rec", "-100500")})
+    await h.open()
+    try:
+        out = await h.say("giá lợn hơi hôm nay bao nhiêu")
+        assert "chưa chắc" in text_of(out) or "chưa có câu trả lời" in text_of(out)
+        acts = actions_of(out)
+        assert acts[-1].startswith("q:s:")
+        assert len([a for a in acts if a.startswith("f:")]) <= 3
+    finally:
+        await h.close()
+
+
+async def test_without_a_staff_chat_there_is_no_staff_button(bot):
+    out = await bot.say("giá lợn hơi hôm nay bao nhiêu")
+    assert not any(a.startswith("q:s:") for a in actions_of(out))
+    assert "chi hội" in text_of(out)
+
+
+async def _handoff(tmp_path):
+    h = Harness(tmp_path)
+    h.settings = h.settings.model_copy(update={"staff_chat": ("rec", "-100500")})
+    await h.open()
+    await h.say("/start", name="Bà Tư")
+    await h.press("pf:go")
+    await h.say("son dong")
+    await h.press("pf:r:farmer")
+    await h.press("pf:skip")  # phone
+    await h.press("pf:skip")  # topics: the profile is done
+    out = await h.say("con bò nhà em bị chướng bụng thì làm sao")
+    qid = int(next(a for a in actions_of(out) if a.startswith("q:s:")).split(":")[2])
+    return h, qid
+
+
+async def test_question_goes_to_staff_and_the_answer_comes_back(tmp_path):
+    from bot.types import Inbound, InboundKind
+
+    h, qid = await _handoff(tmp_path)
+    try:
+        out = await h.press(f"q:s:{qid}")
+        assert "Đã gửi câu hỏi" in text_of(out)
+        [(chat, post)] = [(c, m) for c, m in h.channel.sent if c == "-100500"]
+        assert f"Câu hỏi #{qid}" in post.text and "Nông Dân" in post.text  # their Telegram name
+        assert "Xã Sơn Động" in post.text and "Hội viên nông dân" in post.text
+        post_id = str(h.channel.sent.index((chat, post)) + 1)  # the recording channel's ids
+        # A staff member replies to the post in the staff chat.
+        before = len(h.channel.sent)
+        await h.app.engine.handle(Inbound("rec", "staff9", "-100500", InboundKind.TEXT,
+                                          text="Bà gọi thú y xã ngay nhé.", reply_to=post_id,
+                                          is_group=True, display_name="Cán bộ"))
+        sent = h.channel.sent[before:]
+        to_farmer = [m for c, m in sent if c == "u1"]
+        assert "Bà gọi thú y xã ngay nhé." in to_farmer[0].text
+        assert [b.action for b in to_farmer[0].buttons[0]] == [f"q:r:{qid}:1", f"q:r:{qid}:0"]
+        assert any(f"#{qid}" in m.text for c, m in sent if c == "-100500")  # confirmation
+        out = await h.press(f"q:r:{qid}:1")
+        assert "Cảm ơn" in text_of(out)
+        audit = await h.app.store.audit.recent()
+        assert audit[0]["actor"] == "rec:staff9" and audit[0]["action"] == "faq.staff_answer"
+    finally:
+        await h.close()
+
+
+async def test_traloi_command_and_the_gaps_list(tmp_path):
+    h, qid = await _handoff(tmp_path)
+    try:
+        await h.press(f"q:s:{qid}")
+        out = await h.say(f"/traloi {qid} Gọi thú y xã.", user="staff1")
+        assert f"#{qid}" in text_of(out)
+        assert any("Gọi thú y xã." in m.text for c, m in h.channel.sent if c == "u1")
+        out = await h.say(f"/traloi {qid}", user="staff1")
+        assert "/traloi 12" in text_of(out)
+        out = await h.say(f"/traloi {qid} x", user="u1")  # a farmer cannot answer
+        assert "chỉ dành cho cán bộ" in text_of(out)
+        gaps = await h.app.store.questions.gaps()
+        assert gaps[0][0] == "con bò nhà em bị chướng bụng thì làm sao" and gaps[0][2] == 1
+    finally:
+        await h.close()
+
+
+async def test_one_person_cannot_flood_the_staff_chat(tmp_path):
+    h, _ = await _handoff(tmp_path)
+    try:
+        for i in range(4):
+            out = await h.say(f"câu hỏi lạ số {i} về con trâu bị ốm")
+            qid = next(a for a in actions_of(out) if a.startswith("q:s:"))
+            out = await h.press(qid)
+        assert "khá nhiều câu hỏi" in text_of(out)
+        assert len([c for c, _ in h.channel.sent if c == "-100500"]) == 3
+    finally:
+        await h.close()
+
+
+async def test_messages_in_other_groups_are_ignored(tmp_path):
+    from bot.types import Inbound, InboundKind
+
+    h = await Harness(tmp_path).open()
+    try:
+        before = len(h.channel.sent)
+        await h.app.engine.handle(Inbound("rec", "x", "-999", InboundKind.TEXT, text="/start",
+                                          is_group=True))
+        assert len(h.channel.sent) == before
+    finally:
+        await h.close()
