@@ -225,3 +225,32 @@ async def test_question_to_staff_chat_and_answer_back(tmp_path, fake):
         assert len(fake.sent(staff_chat)) == 2
     finally:
         await app.stop()
+
+
+async def test_the_run_command_serves_telegram_and_stops_cleanly_on_sigterm(tmp_path, fake):
+    """`python -m bot run` as an operator starts it: a real process, real polling."""
+    import os
+    import signal
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NHANONG_", "TELEGRAM_"))}
+    env.update(NHANONG_DB=str(tmp_path / "run.db"), TELEGRAM_BOT_TOKEN=fake.token,
+               TELEGRAM_BASE_URL=fake.base_url)
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", cwd=tmp_path, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        await fake.wait_for_polling(timeout=30)
+        fake.user_command(USER, "/start", first_name="Tèo")
+        await fake.wait_for_sent(USER, 2, timeout=15)
+        assert "Xin chào Tèo" in fake.plain_texts(USER)[0]
+        proc.send_signal(signal.SIGTERM)
+        _, err = await asyncio.wait_for(proc.communicate(), 30)
+        assert proc.returncode == 0, err.decode()
+        assert "Xin chào" not in err.decode()  # message text is never logged at INFO
+        assert fake.token.split(":")[1] not in err.decode()  # nor the token
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
