@@ -41,7 +41,7 @@ def test_normaliser_expands_abbreviations_and_drops_fillers():
     [
         ("OCOP là gì?", "ocop.what"),
         ("ocop la gi", "ocop.what"),
-        ("cho em hỏi sản phẩm được mấy sao thì được công nhận OCOP ạ", "ocop.stars"),
+        ("cho em hỏi 85 điểm thì được mấy sao ạ", "ocop.stars"),
         ("70 diem dc may sao", "ocop.stars"),
         ("logo ocop", "ocop.logo"),
         ("giấy chứng nhận ocop có hạn bao lâu", "ocop.validity"),
