@@ -35,6 +35,19 @@ def _parser() -> argparse.ArgumentParser:
                          "the questions it could not answer")
     faq.add_argument("question", nargs="*", help="the question (none: one per line on stdin)")
     faq.add_argument("--json", action="store_true", help="print JSON objects")
+    bc = sub.add_parser("broadcast", help="plan, follow and cancel broadcasts")
+    bsub = bc.add_subparsers(dest="bccmd", required=True)
+    create = bsub.add_parser("create", help="plan a broadcast; prints its id")
+    create.add_argument("--text", required=True, help="the message (Markdown: **bold**, _italic_)")
+    create.add_argument("--file", help="a picture to send with it (.jpg, .png, .webp)")
+    create.add_argument("--segment", default="", help="who gets it, e.g. commune=Sơn Động,role=coop")
+    create.add_argument("--at", help="when to send (ISO time, e.g. 2026-12-01T07:30; local zone)")
+    create.add_argument("--expires", help="drop copies not delivered by then (ISO time)")
+    status = bsub.add_parser("status", help="counts per outcome")
+    status.add_argument("id", type=int)
+    status.add_argument("--json", action="store_true")
+    cancel = bsub.add_parser("cancel", help="stop what is not yet sent")
+    cancel.add_argument("id", type=int)
     content = sub.add_parser("content", help="content tools")
     csub = content.add_subparsers(dest="contentcmd", required=True)
     csub.add_parser("check", help="validate every content file")
@@ -157,6 +170,73 @@ async def _faq_gaps(settings: Settings) -> int:
     return 0
 
 
+def _when(value: str | None, settings: Settings, what: str):
+    from datetime import datetime
+
+    if value is None:
+        return None
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{what} '{value}' is not an ISO time such as 2026-12-01T07:30") from None
+    return when if when.tzinfo else when.replace(tzinfo=settings.zone)
+
+
+async def _broadcast(settings: Settings, args: argparse.Namespace) -> int:
+    import getpass
+    import json
+
+    from .broadcast import BroadcastError, create_broadcast
+    from .clock import SystemClock
+    from .content import load_library
+    from .geo import communes_of
+
+    now = SystemClock().now()
+    actor = f"cli:{getpass.getuser()}"
+    store = await Store(settings.db).open()
+    try:
+        if args.bccmd == "create":
+            try:
+                at, expires = _when(args.at, settings, "--at"), _when(args.expires, settings, "--expires")
+                topics = set(load_library(settings.content).topics)
+                bid, audience = await create_broadcast(
+                    store, settings, communes_of(settings.province), topics, by=actor,
+                    text=args.text, image=args.file, segment=args.segment, at=at,
+                    expires=expires, now=now)
+            except (BroadcastError, ValueError) as e:
+                print(f"error: {e}", file=sys.stderr)
+                return 2
+            print(bid)
+            print(f"planned for about {audience} member(s); the running bot sends it", file=sys.stderr)
+            return 0
+        b = await store.broadcasts.get(args.id)
+        if b is None:
+            print(f"error: no broadcast {args.id}", file=sys.stderr)
+            return 2
+        if args.bccmd == "cancel":
+            if b.state in ("done", "cancelled"):
+                print(f"broadcast {b.id} is already {b.state}")
+                return 0
+            await store.broadcasts.set_state(b.id, "cancelled", now)
+            n = await store.broadcasts.close_pending(b.id, "cancelled", now)
+            await store.audit.record(actor, "broadcast.cancel", now, broadcast=b.id)
+            print(f"broadcast {b.id} cancelled; {n} copy(ies) will not be sent")
+            return 0
+        counts = await store.broadcasts.status(b.id)
+        out = {"planned": sum(counts.values()), "pending": counts["pending"] + counts["inflight"],
+               "sent": counts["sent"], "blocked": counts["blocked"], "failed": counts["failed"],
+               "unknown": counts["unknown"]}
+        if args.json:
+            print(json.dumps(out))
+        else:
+            print(f"broadcast {b.id}: {b.state}; " + ", ".join(f"{k} {v}" for k, v in out.items()))
+            for reason, n in await store.broadcasts.failures(b.id):
+                print(f"  failed ({n}): {reason}")
+        return 0
+    finally:
+        await store.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -172,6 +252,8 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_chat(settings, args.as_staff, args.user))
         if args.cmd == "db":
             return asyncio.run(_db(settings, args))
+        if args.cmd == "broadcast":
+            return asyncio.run(_broadcast(settings, args))
         if args.cmd == "faq":
             if args.question == ["gaps"]:
                 return asyncio.run(_faq_gaps(settings))

@@ -10,6 +10,7 @@ import signal
 import time as _time
 from collections.abc import Iterable
 
+from .broadcast import Broadcaster
 from .channels import Channel
 from .channels.webserver import WebServer
 from .clock import Clock, SystemClock
@@ -122,6 +123,8 @@ class App:
         )
         self.services.faq.ranker(s.locale)  # build the index now, not on the first question
         self.engine = Engine(self.services)
+        self.broadcaster = Broadcaster(s, self.store, self.delivery, self.clock, self.services.communes,
+                                       set(library.topics))
         return self
 
     async def reload_content(self) -> bool:
@@ -172,6 +175,8 @@ class App:
             log.info("channel %s started", ch.name)
         if self.webserver:
             await self.webserver.start()
+        await self.broadcaster.recover()
+        self._sender = asyncio.get_running_loop().create_task(self.broadcaster.run(), name="broadcasts")
         self.scheduler = build_scheduler(self.store, self.clock, self.settings.zone)
         self.scheduler.start()
 
@@ -180,7 +185,15 @@ class App:
             self.scheduler.shutdown(wait=False)
         # Close delivery first: a reply waiting out a long 429 pause must not hold
         # up the channels, which wait for the updates they are still handling.
+        # Broadcast copies not yet tried go back to pending; calls already made finish.
+        self.broadcaster.stopping = True
         await self.delivery.close()
+        sender = getattr(self, "_sender", None)
+        if sender is not None:
+            try:
+                await asyncio.wait_for(sender, 15)
+            except (TimeoutError, asyncio.CancelledError):
+                pass
         for ch in self.channels:
             try:
                 await ch.stop()

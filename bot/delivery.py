@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    status: str  # "sent", "blocked", "failed"
+    status: str  # "sent", "blocked", "failed", or "deferred" (not tried: shutting down)
     message_id: str | None = None
     reason: str | None = None
 
@@ -84,7 +84,7 @@ class Delivery:
             try:
                 await pacer.acquire(chat_id, high)
             except Closed:
-                return Outcome("failed", reason="not sent: the bot was shutting down")
+                return Outcome("deferred", reason="not sent: the bot was shutting down")
             try:
                 sent = await ch.send(chat_id, msg)
                 return Outcome("sent", sent.message_id)

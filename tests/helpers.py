@@ -25,6 +25,7 @@ class RecordingChannel:
     rate: float = 1000.0
     sent: list[tuple[str, Rendered]] = field(default_factory=list)
     fail: list[SendError] = field(default_factory=list)  # raised by the next sends, in order
+    fail_chat: dict[str, list[SendError]] = field(default_factory=dict)  # per chat, in order
 
     def chat_limit(self, chat_id: str) -> tuple[float, float]:
         return (1000.0, 1000.0)
@@ -32,6 +33,8 @@ class RecordingChannel:
     async def send(self, chat_id: str, msg: Rendered) -> Sent:
         if self.fail:
             raise self.fail.pop(0)
+        if self.fail_chat.get(chat_id):
+            raise self.fail_chat[chat_id].pop(0)
         self.sent.append((chat_id, msg))
         return Sent(str(len(self.sent)))
 

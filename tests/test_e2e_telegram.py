@@ -254,3 +254,75 @@ async def test_the_run_command_serves_telegram_and_stops_cleanly_on_sigterm(tmp_
         if proc.returncode is None:
             proc.kill()
             await proc.wait()
+
+
+async def test_broadcast_survives_sigkill_without_double_sends(tmp_path, fake):
+    """The CLI plans a broadcast; `run` sends it; the process is killed mid-way and
+    restarted: nobody gets two copies, and only rows reported unknown may be missing."""
+    import json
+    import os
+    import signal
+    import sqlite3
+    import sys
+
+    from bot.clock import SystemClock
+    from bot.store import Store
+
+    people = 400
+    db = tmp_path / "run.db"
+    store = await Store(db).open()
+    now = SystemClock().now()
+    for i in range(people):
+        m = await store.members.seen("telegram", str(10_000 + i), str(10_000 + i), None, "vi", now)
+        await store.members.subscribe(m.id, now)
+    await store.close()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NHANONG_", "TELEGRAM_"))}
+    env.update(NHANONG_DB=str(db), TELEGRAM_BOT_TOKEN=fake.token, TELEGRAM_BASE_URL=fake.base_url,
+               TELEGRAM_RATE="150", NHANONG_QUIET_HOURS="")
+    fake.fail_next("sendMessage", "403", chat_id=10_007)
+
+    async def cli(*args: str) -> str:
+        p = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", *args, cwd=tmp_path, env=env,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        out, err = await asyncio.wait_for(p.communicate(), 60)
+        assert p.returncode == 0, err.decode()
+        return out.decode()
+
+    async def start():
+        return await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", cwd=tmp_path, env=env,
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+
+    bid = int((await cli("broadcast", "create", "--text", "Thông báo họp Hội")).strip())
+    proc = await start()
+    try:
+        await fake.wait_for_call("sendMessage", 60, timeout=60)
+        proc.send_signal(signal.SIGKILL)
+        await proc.wait()
+        before = len(fake.calls_to("sendMessage"))
+        proc = await start()
+        await fake.wait_for_call("sendMessage", before + 1, timeout=60)
+        row = sqlite3.connect(db).execute(
+            "SELECT COUNT(*) FROM deliveries WHERE status = 'unknown'").fetchone()
+        unknown = row[0]
+        # Everything but the unknown and the blocked one is sent after the restart.
+        await fake.wait_for_call("sendMessage", people - unknown, timeout=60)
+        status = json.loads(await cli("broadcast", "status", str(bid), "--json"))
+        assert status["planned"] == people and status["pending"] == 0
+        assert status["blocked"] == 1 and status["unknown"] == unknown
+        assert status["sent"] == people - 1 - unknown
+        copies: dict[int, int] = {}
+        for c in fake.calls_to("sendMessage"):
+            if c.ok:
+                copies[int(c.params["chat_id"])] = copies.get(int(c.params["chat_id"]), 0) + 1
+        assert max(copies.values()) == 1  # nobody got two copies
+        unknown_chats = {int(r[0]) for r in sqlite3.connect(db).execute(
+            "SELECT m.chat_id FROM deliveries d JOIN members m ON m.id = d.member_id"
+            " WHERE d.status = 'unknown'")}
+        missing = set(range(10_000, 10_000 + people)) - set(copies) - {10_007}
+        assert missing <= unknown_chats
+    finally:
+        if proc.returncode is None:
+            proc.send_signal(signal.SIGTERM)
+            await asyncio.wait_for(proc.wait(), 30)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .audit import Audit
+from .broadcasts import Broadcast, Broadcasts, Recipient
 from .db import Database, StoreError
 from .dialogs import Dialogs, DialogState
 from .members import Member, Members
@@ -12,8 +13,20 @@ from .questions import Question, Questions
 from .reads import Reads
 
 __all__ = [
-    "Audit", "Database", "DialogState", "Dialogs", "Member", "Members", "Question", "Questions", "Reads",
-    "Store", "StoreError",
+    "Audit",
+    "Broadcast",
+    "Broadcasts",
+    "Database",
+    "DialogState",
+    "Dialogs",
+    "Member",
+    "Members",
+    "Question",
+    "Questions",
+    "Reads",
+    "Recipient",
+    "Store",
+    "StoreError",
 ]
 
 
@@ -27,6 +40,7 @@ class Store:
         self.audit = Audit(self.db)
         self.reads = Reads(self.db)
         self.questions = Questions(self.db)
+        self.broadcasts = Broadcasts(self.db)
 
     async def open(self, migrate: bool = True) -> Store:
         await self.db.open(migrate=migrate)

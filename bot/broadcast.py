@@ -1,0 +1,177 @@
+"""The broadcast sender: turns due broadcasts into deliveries, at the platform's pace.
+
+Every few seconds it looks for broadcasts that are due (created by staff in the
+chat, by the CLI in another process, or scheduled earlier, also before a
+restart); plans their deliveries in one SQL statement; and sends them through
+the pacer's low-priority lane with many requests in flight, so replies to people
+talking to the bot always go first.  Each delivery is marked in flight before
+the API call and gets its outcome after.  Quiet hours hold pushes until
+morning; an expired broadcast drops what was not yet sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime, time
+
+from .clock import Clock
+from .config import Settings
+from .delivery import Delivery, Outcome
+from .geo import Communes
+from .i18n import translator
+from .segments import SegmentError, parse_segment
+from .store import Broadcast, Recipient, Store
+from .types import Rendered, Reply
+
+log = logging.getLogger(__name__)
+
+
+def in_quiet_hours(now: datetime, settings: Settings) -> bool:
+    """Is it quiet time where the members live (e.g. 21:00-06:00)?"""
+    if not settings.quiet_hours:
+        return False
+    start, end = settings.quiet_hours
+    local: time = now.astimezone(settings.zone).time()
+    if start <= end:
+        return start <= local < end
+    return local >= start or local < end
+
+
+class Broadcaster:
+    def __init__(self, settings: Settings, store: Store, delivery: Delivery, clock: Clock,
+                 communes: Communes, topics: set[str], *, batch: int = 200,
+                 in_flight: int = 64, every: float = 2.0) -> None:
+        self.settings = settings
+        self.store = store
+        self.delivery = delivery
+        self.clock = clock
+        self.communes = communes
+        self.topics = topics
+        self.batch = batch
+        self.in_flight = in_flight
+        self.every = every
+        self._rendered: dict[tuple[int, str, str], list[Rendered]] = {}
+        self.stopping = False
+
+    async def recover(self) -> int:
+        n = await self.store.broadcasts.recover(self.clock.now())
+        if n:
+            log.warning("%d delivery(ies) were in flight when the bot stopped: marked unknown", n)
+        return n
+
+    async def run(self) -> None:
+        """Forever: send what is due, then look again a few seconds later."""
+        while not self.stopping:
+            try:
+                await self.tick()
+            except Exception:
+                log.exception("broadcast sender failed; retrying")
+            await self.clock.sleep(self.every)
+
+    async def tick(self) -> int:
+        """Work on every due broadcast once; returns how many deliveries were attempted."""
+        now = self.clock.now()
+        done = 0
+        for b in await self.store.broadcasts.due(now):
+            done += await self._work(b)
+        return done
+
+    async def _work(self, b: Broadcast) -> int:
+        bs = self.store.broadcasts
+        now = self.clock.now()
+        if b.expires_at and now >= datetime.fromisoformat(b.expires_at):
+            n = await bs.close_pending(b.id, "expired", now)
+            await bs.set_state(b.id, "done", now)
+            log.info("broadcast %d expired; %d undelivered copies dropped", b.id, n)
+            return 0
+        if in_quiet_hours(now, self.settings):
+            return 0
+        if not b.planned:
+            seg = parse_segment(b.segment, self.communes, self.topics)
+            n = await bs.plan(b.id, seg, now)
+            log.info("broadcast %d planned for %d recipient(s)", b.id, n)
+        if b.state != "sending":
+            await bs.set_state(b.id, "sending", now)
+        attempted = 0
+        while True:
+            current = await bs.get(b.id)
+            if current is None or current.state != "sending":
+                return attempted  # cancelled meanwhile
+            if current.expires_at and self.clock.now() >= datetime.fromisoformat(current.expires_at):
+                return attempted
+            if in_quiet_hours(self.clock.now(), self.settings) or self.stopping:
+                return attempted
+            batch = await bs.claim(b.id, self.batch, self.clock.now(), list(self.delivery.channels))
+            if not batch:
+                break
+            sem = asyncio.Semaphore(self.in_flight)
+            await asyncio.gather(*(self._one(current, r, sem) for r in batch))
+            attempted += len(batch)
+        if await bs.remaining(b.id) == 0:
+            await bs.set_state(b.id, "done", self.clock.now())
+            log.info("broadcast %d done", b.id)
+        return attempted
+
+    def _messages(self, b: Broadcast, channel: str, locale: str) -> list[Rendered]:
+        key = (b.id, channel, locale)
+        if key not in self._rendered:
+            t = translator(locale, self.settings.tz)
+            footer = t("_To stop receiving news, type /dung._")
+            reply = Reply(f"{b.text}\n\n{footer}", image=b.image)
+            self._rendered[key] = self.delivery.render(channel, reply, t)
+        return self._rendered[key]
+
+    async def _one(self, b: Broadcast, r: Recipient, sem: asyncio.Semaphore) -> None:
+        async with sem:
+            outcome = Outcome("failed", reason="nothing to send")
+            for msg in self._messages(b, r.channel, r.locale):
+                outcome = await self.delivery.send(r.channel, r.chat_id, msg, high=False)
+                if outcome.status != "sent":
+                    break
+            # Not tried because the bot is stopping: back to pending, sent after the restart.
+            status = "pending" if outcome.status == "deferred" else outcome.status
+            await self.store.broadcasts.record(b.id, r.member_id, status,
+                                               outcome.message_id, outcome.reason, self.clock.now())
+
+
+class BroadcastError(ValueError):
+    """A broadcast cannot be created as asked; the message says why."""
+
+
+async def create_broadcast(
+    store: Store, settings: Settings, communes: Communes, topics: set[str], *, by: str,
+    text: str, image: str | None = None, segment: str = "", at: datetime | None = None,
+    expires: datetime | None = None, now: datetime,
+) -> tuple[int, int]:
+    """Validate and store a broadcast; returns (id, audience size now)."""
+    text = (text or "").strip()
+    if not text:
+        raise BroadcastError("the message text is empty")
+    if len(text) > 3500:
+        raise BroadcastError(f"the message is {len(text)} characters; keep it under 3500")
+    if image is not None:
+        image = _picture(image)
+    try:
+        seg = parse_segment(segment, communes, topics)
+    except SegmentError as e:
+        raise BroadcastError(str(e)) from None
+    send_at = at or now
+    if expires is not None and expires <= send_at:
+        raise BroadcastError("the expiry must come after the sending time")
+    bid = await store.broadcasts.create(by=by, text=text, image=image, segment=seg,
+                                        send_at=send_at, expires_at=expires, state="scheduled",
+                                        now=now)
+    await store.audit.record(by, "broadcast.create", now, broadcast=bid, segment=seg.text)
+    return bid, await store.broadcasts.count_audience(seg)
+
+
+def _picture(image: str) -> str:
+    from pathlib import Path
+
+    path = Path(image)
+    if not path.is_file():
+        raise BroadcastError(f"cannot read file {image}")
+    if path.suffix.lower() not in {".jpg", ".jpeg", ".png", ".webp"}:
+        raise BroadcastError(f"{image}: only .jpg, .png or .webp pictures can be attached")
+    return str(path.resolve())

@@ -1,0 +1,200 @@
+"""The broadcast outbox.
+
+A broadcast is planned into one delivery row per recipient in a single
+set-based INSERT … SELECT (unique per broadcast and member, so planning twice
+adds nobody twice).  The sender claims pending rows in batches, marking them
+in flight before the API call and with the outcome after; rows still in
+flight after a crash become "unknown" and are never re-sent automatically.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from ..segments import Segment
+from .db import Database
+
+STATES = ("draft", "awaiting_approval", "scheduled", "sending", "done", "cancelled")
+OUTCOMES = ("pending", "inflight", "sent", "blocked", "failed", "unknown", "cancelled", "expired")
+
+
+@dataclass(frozen=True, slots=True)
+class Broadcast:
+    id: int
+    created_by: str
+    text: str
+    image: str | None
+    segment: str
+    send_at: str
+    expires_at: str | None
+    state: str
+    planned: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    member_id: int
+    channel: str
+    chat_id: str
+    locale: str
+
+
+def _b(row) -> Broadcast:
+    return Broadcast(row["id"], row["created_by"], row["text"], row["image"], row["segment"],
+                     row["send_at"], row["expires_at"], row["state"], bool(row["planned"]))
+
+
+_COLS = "id, created_by, text, image, segment, send_at, expires_at, state, planned"
+
+
+def segment_sql(seg: Segment) -> tuple[str, list[Any]]:
+    """WHERE conditions (on members m) for a parsed segment, with parameters."""
+    conds = ["m.subscribed = 1", "m.blocked_at IS NULL"]
+    params: list[Any] = []
+    for name, values in seg.terms:
+        marks = ", ".join("?" for _ in values)
+        if name == "commune":
+            conds.append(f"m.commune_code IN ({marks})")
+        elif name == "role":
+            conds.append(f"m.role IN ({marks})")
+        elif name == "lang":
+            conds.append(f"m.locale IN ({marks})")
+        elif name == "channel":
+            conds.append(f"m.channel IN ({marks})")
+        elif name == "topic":
+            conds.append("EXISTS (SELECT 1 FROM member_topics t WHERE t.member_id = m.id"
+                         f" AND t.topic IN ({marks}))")
+        elif name == "joined_after":
+            conds.append("m.created_at >= ?")
+            values = (min(values),)
+        params.extend(values)
+    return " AND ".join(conds), params
+
+
+class Broadcasts:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def create(self, *, by: str, text: str, image: str | None, segment: Segment,
+                     send_at: datetime, expires_at: datetime | None, state: str,
+                     now: datetime) -> int:
+        return await self.db.execute(
+            "INSERT INTO broadcasts (created_by, created_at, text, image, segment, send_at,"
+            " expires_at, state, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (by, now.isoformat(), text, image, segment.text, send_at.isoformat(),
+             expires_at.isoformat() if expires_at else None, state, now.isoformat()),
+        )
+
+    async def get(self, bid: int) -> Broadcast | None:
+        row = await self.db.fetchone(f"SELECT {_COLS} FROM broadcasts WHERE id = ?", (bid,))
+        return _b(row) if row else None
+
+    async def count_audience(self, segment: Segment) -> int:
+        where, params = segment_sql(segment)
+        row = await self.db.fetchone(f"SELECT COUNT(*) FROM members m WHERE {where}", params)
+        return int(row[0]) if row else 0
+
+    async def due(self, now: datetime) -> list[Broadcast]:
+        rows = await self.db.fetchall(
+            f"SELECT {_COLS} FROM broadcasts WHERE state IN ('scheduled', 'sending')"
+            " AND send_at <= ? ORDER BY send_at, id",
+            (now.isoformat(),),
+        )
+        return [_b(r) for r in rows]
+
+    async def set_state(self, bid: int, state: str, now: datetime) -> None:
+        await self.db.execute(
+            "UPDATE broadcasts SET state = ?, updated_at = ? WHERE id = ?",
+            (state, now.isoformat(), bid),
+        )
+
+    async def plan(self, bid: int, segment: Segment, now: datetime) -> int:
+        """One pending delivery per eligible member, in one statement."""
+        where, params = segment_sql(segment)
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO deliveries (broadcast_id, member_id, updated_at)"
+                f" SELECT ?, m.id, ? FROM members m WHERE {where}"
+                " ON CONFLICT (broadcast_id, member_id) DO NOTHING",
+                (bid, now.isoformat(), *params),
+            )
+            await conn.execute(
+                "UPDATE broadcasts SET planned = 1, updated_at = ? WHERE id = ?",
+                (now.isoformat(), bid),
+            )
+        row = await self.db.fetchone("SELECT COUNT(*) FROM deliveries WHERE broadcast_id = ?", (bid,))
+        return int(row[0])
+
+    async def claim(self, bid: int, limit: int, now: datetime, channels: list[str]) -> list[Recipient]:
+        """Mark up to ``limit`` pending deliveries in flight and return their recipients
+        (members of the running ``channels`` only; the rest wait for their channel).
+        Members who stopped or blocked since planning are skipped as cancelled."""
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "UPDATE deliveries SET status = 'cancelled', reason = 'stopped or blocked',"
+                " updated_at = ? WHERE broadcast_id = ? AND status = 'pending' AND member_id IN"
+                " (SELECT id FROM members WHERE subscribed = 0 OR blocked_at IS NOT NULL)",
+                (now.isoformat(), bid),
+            )
+            cur = await conn.execute(
+                "SELECT d.member_id, m.channel, m.chat_id, m.locale FROM deliveries d"
+                " JOIN members m ON m.id = d.member_id"
+                " WHERE d.broadcast_id = ? AND d.status = 'pending'"
+                f" AND m.channel IN ({', '.join('?' for _ in channels)})"
+                " ORDER BY d.member_id LIMIT ?",
+                (bid, *channels, limit),
+            )
+            rows = list(await cur.fetchall())
+            await cur.close()
+            await conn.executemany(
+                "UPDATE deliveries SET status = 'inflight', attempts = attempts + 1, updated_at = ?"
+                " WHERE broadcast_id = ? AND member_id = ?",
+                [(now.isoformat(), bid, r[0]) for r in rows],
+            )
+        return [Recipient(r[0], r[1], r[2], r[3]) for r in rows]
+
+    async def record(self, bid: int, member_id: int, status: str, message_id: str | None,
+                     reason: str | None, now: datetime) -> None:
+        await self.db.execute(
+            "UPDATE deliveries SET status = ?, message_id = ?, reason = ?, updated_at = ?"
+            " WHERE broadcast_id = ? AND member_id = ? AND status = 'inflight'",
+            (status, message_id, reason, now.isoformat(), bid, member_id),
+        )
+
+    async def close_pending(self, bid: int, status: str, now: datetime) -> int:
+        """Pending (not in flight) deliveries become ``status`` (cancelled, expired)."""
+        return await self.db.execute(
+            "UPDATE deliveries SET status = ?, updated_at = ? WHERE broadcast_id = ?"
+            " AND status = 'pending'",
+            (status, now.isoformat(), bid),
+        )
+
+    async def remaining(self, bid: int) -> int:
+        row = await self.db.fetchone(
+            "SELECT COUNT(*) FROM deliveries WHERE broadcast_id = ?"
+            " AND status IN ('pending', 'inflight')", (bid,))
+        return int(row[0]) if row else 0
+
+    async def recover(self, now: datetime) -> int:
+        """After a crash: rows that were in flight may or may not have been sent."""
+        return await self.db.execute(
+            "UPDATE deliveries SET status = 'unknown', reason = 'in flight when the bot stopped',"
+            " updated_at = ? WHERE status = 'inflight'",
+            (now.isoformat(),),
+        )
+
+    async def status(self, bid: int) -> dict[str, int]:
+        rows = await self.db.fetchall(
+            "SELECT status, COUNT(*) FROM deliveries WHERE broadcast_id = ? GROUP BY status", (bid,))
+        counts = {s: 0 for s in OUTCOMES}
+        for r in rows:
+            counts[r[0]] = int(r[1])
+        return counts
+
+    async def failures(self, bid: int, limit: int = 10) -> list[tuple[str, int]]:
+        rows = await self.db.fetchall(
+            "SELECT reason, COUNT(*) FROM deliveries WHERE broadcast_id = ? AND status = 'failed'"
+            " GROUP BY reason ORDER BY COUNT(*) DESC LIMIT ?", (bid, limit))
+        return [(r[0] or "", int(r[1])) for r in rows]

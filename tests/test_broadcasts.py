@@ -1,0 +1,191 @@
+"""Broadcasts: segments, planning, sending once each, quiet hours, expiry, cancel,
+crash recovery — the real store and sender on a recording channel."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.broadcast import BroadcastError, create_broadcast
+from bot.errors import Blocked, Transient
+from bot.geo import communes_of
+from bot.segments import SegmentError, parse_segment
+from tests.helpers import Harness
+
+TOPICS = {"ocop", "htx", "chain", "quality", "policy", "union"}
+NOON = datetime(2026, 3, 2, 5, 0, tzinfo=UTC)  # 12:00 in Vietnam
+
+
+@pytest.mark.parametrize("expr", ["commune=Sơn Động", "commune=son dong", "commune=xa son dong",
+                                  "commune=7615"])
+def test_segment_commune_any_typing(expr):
+    seg = parse_segment(expr, communes_of("Bắc Ninh"), TOPICS)
+    assert seg.terms == (("commune", ("7615",)),)
+
+
+def test_segment_roles_topics_and_alternatives():
+    seg = parse_segment("role=coop|Hội viên nông dân, topic=ocop, lang=vi", communes_of("Bắc Ninh"),
+                        TOPICS)
+    assert seg.terms == (("role", ("coop", "farmer")), ("topic", ("ocop",)), ("lang", ("vi",)))
+
+
+@pytest.mark.parametrize(
+    ("expr", "why"),
+    [("thoitiet=mua", "unknown segment field 'thoitiet'"), ("role=chu tich", "unknown role"),
+     ("commune=Quận 1", "unknown commune"), ("topic=bongda", "unknown topic"),
+     ("joined_after=hôm qua", "is not YYYY-MM-DD"), ("role", "is not FIELD=VALUE"),
+     ("course=12", "not available yet")],
+)
+def test_segment_errors_are_clear(expr, why):
+    with pytest.raises(SegmentError, match=why):
+        parse_segment(expr, communes_of("Bắc Ninh"), TOPICS)
+
+
+async def _members(h: Harness, n: int, **profile) -> list[int]:
+    store = h.app.store
+    ids = []
+    for i in range(n):
+        m = await store.members.seen("rec", f"m{i}", f"m{i}", f"Người {i}", "vi", h.clock.now())
+        await store.members.subscribe(m.id, h.clock.now())
+        if profile:
+            await store.members.update(m.id, **profile)
+        ids.append(m.id)
+    return ids
+
+
+async def _create(h: Harness, **kw) -> int:
+    kw.setdefault("text", "Họp chi hội **thứ Bảy** lúc 8 giờ")
+    bid, _ = await create_broadcast(h.app.store, h.settings, h.app.services.communes, TOPICS,
+                                    by="rec:staff1", now=h.clock.now(), **kw)
+    return bid
+
+
+def _copies(h: Harness) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for chat, msg in h.channel.sent:
+        if "Họp chi hội" in msg.text:
+            out[chat] = out.get(chat, 0) + 1
+    return out
+
+
+@pytest.fixture
+async def hb(tmp_path):
+    h = Harness(tmp_path)
+    h.clock.set(NOON)
+    await h.open()
+    yield h
+    await h.close()
+
+
+async def test_every_reachable_member_gets_exactly_one_copy(hb):
+    ids = await _members(hb, 250)
+    store = hb.app.store
+    await store.members.stop(ids[0], hb.clock.now())
+    await store.members.mark_blocked("rec", "m1", hb.clock.now())
+    bid = await _create(hb)
+    await hb.app.broadcaster.tick()
+    await hb.app.broadcaster.tick()  # a second look sends nothing again
+    copies = _copies(hb)
+    assert len(copies) == 248 and set(copies.values()) == {1}
+    assert "m0" not in copies and "m1" not in copies
+    msg = next(m for c, m in hb.channel.sent if c == "m5")
+    assert "<b>thứ Bảy</b>" in msg.text and "/dung" in msg.text  # Markdown, and how to stop
+    counts = await store.broadcasts.status(bid)
+    assert counts["sent"] == 248 and counts["pending"] == counts["inflight"] == 0
+    assert (await store.broadcasts.get(bid)).state == "done"
+
+
+async def test_segment_limits_the_audience(hb):
+    await _members(hb, 5, commune_code="7615")
+    await _members_other(hb)
+    bid = await _create(hb, segment="commune=son dong")
+    await hb.app.broadcaster.tick()
+    assert sorted(_copies(hb)) == [f"m{i}" for i in range(5)]
+    assert (await hb.app.store.broadcasts.status(bid))["sent"] == 5
+
+
+async def _members_other(h: Harness) -> None:
+    for i in range(3):
+        m = await h.app.store.members.seen("rec", f"o{i}", f"o{i}", None, "vi", h.clock.now())
+        await h.app.store.members.subscribe(m.id, h.clock.now())
+
+
+async def test_quiet_hours_hold_pushes_until_morning(hb):
+    await _members(hb, 3)
+    hb.clock.set(datetime(2026, 3, 2, 15, 0, tzinfo=UTC))  # 22:00 in Vietnam
+    await _create(hb)
+    await hb.app.broadcaster.tick()
+    assert _copies(hb) == {}
+    hb.clock.set(datetime(2026, 3, 2, 23, 30, tzinfo=UTC))  # 06:30 next morning
+    await hb.app.broadcaster.tick()
+    assert len(_copies(hb)) == 3
+
+
+async def test_expired_broadcast_drops_undelivered_copies(hb):
+    await _members(hb, 3)
+    hb.clock.set(datetime(2026, 3, 2, 15, 0, tzinfo=UTC))  # quiet hours: held
+    bid = await _create(hb, expires=datetime(2026, 3, 2, 20, 0, tzinfo=UTC))
+    await hb.app.broadcaster.tick()
+    hb.clock.set(datetime(2026, 3, 2, 23, 30, tzinfo=UTC))  # morning, but expired at 03:00
+    await hb.app.broadcaster.tick()
+    assert _copies(hb) == {}
+    assert (await hb.app.store.broadcasts.get(bid)).state == "done"
+
+
+async def test_scheduled_broadcast_waits_for_its_time(hb):
+    await _members(hb, 2)
+    await _create(hb, at=NOON + timedelta(hours=1))
+    await hb.app.broadcaster.tick()
+    assert _copies(hb) == {}
+    hb.clock.advance(3600)
+    await hb.app.broadcaster.tick()
+    assert len(_copies(hb)) == 2
+
+
+async def test_cancel_stops_what_is_not_sent(hb):
+    await _members(hb, 3)
+    bid = await _create(hb)
+    store = hb.app.store
+    await store.broadcasts.set_state(bid, "cancelled", hb.clock.now())
+    await hb.app.broadcaster.tick()
+    assert _copies(hb) == {}
+
+
+async def test_blocked_and_failed_outcomes_are_recorded(hb):
+    await _members(hb, 3)
+    hb.channel.fail_chat = {"m0": [Blocked("blocked")], "m1": [Transient("down")] * 6}
+    bid = await _create(hb)
+    await hb.app.broadcaster.tick()
+    counts = await hb.app.store.broadcasts.status(bid)
+    assert counts["blocked"] == 1 and counts["failed"] == 1 and counts["sent"] == 1
+    [(reason, n)] = await hb.app.store.broadcasts.failures(bid)
+    assert "transient" in reason and n == 1
+
+
+async def test_a_crash_mid_broadcast_never_sends_twice(hb):
+    await _members(hb, 20)
+    bid = await _create(hb)
+    store = hb.app.store
+    # The sender claimed 5 rows and died before recording what happened to them.
+    await store.broadcasts.plan(bid, parse_segment("", hb.app.services.communes, TOPICS),
+                                hb.clock.now())
+    await store.broadcasts.set_state(bid, "sending", hb.clock.now())
+    crashed = await store.broadcasts.claim(bid, 5, hb.clock.now(), ["rec"])
+    await hb.restart()  # the new process recovers at start
+    await hb.app.broadcaster.recover()
+    await hb.app.broadcaster.tick()
+    counts = await hb.app.store.broadcasts.status(bid)
+    assert counts["unknown"] == 5 and counts["sent"] == 15
+    copies = _copies(hb)
+    assert not {f"m{r.member_id - 1}" for r in crashed} & set(copies)
+    assert set(copies.values()) == {1}
+
+
+async def test_bad_broadcasts_are_refused_and_nothing_is_stored(hb):
+    for kw, why in [({"text": "  "}, "empty"), ({"segment": "x=y"}, "unknown segment field"),
+                    ({"image": "/khong/co.jpg"}, "cannot read"),
+                    ({"expires": NOON - timedelta(hours=1)}, "expiry must come after")]:
+        with pytest.raises(BroadcastError, match=why):
+            await _create(hb, **kw)
+    assert await hb.app.store.broadcasts.get(1) is None
