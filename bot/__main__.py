@@ -120,11 +120,11 @@ def _faq(settings: Settings, words: list[str], as_json: bool) -> int:
     import json
 
     from .content import load_library
-    from .faq.service import FaqService
+    from .faq.service import faq_service
     from .render import markdown_blocks
 
     library = load_library(settings.content)
-    faq = FaqService(library)
+    faq = faq_service(library)
 
     def one(question: str) -> str:
         a = faq.answer(question, settings.locale)

@@ -18,7 +18,7 @@ from .config import Settings
 from .content import ContentError, Library, load_library, signature
 from .delivery import Delivery
 from .engine import Engine, Services
-from .faq.service import FaqService
+from .faq.service import FaqService, faq_service
 from .geo import communes_of
 from .i18n import Translator, check_catalogs, md_escape
 from .render import render
@@ -119,7 +119,7 @@ class App:
             router=self.router,
             delivery=self.delivery,
             notify_staff=self.notify_staff,
-            faq=FaqService(library),
+            faq=faq_service(library),
         )
         self.services.faq.ranker(s.locale)  # build the index now, not on the first question
         self.engine = Engine(self.services)
@@ -131,7 +131,7 @@ class App:
         """Load the content again; keep the old library if the new one has problems."""
         def load() -> tuple[Library, FaqService]:
             library = load_library(self.settings.content)
-            faq = FaqService(library)
+            faq = faq_service(library)
             faq.ranker(self.settings.locale)
             return library, faq
 
@@ -190,6 +190,8 @@ class App:
         await self.delivery.close()
         sender = getattr(self, "_sender", None)
         if sender is not None:
+            if not self.broadcaster.busy:
+                sender.cancel()  # only waiting for its next look
             try:
                 await asyncio.wait_for(sender, 15)
             except (TimeoutError, asyncio.CancelledError):

@@ -53,6 +53,7 @@ class Broadcaster:
         self.every = every
         self._rendered: dict[tuple[int, str, str], list[Rendered]] = {}
         self.stopping = False
+        self.busy = False  # in the middle of sending (stop waits for the calls made)
 
     async def recover(self) -> int:
         n = await self.store.broadcasts.recover(self.clock.now())
@@ -63,10 +64,13 @@ class Broadcaster:
     async def run(self) -> None:
         """Forever: send what is due, then look again a few seconds later."""
         while not self.stopping:
+            self.busy = True
             try:
                 await self.tick()
             except Exception:
                 log.exception("broadcast sender failed; retrying")
+            finally:
+                self.busy = False
             await self.clock.sleep(self.every)
 
     async def tick(self) -> int:

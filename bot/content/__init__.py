@@ -73,8 +73,26 @@ class Library:
         return ids
 
 
+_cache: dict[Path, tuple[tuple, Library]] = {}
+
+
 def load_library(root: Path) -> Library:
-    """Read and check all content; raises ContentError with every problem."""
+    """Read and check all content; raises ContentError with every problem.
+
+    Unchanged files give the same Library back (keyed on every file's size and
+    modification time), so reloads and repeated starts cost only a directory walk.
+    """
+    key = Path(root).resolve()
+    sig = signature(key) if key.is_dir() else ()
+    hit = _cache.get(key)
+    if hit and hit[0] == sig:
+        return hit[1]
+    library = _load(key)
+    _cache[key] = (sig, library)
+    return library
+
+
+def _load(root: Path) -> Library:
     problems = Problems()
     if not root.is_dir():
         raise ContentError([f"{root}:1: content folder not found"])

@@ -21,3 +21,11 @@ class FaqService:
 
     def answer(self, question: str, locale: str = "vi") -> Answer:
         return self.ranker(locale).answer(question)
+
+
+def faq_service(library: Library) -> FaqService:
+    """The FaqService of a library, built once per library."""
+    svc = library.__dict__.get("_faq_service")
+    if svc is None:
+        svc = library.__dict__["_faq_service"] = FaqService(library)
+    return svc
