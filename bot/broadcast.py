@@ -19,7 +19,7 @@ from .clock import Clock
 from .config import Settings
 from .delivery import Delivery, Outcome
 from .geo import Communes
-from .i18n import translator
+from .i18n import N_, Problem, translator
 from .segments import SegmentError, parse_segment
 from .store import Broadcast, Recipient, Store
 from .types import Rendered, Reply
@@ -139,35 +139,69 @@ class Broadcaster:
                                                outcome.message_id, outcome.reason, self.clock.now())
 
 
-class BroadcastError(ValueError):
+class BroadcastError(Problem):
     """A broadcast cannot be created as asked; the message says why."""
 
 
 async def create_broadcast(
     store: Store, settings: Settings, communes: Communes, topics: set[str], *, by: str,
     text: str, image: str | None = None, segment: str = "", at: datetime | None = None,
-    expires: datetime | None = None, now: datetime,
+    expires: datetime | None = None, now: datetime, approval: bool = False,
 ) -> tuple[int, int]:
-    """Validate and store a broadcast; returns (id, audience size now)."""
+    """Validate and store a broadcast; returns (id, audience size now).
+
+    With ``approval`` it waits in "awaiting_approval" for a second staff member."""
     text = (text or "").strip()
     if not text:
-        raise BroadcastError("the message text is empty")
+        raise BroadcastError(N_("the message text is empty"))
     if len(text) > 3500:
-        raise BroadcastError(f"the message is {len(text)} characters; keep it under 3500")
+        raise BroadcastError(N_("the message is {n} characters; keep it under 3500"), n=len(text))
     if image is not None:
         image = _picture(image)
     try:
         seg = parse_segment(segment, communes, topics)
     except SegmentError as e:
-        raise BroadcastError(str(e)) from None
+        raise BroadcastError(e.msgid, **e.values) from None
     send_at = at or now
     if expires is not None and expires <= send_at:
-        raise BroadcastError("the expiry must come after the sending time")
+        raise BroadcastError(N_("the expiry must come after the sending time"))
     bid = await store.broadcasts.create(by=by, text=text, image=image, segment=seg,
-                                        send_at=send_at, expires_at=expires, state="scheduled",
+                                        send_at=send_at, expires_at=expires,
+                                        state="awaiting_approval" if approval else "scheduled",
                                         now=now)
     await store.audit.record(by, "broadcast.create", now, broadcast=bid, segment=seg.text)
     return bid, await store.broadcasts.count_audience(seg)
+
+
+def parse_when(text: str, settings: Settings, now: datetime) -> datetime:
+    """A time as staff type it: "07:30 05/12/2026", "5/12 7:30", "2026-12-05 07:30";
+    local time; must be in the future."""
+    import re
+
+    t = text.strip().lower().replace("h", ":").replace("giờ", ":")
+    zone = settings.zone
+    local_now = now.astimezone(zone)
+    when = None
+    try:
+        when = datetime.fromisoformat(t.replace(" ", "T", 1))
+    except ValueError:
+        m = re.fullmatch(r"(\d{1,2}):(\d{2})?\s*(?:ngày\s*)?(\d{1,2})/(\d{1,2})(?:/(\d{4}))?", t) or \
+            re.fullmatch(r"(\d{1,2})/(\d{1,2})(?:/(\d{4}))?\s+(\d{1,2}):(\d{2})?", t)
+        if m and t[0].isdigit() and ":" in t.split()[0]:
+            hh, mm, dd, mo, yy = m.groups()
+        elif m:
+            dd, mo, yy, hh, mm = m.groups()
+        else:
+            raise BroadcastError(N_("“{text}” is not a time such as 07:30 05/12/2026"), text=text) from None
+        try:
+            when = datetime(int(yy or local_now.year), int(mo), int(dd), int(hh), int(mm or 0))
+        except ValueError:
+            raise BroadcastError(N_("“{text}” is not a real date and time"), text=text) from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=zone)
+    if when <= now:
+        raise BroadcastError(N_("“{text}” is in the past"), text=text)
+    return when
 
 
 def _picture(image: str) -> str:
@@ -175,7 +209,7 @@ def _picture(image: str) -> str:
 
     path = Path(image)
     if not path.is_file():
-        raise BroadcastError(f"cannot read file {image}")
+        raise BroadcastError(N_("cannot read file {image}"), image=image)
     if path.suffix.lower() not in {".jpg", ".jpeg", ".png", ".webp"}:
-        raise BroadcastError(f"{image}: only .jpg, .png or .webp pictures can be attached")
+        raise BroadcastError(N_("{image}: only .jpg, .png or .webp pictures can be attached"), image=image)
     return str(path.resolve())

@@ -172,7 +172,13 @@ class Engine:
         r = self.router
         inbound = ctx.inbound
         state = ctx.state
-        if inbound.is_group:  # the staff chat: commands, and replies to the bot's posts
+        if inbound.is_group:  # the staff chat: staff commands and buttons, replies to posts
+            if inbound.kind is InboundKind.ACTION:
+                found = r.find_action(inbound.action or "")
+                if found and found[1]:
+                    ctx.args = (inbound.action or "").split(":")[1:]
+                    await found[0](ctx)
+                return
             m = _COMMAND.match(ctx.text)
             if m:
                 ctx.args = (m.group(2) or "").split()

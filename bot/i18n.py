@@ -42,6 +42,19 @@ def md_escape(value: Any) -> str:
     return _MD_SPECIAL.sub(r"\\\1", str(value))
 
 
+class Problem(ValueError):
+    """Bad input explained: English in logs and on the command line, the person's
+    language in the chat (``t(problem.msgid, **problem.values)``)."""
+
+    def __init__(self, msgid: str, **values: object) -> None:
+        super().__init__(msgid.format(**values))
+        self.msgid = msgid
+        self.values = values
+
+    def say(self, t: Translator) -> str:
+        return t(self.msgid, **self.values)
+
+
 def N_(msgid: str) -> str:
     """Mark a string for translation where it is defined; translate where shown."""
     return msgid

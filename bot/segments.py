@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from .geo import Communes
-from .i18n import translator
+from .i18n import N_, Problem, translator
 from .roles import ROLES
 from .text import fold
 
@@ -22,7 +22,7 @@ FIELDS = ("commune", "role", "topic", "lang", "channel", "joined_after")
 LATER = {"course": "training courses", "has_ocop": "progress check-ins"}
 
 
-class SegmentError(ValueError):
+class SegmentError(Problem):
     """The expression is wrong; the message says where and why."""
 
 
@@ -41,11 +41,13 @@ def parse_segment(expr: str, communes: Communes, topics: set[str]) -> Segment:
         name, sep, value = raw.partition("=")
         name = name.strip().lower()
         if not sep or not value.strip():
-            raise SegmentError(f"'{raw.strip()}' is not FIELD=VALUE")
+            raise SegmentError(N_("“{term}” is not FIELD=VALUE"), term=raw.strip())
         if name in LATER:
-            raise SegmentError(f"segment field '{name}' comes with {LATER[name]}; not available yet")
+            raise SegmentError(N_("segment field “{name}” comes with {what}; not available yet"),
+                               name=name, what=LATER[name])
         if name not in FIELDS:
-            raise SegmentError(f"unknown segment field '{name}' (known: {', '.join(FIELDS)})")
+            raise SegmentError(N_("unknown segment field “{name}” (known: {known})"), name=name,
+                               known=", ".join(FIELDS))
         values = tuple(_value(name, v.strip(), communes, topics) for v in value.split("|") if v.strip())
         terms.append((name, values))
     return Segment(tuple(terms))
@@ -59,27 +61,30 @@ def _value(name: str, v: str, communes: Communes, topics: set[str]) -> str:
             c = m.exact
             if c is None:
                 near = ", ".join(x.name for x in m.candidates[:3])
-                raise SegmentError(f"unknown commune '{v}'" + (f" (did you mean {near}?)" if near else ""))
+                if near:
+                    raise SegmentError(N_("unknown commune “{v}” (did you mean {near}?)"), v=v, near=near)
+                raise SegmentError(N_("unknown commune “{v}”"), v=v)
         return c.code
     if name == "role":
         vi = translator("vi")
         for key, label in ROLES.items():
             if fold(v) in (key, fold(label), fold(vi.plain(label))):
                 return key
-        raise SegmentError(f"unknown role '{v}' (known: {', '.join(ROLES)})")
+        raise SegmentError(N_("unknown role “{v}” (known: {known})"), v=v, known=", ".join(ROLES))
     if name == "topic":
         if v not in topics:
-            raise SegmentError(f"unknown topic '{v}' (known: {', '.join(sorted(topics))})")
+            raise SegmentError(N_("unknown topic “{v}” (known: {known})"), v=v,
+                               known=", ".join(sorted(topics)))
         return v
     if name == "lang":
         if v not in ("vi", "en"):
-            raise SegmentError(f"unknown language '{v}' (vi, en)")
+            raise SegmentError(N_("unknown language “{v}” (vi, en)"), v=v)
         return v
     if name == "channel":
         if v not in ("telegram", "zalo", "console"):
-            raise SegmentError(f"unknown channel '{v}' (telegram, zalo, console)")
+            raise SegmentError(N_("unknown channel “{v}” (telegram, zalo, console)"), v=v)
         return v
     try:
         return date.fromisoformat(v).isoformat()
     except ValueError:
-        raise SegmentError(f"joined_after '{v}' is not YYYY-MM-DD") from None
+        raise SegmentError(N_("joined_after “{v}” is not YYYY-MM-DD"), v=v) from None

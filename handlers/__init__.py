@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from bot.router import Router
 
-from . import faq, menu, news, profile, stats, subscription
+from . import broadcasts, faq, menu, news, profile, stats, subscription
 
 
 def register(router: Router) -> None:
@@ -22,6 +22,7 @@ def register(router: Router) -> None:
     # The profile flow: onboarding questions after /start, and /hoso.
     profile.register(router)
     # Staff areas (each command checks the staff role through the router).
+    broadcasts.register(router)
     stats.register(router)
     # /menu, /trogiup, "hủy": last, because help lists every command registered before it.
     menu.register(router)

@@ -7,6 +7,8 @@ from bot.i18n import N_
 from bot.roles import ROLES
 from bot.router import Router
 
+from . import broadcasts
+
 
 async def stats(ctx: Context) -> None:
     t = ctx.t
@@ -38,6 +40,9 @@ async def stats(ctx: Context) -> None:
         for aid, _, readers in top:
             art = s.library.article(aid, t.locale)
             lines.append(t("- {label}: {n}", label=art.title if art else aid, n=n(readers)))
+    recent = await broadcasts.status_lines(ctx)
+    if recent:
+        lines += ["", t("**Recent broadcasts**"), *recent]
     await ctx.audit("stats.view")
     ctx.reply("\n".join(lines))
 

@@ -32,7 +32,7 @@ def test_segment_roles_topics_and_alternatives():
 
 @pytest.mark.parametrize(
     ("expr", "why"),
-    [("thoitiet=mua", "unknown segment field 'thoitiet'"), ("role=chu tich", "unknown role"),
+    [("thoitiet=mua", "unknown segment field “thoitiet”"), ("role=chu tich", "unknown role"),
      ("commune=Quận 1", "unknown commune"), ("topic=bongda", "unknown topic"),
      ("joined_after=hôm qua", "is not YYYY-MM-DD"), ("role", "is not FIELD=VALUE"),
      ("course=12", "not available yet")],
@@ -64,7 +64,7 @@ async def _create(h: Harness, **kw) -> int:
 def _copies(h: Harness) -> dict[str, int]:
     out: dict[str, int] = {}
     for chat, msg in h.channel.sent:
-        if "Họp chi hội" in msg.text:
+        if "Họp chi hội" in msg.text and not chat.startswith("staff"):  # not the preview
             out[chat] = out.get(chat, 0) + 1
     return out
 
@@ -189,3 +189,76 @@ async def test_bad_broadcasts_are_refused_and_nothing_is_stored(hb):
         with pytest.raises(BroadcastError, match=why):
             await _create(hb, **kw)
     assert await hb.app.store.broadcasts.get(1) is None
+
+
+# -- /guitin in the chat ----------------------------------------------------------------
+from tests.helpers import actions_of, text_of  # noqa: E402
+
+
+async def test_staff_broadcast_from_the_chat(hb):
+    await _members(hb, 4, commune_code="7615")
+    await _members_other(hb)
+    out = await hb.say("/guitin", user="staff1")
+    assert "Gõ nội dung" in text_of(out)
+    await hb.say("Họp chi hội **thứ Bảy** lúc 8 giờ", user="staff1")
+    out = await hb.say("commune=son dong", user="staff1")  # no accents
+    text = text_of(out)
+    assert "<b>thứ Bảy</b>" in text and "/dung" in text  # the exact preview
+    assert "<b>4</b> người" in text
+    assert actions_of(out)[:2] == ["bc:now", "bc:at"]
+    out = await hb.press("bc:now", user="staff1")
+    assert "sẽ gửi tới 4 người" in text_of(out)
+    await hb.app.broadcaster.tick()
+    assert sorted(_copies(hb)) == ["m0", "m1", "m2", "m3"]
+    out = await hb.say("/thongke", user="staff1")
+    assert "đã gửi 4/4" in text_of(out)
+
+
+async def test_chat_segment_and_time_errors_are_in_vietnamese(hb):
+    await hb.say("/guitin", user="staff1")
+    await hb.say("Thông báo", user="staff1")
+    out = await hb.say("xa=son dong", user="staff1")
+    assert "không có trường “xa”" in text_of(out)
+    out = await hb.say("commune=Quận Một", user="staff1")
+    assert "không tìm thấy xã/phường" in text_of(out)
+    await hb.press("bc:all", user="staff1")
+    await hb.press("bc:at", user="staff1")
+    out = await hb.say("hôm qua", user="staff1")
+    assert "chưa đúng dạng giờ" in text_of(out)
+    out = await hb.say("07:30 05/03/2026", user="staff1")  # the clock is 02/03/2026
+    assert "sẽ gửi tới" in text_of(out)
+    b = await hb.app.store.broadcasts.get(1)
+    assert b.send_at.startswith("2026-03-05T00:30")  # 07:30 in Vietnam, stored in UTC
+
+
+async def test_members_cannot_broadcast(hb):
+    out = await hb.say("/guitin")
+    assert "chỉ dành cho cán bộ" in text_of(out)
+    out = await hb.press("bc:now")
+    assert "chỉ dành cho cán bộ" in text_of(out)
+
+
+async def test_approval_needs_a_second_staff_member(tmp_path):
+    h = Harness(tmp_path, NHANONG_APPROVAL="1")
+    h.settings = h.settings.model_copy(update={"admins": h.settings.admins | {("rec", "staff2")}})
+    h.clock.set(NOON)
+    await h.open()
+    try:
+        await _members(h, 2)
+        await h.say("/guitin", user="staff1")
+        await h.say("Họp chi hội", user="staff1")
+        await h.press("bc:all", user="staff1")
+        out = await h.press("bc:now", user="staff1")
+        assert "chờ một cán bộ khác duyệt" in text_of(out)
+        await h.app.broadcaster.tick()
+        assert _copies(h) == {}
+        out = await h.say("/duyet 1", user="staff1")
+        assert "cần một cán bộ khác" in text_of(out)
+        out = await h.say("/duyet 1", user="staff2")
+        assert "Đã duyệt" in text_of(out)
+        await h.app.broadcaster.tick()
+        assert len(_copies(h)) == 2
+        actions = [a["action"] for a in await h.app.store.audit.recent()]
+        assert "broadcast.create" in actions and "broadcast.approve" in actions
+    finally:
+        await h.close()

@@ -10,7 +10,7 @@ flight after a crash become "unknown" and are never re-sent automatically.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from ..segments import Segment
@@ -49,6 +49,11 @@ def _b(row) -> Broadcast:
 _COLS = "id, created_by, text, image, segment, send_at, expires_at, state, planned"
 
 
+def _utc(when: datetime) -> str:
+    """Times are stored in UTC so that they compare as text in SQL."""
+    return when.astimezone(UTC).isoformat()
+
+
 def segment_sql(seg: Segment) -> tuple[str, list[Any]]:
     """WHERE conditions (on members m) for a parsed segment, with parameters."""
     conds = ["m.subscribed = 1", "m.blocked_at IS NULL"]
@@ -83,8 +88,8 @@ class Broadcasts:
         return await self.db.execute(
             "INSERT INTO broadcasts (created_by, created_at, text, image, segment, send_at,"
             " expires_at, state, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (by, now.isoformat(), text, image, segment.text, send_at.isoformat(),
-             expires_at.isoformat() if expires_at else None, state, now.isoformat()),
+            (by, _utc(now), text, image, segment.text, _utc(send_at),
+             _utc(expires_at) if expires_at else None, state, _utc(now)),
         )
 
     async def get(self, bid: int) -> Broadcast | None:
@@ -198,3 +203,15 @@ class Broadcasts:
             "SELECT reason, COUNT(*) FROM deliveries WHERE broadcast_id = ? AND status = 'failed'"
             " GROUP BY reason ORDER BY COUNT(*) DESC LIMIT ?", (bid, limit))
         return [(r[0] or "", int(r[1])) for r in rows]
+
+    async def recent(self, limit: int = 5) -> list[tuple[Broadcast, dict[str, int]]]:
+        rows = await self.db.fetchall(f"SELECT {_COLS} FROM broadcasts ORDER BY id DESC LIMIT ?", (limit,))
+        return [(_b(r), await self.status(r["id"])) for r in rows]
+
+    async def approve(self, bid: int, by: str, now: datetime) -> bool:
+        n = await self.db.execute(
+            "UPDATE broadcasts SET state = 'scheduled', approved_by = ?, updated_at = ?"
+            " WHERE id = ? AND state = 'awaiting_approval'",
+            (by, now.isoformat(), bid),
+        )
+        return n > 0

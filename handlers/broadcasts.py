@@ -1,0 +1,184 @@
+"""/guitin for staff: write the message, choose who gets it, see exactly what they
+will see and how many they are, then send now or at a time.  With approval on
+(NHANONG_APPROVAL=1) a second staff member approves with /duyet ID or the button
+posted in the staff chat."""
+
+from __future__ import annotations
+
+from bot.broadcast import BroadcastError, create_broadcast, parse_when
+from bot.engine import Context
+from bot.i18n import N_
+from bot.router import Router
+from bot.segments import SegmentError, parse_segment
+from bot.types import Button, InboundKind, Reply
+
+FLOW = "bc"
+
+
+async def start(ctx: Context) -> None:
+    ctx.state.enter(FLOW, "text")
+    ctx.reply(ctx.t("✍️ Type the message to send to members (you can use **bold** and "
+                    "_italic_). Type “hủy” to stop."))
+
+
+def _ask_segment(ctx: Context) -> None:
+    ctx.state.step = "segment"
+    ctx.reply(
+        ctx.t("Who should get it? Press **Everyone**, or type a group such as:\n"
+              "`commune=Sơn Động|Tân Yên, role=coop, topic=ocop`\n"
+              "Fields: commune, role (farmer, official, coop, group, business, other), "
+              "topic, lang, joined_after (YYYY-MM-DD)."),
+        [[Button(ctx.t.plain("Everyone"), "bc:all")]],
+    )
+
+
+async def _preview(ctx: Context) -> None:
+    s = ctx.services
+    t = ctx.t
+    seg = parse_segment(ctx.state.data.get("segment", ""), s.communes, set(s.library.topics))
+    n = await s.store.broadcasts.count_audience(seg)
+    ctx.state.step = "confirm"
+    footer = t("_To stop receiving news, type /dung._")
+    ctx.reply(t("👀 This is exactly what members will see:"))
+    ctx.reply(f"{ctx.state.data['text']}\n\n{footer}")
+    ctx.reply(
+        t("It will go to **{n}** member(s) ({group}).", n=t.number(n),
+          group=seg.text or t.plain("everyone")),
+        [[Button("📤 " + t.plain("Send now"), "bc:now"), Button("⏰ " + t.plain("Schedule"), "bc:at")],
+         [Button(t.plain("Cancel"), "bc:cancel")]],
+    )
+
+
+async def on_text(ctx: Context) -> None:
+    t = ctx.t
+    step = ctx.state.step
+    if ctx.inbound.kind is not InboundKind.TEXT or not ctx.text:
+        ctx.reply(t("Please type text. Pictures can be sent with the command line for now."))
+        return
+    if step == "text":
+        if len(ctx.text) > 3500:
+            ctx.reply(t("The message is {n} characters; keep it under 3500.", n=len(ctx.text)))
+            return
+        ctx.state.data["text"] = ctx.text
+        _ask_segment(ctx)
+    elif step == "segment":
+        s = ctx.services
+        try:
+            seg = parse_segment(ctx.text, s.communes, set(s.library.topics))
+        except SegmentError as e:
+            ctx.reply(e.say(t))
+            return
+        ctx.state.data["segment"] = seg.text
+        await _preview(ctx)
+    elif step == "at":
+        try:
+            when = parse_when(ctx.text, ctx.services.settings, ctx.services.clock.now())
+        except BroadcastError as e:
+            ctx.reply(e.say(t))
+            return
+        await _create(ctx, when)
+    else:
+        ctx.reply(t("Please use the buttons above, or type “hủy”."))
+
+
+async def _create(ctx: Context, when) -> None:
+    s = ctx.services
+    t = ctx.t
+    data = ctx.state.data
+    try:
+        bid, n = await create_broadcast(
+            s.store, s.settings, s.communes, set(s.library.topics), by=ctx.actor,
+            text=data.get("text", ""), segment=data.get("segment", ""), at=when,
+            now=s.clock.now(), approval=s.settings.approval)
+    except BroadcastError as e:
+        ctx.reply(e.say(t))
+        return
+    ctx.state.clear()
+    if s.settings.approval:
+        ctx.reply(t("📝 Broadcast #{id} waits for another staff member to approve it "
+                    "(/duyet {id}).", id=bid))
+        await _ask_approval(ctx, bid, n)
+        return
+    when_text = t.datetime(when) if when else t.plain("now")
+    ctx.reply(t("✅ Broadcast #{id} will go to {n} member(s) ({when}). Follow it with /thongke.",
+                id=bid, n=t.number(n), when=when_text))
+
+
+async def _ask_approval(ctx: Context, bid: int, n: int) -> None:
+    s = ctx.services
+    if not s.settings.staff_chat or not s.delivery:
+        return
+    channel, chat = s.settings.staff_chat
+    if channel not in s.delivery.channels:
+        return
+    t = ctx.t
+    text = t("📝 Broadcast #{id} by {who} to {n} member(s) needs approval:\n\n{text}",
+             id=bid, who=ctx.member.display_name or ctx.actor, n=t.number(n),
+             text=ctx.state.data.get("text", "") if ctx.state.data else "")
+    reply = Reply(text, [[Button("✅ " + t.plain("Approve"), f"bc:ok:{bid}")]])
+    for msg in s.delivery.render(channel, reply, t):
+        await s.delivery.send(channel, chat, msg, high=True)
+
+
+async def approve(ctx: Context, bid: int | None = None) -> None:
+    s = ctx.services
+    t = ctx.t
+    if bid is None:
+        if not ctx.args or not ctx.args[0].lstrip("#").isdigit():
+            ctx.reply(t("Write it as: /duyet 12"))
+            return
+        bid = int(ctx.args[0].lstrip("#"))
+    b = await s.store.broadcasts.get(bid)
+    if b is None or b.state != "awaiting_approval":
+        ctx.reply(t("Broadcast #{id} is not waiting for approval.", id=bid))
+        return
+    if b.created_by == ctx.actor:
+        ctx.reply(t("Another staff member must approve broadcast #{id}.", id=bid))
+        return
+    await s.store.broadcasts.approve(bid, ctx.actor, s.clock.now())
+    await ctx.audit("broadcast.approve", broadcast=bid)
+    ctx.reply(t("✅ Broadcast #{id} approved; it will be sent.", id=bid))
+
+
+async def on_action(ctx: Context) -> None:
+    args = ctx.args
+    t = ctx.t
+    if len(args) == 2 and args[0] == "ok" and args[1].isdigit():
+        await approve(ctx, int(args[1]))
+        return
+    if ctx.state.flow != FLOW:
+        ctx.reply(t("That button is no longer valid. Type /menu to start again."))
+        return
+    if args == ["all"] and ctx.state.step == "segment":
+        ctx.state.data["segment"] = ""
+        await _preview(ctx)
+    elif args == ["now"] and ctx.state.step == "confirm":
+        await _create(ctx, None)
+    elif args == ["at"] and ctx.state.step == "confirm":
+        ctx.state.step = "at"
+        ctx.reply(t("When? Type the time, for example 07:30 05/12/2026."))
+    elif args == ["cancel"]:
+        ctx.state.clear()
+        ctx.reply(t("Cancelled. Nothing was sent."))
+    else:
+        ctx.reply(t("That button is no longer valid. Type /menu to start again."))
+
+
+async def status_lines(ctx: Context) -> list[str]:
+    """Recent broadcasts for /thongke."""
+    t = ctx.t
+    lines = []
+    for b, c in await ctx.services.store.broadcasts.recent(5):
+        planned = sum(c.values())
+        lines.append(t("- #{id} ({state}): sent {sent}/{planned}, blocked {blocked}, failed {failed}, "
+                       "unknown {unknown}", id=b.id, state=b.state, sent=c["sent"], planned=planned,
+                       blocked=c["blocked"], failed=c["failed"], unknown=c["unknown"]))
+    return lines
+
+
+def register(router: Router) -> None:
+    router.command(("guitin", "broadcast"), start, N_("Send news to members (staff)"), staff=True)
+    router.command(("duyet", "approve"), approve, N_("Approve a broadcast (staff)"), staff=True)
+    router.flow(FLOW, on_text)
+    router.action("bc", on_action, staff=True)
+
