@@ -79,7 +79,6 @@ class Delivery:
         ch = self.channels[channel]
         pacer = self.pacers[channel]
         attempt = 0
-        slowdowns = 0
         while True:
             try:
                 await pacer.acquire(chat_id, high)
@@ -89,11 +88,9 @@ class Delivery:
                 sent = await ch.send(chat_id, msg)
                 return Outcome("sent", sent.message_id)
             except RetryLater as e:
-                slowdowns += 1
+                # Not the message's fault: wait as asked and try the same message again.
                 log.warning("%s asked to slow down for %.1fs", channel, e.seconds)
                 pacer.pause(e.seconds)
-                if slowdowns > 10:
-                    return Outcome("failed", reason="rate limited too often")
             except Blocked:
                 n = await self.store.members.mark_blocked(channel, chat_id, self.clock.now())
                 log.info("%s chat %s blocked the bot (%d member(s) marked)", channel, chat_id, n)

@@ -61,10 +61,9 @@ class Pacer:
         self.clock = clock
         self.rate = rate
         self.chat_limit = chat_limit
-        # A small burst (a fifth of a second's worth) keeps every 1 s window near
-        # the rate, so a broadcast does not start with a 429.
-        burst = max(1.0, rate / 5)
-        self._global = _Bucket(rate, burst, burst, clock.monotonic())
+        # No burst overall: every one-second window holds at most the rate (plus
+        # one), so a broadcast at the platform's limit does not run into 429s.
+        self._global = _Bucket(rate, 1.0, 1.0, clock.monotonic())
         self._chats: dict[str, _Bucket] = {}
         self._high: deque[_Ticket] = deque()
         self._low: deque[_Ticket] = deque()

@@ -24,10 +24,10 @@ async def test_overall_rate_is_respected():
 
     await asyncio.gather(*(one(i) for i in range(100)))
     await pacer.close()
-    # A burst of 5 goes at once; the other 95 take 95/25 = 3.8 seconds.
-    assert 3.7 <= granted[-1] <= 3.9
-    # No one-second window holds more than the rate plus the small burst.
-    assert max(sum(1 for g in granted if s <= g < s + 1) for s in granted) <= 30
+    # One goes at once; the other 99 take 99/25 = 3.96 seconds.
+    assert 3.9 <= granted[-1] <= 4.0
+    # No one-second window holds more than the rate (plus one at its edge).
+    assert max(sum(1 for g in granted if s <= g < s + 1) for s in granted) <= 26
 
 
 async def test_one_chat_gets_about_one_message_a_second_after_a_short_burst():
@@ -38,7 +38,7 @@ async def test_one_chat_gets_about_one_message_a_second_after_a_short_burst():
         await pacer.acquire("same")
         times.append(clock.monotonic())
     await pacer.close()
-    assert times[:3] == [0, 0, 0]
+    assert max(times[:3]) < 0.01  # a burst of three at once
     assert [round(t) for t in times[3:]] == [1, 2, 3]
 
 

@@ -118,6 +118,7 @@ async def test_429_pauses_the_channel_until_retry_after(tmp_path, fake):
         await asyncio.wait_for(pacer.paused_event.wait(), 5)
         assert pacer.paused and fake.sent(USER) == []
         clock.advance(5.01)
+        clock.auto = True  # from here pacing may run on
         sent = await fake.wait_for_sent(USER, 2)
         assert sent[0]["text"] == failed.params["text"]  # the same message, once
         assert len([c for c in fake.calls_to("sendMessage") if c.ok]) == 2
