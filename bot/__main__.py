@@ -48,6 +48,8 @@ def _parser() -> argparse.ArgumentParser:
     status.add_argument("--json", action="store_true")
     cancel = bsub.add_parser("cancel", help="stop what is not yet sent")
     cancel.add_argument("id", type=int)
+    resend = bsub.add_parser("resend", help="send again to those whose copy failed")
+    resend.add_argument("id", type=int)
     content = sub.add_parser("content", help="content tools")
     csub = content.add_subparsers(dest="contentcmd", required=True)
     csub.add_parser("check", help="validate every content file")
@@ -221,6 +223,11 @@ async def _broadcast(settings: Settings, args: argparse.Namespace) -> int:
             n = await store.broadcasts.close_pending(b.id, "cancelled", now)
             await store.audit.record(actor, "broadcast.cancel", now, broadcast=b.id)
             print(f"broadcast {b.id} cancelled; {n} copy(ies) will not be sent")
+            return 0
+        if args.bccmd == "resend":
+            n = await store.broadcasts.resend_failed(b.id, now)
+            await store.audit.record(actor, "broadcast.resend", now, broadcast=b.id, copies=n)
+            print(f"broadcast {b.id}: {n} failed copy(ies) will be sent again")
             return 0
         counts = await store.broadcasts.status(b.id)
         out = {"planned": sum(counts.values()), "pending": counts["pending"] + counts["inflight"],

@@ -163,6 +163,20 @@ async def test_blocked_and_failed_outcomes_are_recorded(hb):
     assert "transient" in reason and n == 1
 
 
+async def test_failed_copies_can_be_sent_again(hb):
+    await _members(hb, 3)
+    hb.channel.fail_chat = {"m1": [Transient("down")] * 6}
+    bid = await _create(hb)
+    await hb.app.broadcaster.tick()
+    store = hb.app.store
+    assert (await store.broadcasts.status(bid))["failed"] == 1
+    assert await store.broadcasts.resend_failed(bid, hb.clock.now()) == 1
+    await hb.app.broadcaster.tick()
+    counts = await store.broadcasts.status(bid)
+    assert counts["sent"] == 3 and counts["failed"] == 0
+    assert set(_copies(hb).values()) == {1}
+
+
 async def test_a_crash_mid_broadcast_never_sends_twice(hb):
     await _members(hb, 20)
     bid = await _create(hb)

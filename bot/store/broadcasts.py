@@ -215,3 +215,17 @@ class Broadcasts:
             (by, now.isoformat(), bid),
         )
         return n > 0
+
+    async def resend_failed(self, bid: int, now: datetime) -> int:
+        """Failed copies go back to pending and the broadcast is due again."""
+        async with self.db.transaction() as conn:
+            cur = await conn.execute(
+                "UPDATE deliveries SET status = 'pending', reason = NULL, updated_at = ?"
+                " WHERE broadcast_id = ? AND status = 'failed'", (_utc(now), bid))
+            n = cur.rowcount
+            await cur.close()
+            if n:
+                await conn.execute(
+                    "UPDATE broadcasts SET state = 'scheduled', updated_at = ? WHERE id = ?"
+                    " AND state IN ('done', 'sending', 'scheduled')", (_utc(now), bid))
+        return n
