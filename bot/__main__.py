@@ -236,7 +236,8 @@ async def _broadcast(settings: Settings, args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps(out))
         else:
-            print(f"broadcast {b.id}: {b.state}; " + ", ".join(f"{k} {v}" for k, v in out.items()))
+            print(f"broadcast {b.id}: {b.state}; " + ", ".join(f"{k} {v}" for k, v in out.items())
+                  + f"; replied or pressed a button afterwards {await store.broadcasts.responded(b.id)}")
             for reason, n in await store.broadcasts.failures(b.id):
                 print(f"  failed ({n}): {reason}")
         return 0

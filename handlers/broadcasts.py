@@ -168,11 +168,13 @@ async def status_lines(ctx: Context) -> list[str]:
     """Recent broadcasts for /thongke."""
     t = ctx.t
     lines = []
-    for b, c in await ctx.services.store.broadcasts.recent(5):
+    bs = ctx.services.store.broadcasts
+    for b, c in await bs.recent(5):
         planned = sum(c.values())
         lines.append(t("- #{id} ({state}): sent {sent}/{planned}, blocked {blocked}, failed {failed}, "
-                       "unknown {unknown}", id=b.id, state=b.state, sent=c["sent"], planned=planned,
-                       blocked=c["blocked"], failed=c["failed"], unknown=c["unknown"]))
+                       "unknown {unknown}, replied afterwards {replied}", id=b.id, state=b.state,
+                       sent=c["sent"], planned=planned, blocked=c["blocked"], failed=c["failed"],
+                       unknown=c["unknown"], replied=await bs.responded(b.id)))
     return lines
 
 

@@ -224,8 +224,10 @@ async def test_staff_broadcast_from_the_chat(hb):
     assert "sẽ gửi tới 4 người" in text_of(out)
     await hb.app.broadcaster.tick()
     assert sorted(_copies(hb)) == ["m0", "m1", "m2", "m3"]
+    hb.clock.advance(60)
+    await hb.say("cảm ơn Hội", user="m2")  # one recipient writes back afterwards
     out = await hb.say("/thongke", user="staff1")
-    assert "đã gửi 4/4" in text_of(out)
+    assert "đã gửi 4/4" in text_of(out) and "có phản hồi sau tin 1" in text_of(out)
 
 
 async def test_chat_segment_and_time_errors_are_in_vietnamese(hb):

@@ -229,3 +229,11 @@ class Broadcasts:
                     "UPDATE broadcasts SET state = 'scheduled', updated_at = ? WHERE id = ?"
                     " AND state IN ('done', 'sending', 'scheduled')", (_utc(now), bid))
         return n
+
+    async def responded(self, bid: int) -> int:
+        """Recipients who wrote to the bot or pressed a button after their copy arrived."""
+        row = await self.db.fetchone(
+            "SELECT COUNT(*) FROM deliveries d JOIN members m ON m.id = d.member_id"
+            " WHERE d.broadcast_id = ? AND d.status = 'sent' AND m.last_seen_at > d.updated_at",
+            (bid,))
+        return int(row[0]) if row else 0
