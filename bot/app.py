@@ -10,7 +10,7 @@ import signal
 import time as _time
 from collections.abc import Iterable
 
-from .broadcast import Broadcaster
+from .broadcast import Broadcaster, series_tick
 from .channels import Channel
 from .channels.webserver import WebServer
 from .clock import Clock, SystemClock
@@ -23,7 +23,7 @@ from .geo import communes_of
 from .i18n import Translator, check_catalogs, md_escape
 from .render import render
 from .router import Router
-from .scheduler import build_scheduler
+from .scheduler import build_scheduler, schedule_series
 from .store import Store
 from .types import Reply
 
@@ -144,9 +144,15 @@ class App:
             )
             return False
         self.services.library, self.services.faq = library, faq
+        if getattr(self, "scheduler", None):
+            schedule_series(self.scheduler, library, self.settings.zone, self.series_tick)
         log.info("content reloaded: %d article(s), %d FAQ entries",
                  len(library.articles.get("vi", {})), len(library.faq.get("vi", {})))
         return True
+
+    async def series_tick(self, series_id: str) -> list[int]:
+        return await series_tick(self.store, self.services.library, self.services.communes,
+                                 series_id, self.clock.now())
 
     async def watch_content(self, every: float = 3.0) -> None:
         """Reload when a content file changes (checked every few seconds)."""
@@ -178,6 +184,7 @@ class App:
         await self.broadcaster.recover()
         self._sender = asyncio.get_running_loop().create_task(self.broadcaster.run(), name="broadcasts")
         self.scheduler = build_scheduler(self.store, self.clock, self.settings.zone)
+        schedule_series(self.scheduler, self.services.library, self.settings.zone, self.series_tick)
         self.scheduler.start()
 
     async def stop(self) -> None:

@@ -19,10 +19,10 @@ from .clock import Clock
 from .config import Settings
 from .delivery import Delivery, Outcome
 from .geo import Communes
-from .i18n import N_, Problem, translator
+from .i18n import N_, Problem, md_escape, translator
 from .segments import SegmentError, parse_segment
 from .store import Broadcast, Recipient, Store
-from .types import Rendered, Reply
+from .types import Button, Rendered, Reply
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +122,9 @@ class Broadcaster:
         if key not in self._rendered:
             t = translator(locale, self.settings.tz)
             footer = t("_To stop receiving news, type /dung._")
-            reply = Reply(f"{b.text}\n\n{footer}", image=b.image)
+            buttons = [[Button("📖 " + t.plain("Read the article"), f"n:a:{b.article_id}")]] \
+                if b.article_id else []
+            reply = Reply(f"{b.text}\n\n{footer}", buttons, image=b.image)
             self._rendered[key] = self.delivery.render(channel, reply, t)
         return self._rendered[key]
 
@@ -213,3 +215,24 @@ def _picture(image: str) -> str:
     if path.suffix.lower() not in {".jpg", ".jpeg", ".png", ".webp"}:
         raise BroadcastError(N_("{image}: only .jpg, .png or .webp pictures can be attached"), image=image)
     return str(path.resolve())
+
+
+async def series_tick(store: Store, library, communes: Communes, series_id: str,
+                      now: datetime) -> list[int]:
+    """Push the next article of a series to each interested member (once per minute
+    tick, whatever restarts happen); the sender delivers them like any broadcast."""
+    sr = library.series.get(series_id)
+    if sr is None:
+        return []
+    seg = parse_segment(sr.segment, communes, set(library.topics))
+
+    def text_of(aid: str) -> str:
+        art = library.article(aid)
+        return f"📚 **{md_escape(sr.title)}**\n\n**{md_escape(art.title)}**\n{md_escape(art.summary)}"
+
+    tick_at = now.replace(second=0, microsecond=0)
+    made = await store.broadcasts.series_tick(
+        series_id, tick_at, list(enumerate(sr.articles)), seg, text_of, now)
+    if made:
+        log.info("series %s: %d broadcast(s) planned", series_id, len(made))
+    return made

@@ -28,3 +28,17 @@ def build_scheduler(store: Store, clock: Clock, zone) -> AsyncIOScheduler:
     scheduler.add_job(prune_dialogs, "cron", hour=3, minute=17, id="prune_dialogs",
                       coalesce=True, misfire_grace_time=3600)
     return scheduler
+
+
+def schedule_series(scheduler: AsyncIOScheduler, library, zone, tick) -> int:
+    """(Re)build one cron job per content series; ``tick(series_id)`` runs at each beat."""
+    for job in scheduler.get_jobs():
+        if job.id.startswith("series:"):
+            job.remove()
+    for sr in library.series.values():
+        scheduler.add_job(
+            tick, "cron", args=[sr.id], id=f"series:{sr.id}", coalesce=True, misfire_grace_time=3600,
+            day_of_week="*" if sr.day == "daily" else sr.day, hour=sr.hour, minute=sr.minute,
+            timezone=zone,
+        )
+    return len(library.series)

@@ -278,3 +278,59 @@ async def test_approval_needs_a_second_staff_member(tmp_path):
         assert "broadcast.create" in actions and "broadcast.approve" in actions
     finally:
         await h.close()
+
+
+# -- content series ----------------------------------------------------------------------
+async def _series_member(h: Harness, user: str, topics: list[str]) -> None:
+    m = await h.app.store.members.seen("rec", user, user, None, "vi", h.clock.now())
+    await h.app.store.members.subscribe(m.id, h.clock.now())
+    await h.app.store.members.set_topics(m.id, topics)
+
+
+def _articles_sent(h: Harness) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for chat, msg in h.channel.sent:
+        for row in msg.buttons:
+            for b in row:
+                if b.action.startswith("n:a:"):
+                    out.setdefault(chat, []).append(b.action[4:])
+    return out
+
+
+async def test_series_sends_each_member_the_next_article_once(hb):
+    app = hb.app
+    series = app.services.library.series["lap-htx"]
+    for user in ("a", "b"):
+        await _series_member(hb, user, ["htx"])
+    await _series_member(hb, "c", ["ocop"])
+    await app.series_tick("lap-htx")
+    await app.series_tick("lap-htx")  # the same minute again (a restart): nothing new
+    await app.broadcaster.tick()
+    assert _articles_sent(hb) == {"a": [series.articles[0]], "b": [series.articles[0]]}
+    hb.clock.advance(7 * 86400)
+    await _series_member(hb, "d", ["htx"])  # joins later: starts at the first article
+    await app.series_tick("lap-htx")
+    await app.broadcaster.tick()
+    sent = _articles_sent(hb)
+    assert sent["a"] == list(series.articles[:2]) and sent["d"] == [series.articles[0]]
+    msg = next(m for c, m in hb.channel.sent if c == "d")
+    assert "Thành lập hợp tác xã" in msg.text and "/dung" in msg.text
+    for _ in range(6):  # past the end of the series nothing more comes
+        hb.clock.advance(7 * 86400)
+        await app.series_tick("lap-htx")
+        await app.broadcaster.tick()
+    sent = _articles_sent(hb)
+    assert sent["a"] == list(series.articles) and sent["d"] == list(series.articles)
+    assert "c" not in sent
+
+
+async def test_series_jobs_are_built_from_content(hb):
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+    from bot.scheduler import schedule_series
+
+    sched = AsyncIOScheduler(timezone=hb.settings.zone)
+    n = schedule_series(sched, hb.app.services.library, hb.settings.zone, hb.app.series_tick)
+    assert n == 2 and {j.id for j in sched.get_jobs()} == {"series:ocop-co-ban", "series:lap-htx"}
+    job = next(j for j in sched.get_jobs() if j.id == "series:ocop-co-ban")
+    assert "day_of_week='mon'" in str(job.trigger) and "hour='7'" in str(job.trigger)

@@ -168,3 +168,14 @@ def test_abbreviation_and_filler_files_are_checked(content):
     found = problems_for(content)
     assert any("abbreviations.yaml:1: must be a mapping" in p for p in found), found
     assert any("stopwords.yaml:1: must be a list" in p for p in found), found
+
+
+def test_series_problems_name_file_and_line(content):
+    path = content / "series.yaml"
+    path.write_text(
+        "- id: thu\n  title: Thử\n  topic: ocop\n  cadence: 'thứ hai 7h'\n  articles: [ocop-la-gi]\n"
+        "- id: thu2\n  title: Thử\n  topic: ocop\n  cadence: 'mon 07:00'\n  articles: [khong-co]\n",
+        encoding="utf-8")
+    found = problems_for(content)
+    assert any(p.startswith(f"{path}:4: cadence") for p in found), found
+    assert any(p.startswith(f"{path}:10: series 'thu2': article 'khong-co'") for p in found), found

@@ -14,11 +14,12 @@ from pathlib import Path
 from .articles import Article, load_articles
 from .faq_entries import FaqEntry, load_faq, load_lexicon
 from .search import ArticleIndex
+from .series import Series, load_series
 from .source import ContentError, Problems
 from .topics import TopicLabels, load_topics
 
 __all__ = [
-    "Article", "ContentError", "FaqEntry", "Library", "check", "load_library", "signature",
+    "Article", "ContentError", "FaqEntry", "Library", "Series", "check", "load_library", "signature",
 ]
 
 
@@ -29,6 +30,7 @@ class Library:
     faq: dict[str, dict[str, FaqEntry]]
     abbreviations: dict[str, str] = field(default_factory=dict)  # for the FAQ normaliser
     stopwords: list[str] = field(default_factory=list)
+    series: dict[str, Series] = field(default_factory=dict)
     _index: dict[str, ArticleIndex] = field(default_factory=dict, repr=False)
     _by_topic: dict[tuple[str, str], list[Article]] = field(default_factory=dict, repr=False)
 
@@ -100,6 +102,11 @@ def _load(root: Path) -> Library:
     articles = load_articles(root, set(topics), problems)
     faq = load_faq(root, problems)
     abbreviations, stopwords = load_lexicon(root, problems)
+    series = load_series(root, set(topics), problems)
+    for sr in series.values():
+        for aid in sr.articles:
+            if aid not in articles.get("vi", {}):
+                problems.add(sr.path, sr.articles_line, f"series '{sr.id}': article '{aid}' does not exist")
     # Cross references, now that everything is read.
     vi_articles = articles.get("vi", {})
     vi_faq = faq.get("vi", {})
@@ -118,7 +125,7 @@ def _load(root: Path) -> Library:
                     problems.add(e.path, e.articles_line, f"linked article '{aid}' does not exist")
     if problems:
         raise ContentError(problems.items)
-    return Library(topics, articles, faq, abbreviations, stopwords)
+    return Library(topics, articles, faq, abbreviations, stopwords, series)
 
 
 def signature(root: Path) -> tuple:

@@ -31,6 +31,7 @@ class Broadcast:
     expires_at: str | None
     state: str
     planned: bool
+    article_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,10 +44,11 @@ class Recipient:
 
 def _b(row) -> Broadcast:
     return Broadcast(row["id"], row["created_by"], row["text"], row["image"], row["segment"],
-                     row["send_at"], row["expires_at"], row["state"], bool(row["planned"]))
+                     row["send_at"], row["expires_at"], row["state"], bool(row["planned"]),
+                     row["article_id"])
 
 
-_COLS = "id, created_by, text, image, segment, send_at, expires_at, state, planned"
+_COLS = "id, created_by, text, image, segment, send_at, expires_at, state, planned, article_id"
 
 
 def _utc(when: datetime) -> str:
@@ -74,6 +76,10 @@ def segment_sql(seg: Segment) -> tuple[str, list[Any]]:
         elif name == "joined_after":
             conds.append("m.created_at >= ?")
             values = (min(values),)
+        elif name == "series":  # internal: members at position values[1] of series values[0]
+            conds.append("COALESCE((SELECT sp.next_index FROM series_progress sp WHERE"
+                         " sp.member_id = m.id AND sp.series_id = ?), 0) = ?")
+            values = (values[0], int(values[1]))
         params.extend(values)
     return " AND ".join(conds), params
 
@@ -237,3 +243,48 @@ class Broadcasts:
             " WHERE d.broadcast_id = ? AND d.status = 'sent' AND m.last_seen_at > d.updated_at",
             (bid,))
         return int(row[0]) if row else 0
+
+
+    async def series_tick(self, series_id: str, tick_at: datetime, positions: list[tuple[int, str]],
+                          segment: Segment, text_of, now: datetime) -> list[int]:
+        """One tick of a series, once per tick time: for each position p (article id),
+        a planned broadcast to the members at p, whose progress then moves to p + 1."""
+        from ..segments import Segment as Seg
+
+        async with self.db.transaction() as conn:
+            cur = await conn.execute(
+                "INSERT INTO series_ticks (series_id, tick_at) VALUES (?, ?)"
+                " ON CONFLICT (series_id, tick_at) DO NOTHING", (series_id, _utc(tick_at)))
+            fresh = cur.rowcount
+            await cur.close()
+            if not fresh:
+                return []
+            made = []
+            # Highest position first, so that members moved on are not picked up twice.
+            for p, article_id in sorted(positions, reverse=True):
+                seg = Seg((*segment.terms, ("series", (series_id, str(p)))))
+                where, params = segment_sql(seg)
+                cur = await conn.execute(f"SELECT COUNT(*) FROM members m WHERE {where}", params)
+                (count,) = await cur.fetchone()
+                await cur.close()
+                if not count:
+                    continue
+                cur = await conn.execute(
+                    "INSERT INTO broadcasts (created_by, created_at, text, segment, send_at, state,"
+                    " planned, updated_at, article_id) VALUES (?, ?, ?, ?, ?, 'scheduled', 1, ?, ?)",
+                    (f"series:{series_id}", _utc(now), text_of(article_id), segment.text, _utc(now),
+                     _utc(now), article_id))
+                bid = cur.lastrowid
+                await cur.close()
+                await conn.execute(
+                    "INSERT INTO deliveries (broadcast_id, member_id, updated_at)"
+                    f" SELECT ?, m.id, ? FROM members m WHERE {where}",
+                    (bid, _utc(now), *params))
+                await conn.execute(
+                    "INSERT INTO series_progress (member_id, series_id, next_index, updated_at)"
+                    " SELECT member_id, ?, ?, ? FROM deliveries WHERE broadcast_id = ?"
+                    " ON CONFLICT (member_id, series_id) DO UPDATE SET"
+                    " next_index = excluded.next_index, updated_at = excluded.updated_at",
+                    (series_id, p + 1, _utc(now), bid))
+                made.append(bid)
+        return made
