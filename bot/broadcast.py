@@ -149,6 +149,7 @@ async def create_broadcast(
     store: Store, settings: Settings, communes: Communes, topics: set[str], *, by: str,
     text: str, image: str | None = None, segment: str = "", at: datetime | None = None,
     expires: datetime | None = None, now: datetime, approval: bool = False,
+    article_id: str | None = None,
 ) -> tuple[int, int]:
     """Validate and store a broadcast; returns (id, audience size now).
 
@@ -170,6 +171,7 @@ async def create_broadcast(
     bid = await store.broadcasts.create(by=by, text=text, image=image, segment=seg,
                                         send_at=send_at, expires_at=expires,
                                         state="awaiting_approval" if approval else "scheduled",
+                                        article_id=article_id,
                                         now=now)
     await store.audit.record(by, "broadcast.create", now, broadcast=bid, segment=seg.text)
     return bid, await store.broadcasts.count_audience(seg)
@@ -217,6 +219,11 @@ def _picture(image: str) -> str:
     return str(path.resolve())
 
 
+def teaser(article) -> str:
+    """How an article is pushed: its title and summary; the button opens it."""
+    return f"**{md_escape(article.title)}**\n{md_escape(article.summary)}"
+
+
 async def series_tick(store: Store, library, communes: Communes, series_id: str,
                       now: datetime) -> list[int]:
     """Push the next article of a series to each interested member (once per minute
@@ -227,8 +234,7 @@ async def series_tick(store: Store, library, communes: Communes, series_id: str,
     seg = parse_segment(sr.segment, communes, set(library.topics))
 
     def text_of(aid: str) -> str:
-        art = library.article(aid)
-        return f"📚 **{md_escape(sr.title)}**\n\n**{md_escape(art.title)}**\n{md_escape(art.summary)}"
+        return f"📚 **{md_escape(sr.title)}**\n\n" + teaser(library.article(aid))
 
     tick_at = now.replace(second=0, microsecond=0)
     made = await store.broadcasts.series_tick(

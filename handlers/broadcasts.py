@@ -5,11 +5,12 @@ posted in the staff chat."""
 
 from __future__ import annotations
 
-from bot.broadcast import BroadcastError, create_broadcast, parse_when
+from bot.broadcast import BroadcastError, create_broadcast, parse_when, teaser
 from bot.engine import Context
 from bot.i18n import N_
 from bot.router import Router
 from bot.segments import SegmentError, parse_segment
+from bot.text import strip_marks
 from bot.types import Button, InboundKind, Reply
 
 FLOW = "bc"
@@ -18,7 +19,8 @@ FLOW = "bc"
 async def start(ctx: Context) -> None:
     ctx.state.enter(FLOW, "text")
     ctx.reply(ctx.t("✍️ Type the message to send to members (you can use **bold** and "
-                    "_italic_). Type “hủy” to stop."))
+                    "_italic_). To send an article from the library, type “bài:” and a few "
+                    "words of it, for example _bài: vietgap_. Type “hủy” to stop."))
 
 
 def _ask_segment(ctx: Context) -> None:
@@ -40,7 +42,9 @@ async def _preview(ctx: Context) -> None:
     ctx.state.step = "confirm"
     footer = t("_To stop receiving news, type /dung._")
     ctx.reply(t("👀 This is exactly what members will see:"))
-    ctx.reply(f"{ctx.state.data['text']}\n\n{footer}")
+    aid = ctx.state.data.get("article_id")
+    read = [[Button("📖 " + t.plain("Read the article"), f"n:a:{aid}")]] if aid else []
+    ctx.reply(f"{ctx.state.data['text']}\n\n{footer}", read)
     ctx.reply(
         t("It will go to **{n}** member(s) ({group}).", n=t.number(n),
           group=seg.text or t.plain("everyone")),
@@ -55,7 +59,14 @@ async def on_text(ctx: Context) -> None:
     if ctx.inbound.kind is not InboundKind.TEXT or not ctx.text:
         ctx.reply(t("Please type text. Pictures can be sent with the command line for now."))
         return
-    if step == "text":
+    if step == "text" and strip_marks(ctx.text).lower().lstrip().startswith("bai:"):
+        found = ctx.services.library.search(ctx.text.split(":", 1)[1], t.locale, limit=5)
+        if not found:
+            ctx.reply(t("I found no article about “{query}”. Try other words, or browse the "
+                        "topics with /tin.", query=ctx.text.split(":", 1)[1].strip()))
+            return
+        ctx.reply(t("Which article?"), [[Button(a.title[:60], f"bc:art:{a.id}")] for a in found])
+    elif step == "text":
         if len(ctx.text) > 3500:
             ctx.reply(t("The message is {n} characters; keep it under 3500.", n=len(ctx.text)))
             return
@@ -89,7 +100,7 @@ async def _create(ctx: Context, when) -> None:
         bid, n = await create_broadcast(
             s.store, s.settings, s.communes, set(s.library.topics), by=ctx.actor,
             text=data.get("text", ""), segment=data.get("segment", ""), at=when,
-            now=s.clock.now(), approval=s.settings.approval)
+            now=s.clock.now(), approval=s.settings.approval, article_id=data.get("article_id"))
     except BroadcastError as e:
         ctx.reply(e.say(t))
         return
@@ -149,7 +160,11 @@ async def on_action(ctx: Context) -> None:
     if ctx.state.flow != FLOW:
         ctx.reply(t("That button is no longer valid. Type /menu to start again."))
         return
-    if args == ["all"] and ctx.state.step == "segment":
+    art = ctx.services.library.article(args[1]) if len(args) == 2 and args[0] == "art" else None
+    if art is not None and ctx.state.step == "text":
+        ctx.state.data.update(text=teaser(art), article_id=art.id)
+        _ask_segment(ctx)
+    elif args == ["all"] and ctx.state.step == "segment":
         ctx.state.data["segment"] = ""
         await _preview(ctx)
     elif args == ["now"] and ctx.state.step == "confirm":

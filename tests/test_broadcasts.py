@@ -334,3 +334,17 @@ async def test_series_jobs_are_built_from_content(hb):
     assert n == 2 and {j.id for j in sched.get_jobs()} == {"series:ocop-co-ban", "series:lap-htx"}
     job = next(j for j in sched.get_jobs() if j.id == "series:ocop-co-ban")
     assert "day_of_week='mon'" in str(job.trigger) and "hour='7'" in str(job.trigger)
+
+
+async def test_staff_can_push_an_article_from_the_library(hb):
+    await _members(hb, 2)
+    await hb.say("/guitin", user="staff1")
+    out = await hb.say("bai: vietgap", user="staff1")  # no accents
+    assert "bc:art:vietgap-chung-nhan" in actions_of(out)
+    await hb.press("bc:art:vietgap-chung-nhan", user="staff1")
+    out = await hb.press("bc:all", user="staff1")
+    assert "n:a:vietgap-chung-nhan" in actions_of(out)  # the preview has the Read button
+    await hb.press("bc:now", user="staff1")
+    await hb.app.broadcaster.tick()
+    assert _articles_sent(hb) == {"m0": ["vietgap-chung-nhan"], "m1": ["vietgap-chung-nhan"],
+                                  "staff1": ["vietgap-chung-nhan"]}

@@ -90,12 +90,12 @@ class Broadcasts:
 
     async def create(self, *, by: str, text: str, image: str | None, segment: Segment,
                      send_at: datetime, expires_at: datetime | None, state: str,
-                     now: datetime) -> int:
+                     now: datetime, article_id: str | None = None) -> int:
         return await self.db.execute(
             "INSERT INTO broadcasts (created_by, created_at, text, image, segment, send_at,"
-            " expires_at, state, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " expires_at, state, updated_at, article_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (by, _utc(now), text, image, segment.text, _utc(send_at),
-             _utc(expires_at) if expires_at else None, state, _utc(now)),
+             _utc(expires_at) if expires_at else None, state, _utc(now), article_id),
         )
 
     async def get(self, bid: int) -> Broadcast | None:
