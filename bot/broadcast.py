@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 from datetime import datetime, time
 
 from .clock import Clock
@@ -125,7 +126,10 @@ class Broadcaster:
             buttons = [[Button("📖 " + t.plain("Read the article"), f"n:a:{b.article_id}")]] \
                 if b.article_id else []
             reply = Reply(f"{b.text}\n\n{footer}", buttons, image=b.image)
-            self._rendered[key] = self.delivery.render(channel, reply, t)
+            msgs = self.delivery.render(channel, reply, t)
+            if channel == "telegram" and self.settings.telegram_paid_broadcast:
+                msgs = [replace(m, paid=True) for m in msgs]
+            self._rendered[key] = msgs
         return self._rendered[key]
 
     async def _one(self, b: Broadcast, r: Recipient, sem: asyncio.Semaphore) -> None:

@@ -52,6 +52,7 @@ class Settings(BaseModel):
     telegram_token: SecretStr | None = Field(None, alias="TELEGRAM_BOT_TOKEN")
     telegram_base_url: str = Field(TELEGRAM_API, alias="TELEGRAM_BASE_URL")
     telegram_rate: float = Field(25.0, alias="TELEGRAM_RATE")
+    telegram_paid_broadcast: bool = Field(False, alias="TELEGRAM_PAID_BROADCAST")
     webhook_url: str | None = Field(None, alias="NHANONG_WEBHOOK_URL")
     webhook_listen: tuple[str, int] = Field(("127.0.0.1", 8080), alias="NHANONG_WEBHOOK_LISTEN")
     webhook_secret: SecretStr | None = Field(None, alias="NHANONG_WEBHOOK_SECRET")
@@ -146,7 +147,7 @@ class Settings(BaseModel):
     @field_validator("telegram_rate", "zalo_rate")
     @classmethod
     def _rate(cls, v: float) -> float:
-        if not 0 < v <= 10_000:
+        if not 0 < v <= 10_000:  # paid broadcasts allow Telegram up to 1000/s
             raise ValueError("must be a number of messages per second above 0")
         return v
 
@@ -166,7 +167,7 @@ class Settings(BaseModel):
                 raise ValueError(f"{v!r} has a time that does not exist") from e
         return v
 
-    @field_validator("approval", mode="before")
+    @field_validator("approval", "telegram_paid_broadcast", mode="before")
     @classmethod
     def _approval(cls, v: Any) -> Any:
         if isinstance(v, str):

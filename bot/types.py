@@ -96,6 +96,7 @@ class Rendered:
     remove_keyboard: bool = False
     image: str | None = None
     document: str | None = None
+    paid: bool = False  # Telegram's allow_paid_broadcast (broadcasts, when configured)
 
 
 @dataclass(frozen=True, slots=True)

@@ -327,3 +327,22 @@ async def test_broadcast_survives_sigkill_without_double_sends(tmp_path, fake):
         if proc.returncode is None:
             proc.send_signal(signal.SIGTERM)
             await asyncio.wait_for(proc.wait(), 30)
+
+
+async def test_paid_broadcast_flag_reaches_telegram_only_when_configured(tmp_path, fake):
+    from bot.broadcast import create_broadcast
+
+    for paid, user in ((False, 111), (True, 222)):
+        app = await _app(tmp_path / str(user), fake, TELEGRAM_PAID_BROADCAST="1" if paid else "0")
+        try:
+            m = await app.store.members.seen("telegram", str(user), str(user), None, "vi",
+                                             app.clock.now())
+            await app.store.members.subscribe(m.id, app.clock.now())
+            await create_broadcast(app.store, app.settings, app.services.communes,
+                                   set(app.services.library.topics), by="t", text="Tin",
+                                   now=app.clock.now())
+            await app.broadcaster.tick()
+            [params] = await fake.wait_for_sent(user, 1)
+            assert (params.get("allow_paid_broadcast") is True) is paid
+        finally:
+            await app.stop()

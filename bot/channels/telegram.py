@@ -261,16 +261,17 @@ class TelegramChannel:
         bot = self.app.bot
         parse_mode = ParseMode.HTML if msg.html else None
         markup = self._markup(msg)
+        paid = {"allow_paid_broadcast": True} if msg.paid else {}
         try:
             if msg.image:
                 photo = _file_or_url(msg.image)
                 m = await bot.send_photo(
-                    chat_id, photo, caption=msg.text, parse_mode=parse_mode, reply_markup=markup
+                    chat_id, photo, caption=msg.text, parse_mode=parse_mode, reply_markup=markup, **paid
                 )
             elif msg.document:
                 m = await bot.send_document(
                     chat_id, _file_or_url(msg.document), caption=msg.text[:1024],
-                    parse_mode=parse_mode, reply_markup=markup,
+                    parse_mode=parse_mode, reply_markup=markup, **paid,
                 )
             else:
                 m = await bot.send_message(
@@ -279,6 +280,7 @@ class TelegramChannel:
                     parse_mode=parse_mode,
                     reply_markup=markup,
                     link_preview_options=LinkPreviewOptions(is_disabled=True),
+                    **paid,
                 )
         except RetryAfter as e:
             ra = e.retry_after
