@@ -163,7 +163,7 @@ async def create_broadcast(
         raise BroadcastError(N_("the message text is empty"))
     if len(text) > 3500:
         raise BroadcastError(N_("the message is {n} characters; keep it under 3500"), n=len(text))
-    if image is not None:
+    if image is not None and not image.startswith("telegram-file:"):  # a file on this machine
         image = _picture(image)
     try:
         seg = parse_segment(segment, communes, topics)

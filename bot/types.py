@@ -37,6 +37,7 @@ class Inbound:
     reply_to: str | None = None
     language: str | None = None
     is_group: bool = False  # said in a group chat (only the staff chat is read)
+    media: str | None = None  # a sent picture, as "<channel>-file:<platform id>"
 
     @property
     def key(self) -> str:

@@ -44,7 +44,7 @@ async def _preview(ctx: Context) -> None:
     ctx.reply(t("👀 This is exactly what members will see:"))
     aid = ctx.state.data.get("article_id")
     read = [[Button("📖 " + t.plain("Read the article"), f"n:a:{aid}")]] if aid else []
-    ctx.reply(f"{ctx.state.data['text']}\n\n{footer}", read)
+    ctx.reply(f"{ctx.state.data['text']}\n\n{footer}", read, image=ctx.state.data.get("image"))
     ctx.reply(
         t("It will go to **{n}** member(s) ({group}).", n=t.number(n),
           group=seg.text or t.plain("everyone")),
@@ -56,8 +56,15 @@ async def _preview(ctx: Context) -> None:
 async def on_text(ctx: Context) -> None:
     t = ctx.t
     step = ctx.state.step
+    if step == "text" and ctx.inbound.kind is InboundKind.PHOTO and ctx.inbound.media:
+        if not ctx.text:
+            ctx.reply(t("Please send the picture with a caption: the caption is the message."))
+            return
+        ctx.state.data.update(text=ctx.text, image=ctx.inbound.media)
+        _ask_segment(ctx)
+        return
     if ctx.inbound.kind is not InboundKind.TEXT or not ctx.text:
-        ctx.reply(t("Please type text. Pictures can be sent with the command line for now."))
+        ctx.reply(t("Please type text, or send a picture with a caption."))
         return
     if step == "text" and strip_marks(ctx.text).lower().lstrip().startswith("bai:"):
         found = ctx.services.library.search(ctx.text.split(":", 1)[1], t.locale, limit=5)
@@ -99,7 +106,8 @@ async def _create(ctx: Context, when) -> None:
     try:
         bid, n = await create_broadcast(
             s.store, s.settings, s.communes, set(s.library.topics), by=ctx.actor,
-            text=data.get("text", ""), segment=data.get("segment", ""), at=when,
+            text=data.get("text", ""), image=data.get("image"), segment=data.get("segment", ""),
+            at=when,
             now=s.clock.now(), approval=s.settings.approval, article_id=data.get("article_id"))
     except BroadcastError as e:
         ctx.reply(e.say(t))

@@ -346,3 +346,26 @@ async def test_paid_broadcast_flag_reaches_telegram_only_when_configured(tmp_pat
             assert (params.get("allow_paid_broadcast") is True) is paid
         finally:
             await app.stop()
+
+
+async def test_staff_broadcast_a_picture_from_telegram(tmp_path, fake):
+    app = await _app(tmp_path, fake)
+    staff = 777
+    try:
+        m = await app.store.members.seen("telegram", "333", "333", None, "vi", app.clock.now())
+        await app.store.members.subscribe(m.id, app.clock.now())
+        fake.user_command(staff, "/guitin")
+        await fake.wait_for_sent(staff, 1)
+        update = fake.user_photo(staff, caption="Mời bà con dự **hội chợ** OCOP")
+        file_id = update["message"]["photo"][-1]["file_id"]
+        await fake.wait_for_sent(staff, 2)  # who should get it?
+        fake.user_callback(staff, "bc:all")
+        sent = await fake.wait_for_sent(staff, 5)  # the preview is a photo with its caption
+        assert any(p.get("photo") == file_id and "hội chợ" in p.get("caption", "") for p in sent)
+        fake.user_callback(staff, "bc:now")
+        await fake.wait_for_sent(staff, 6)
+        await app.broadcaster.tick()
+        [copy] = await fake.wait_for_sent(333, 1)
+        assert copy["photo"] == file_id and "<b>hội chợ</b>" in copy["caption"]
+    finally:
+        await app.stop()

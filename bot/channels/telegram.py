@@ -239,7 +239,8 @@ class TelegramChannel:
         if msg.sticker is not None:
             return Inbound(kind=InboundKind.STICKER, **base)
         if msg.photo:
-            return Inbound(kind=InboundKind.PHOTO, text=msg.caption, **base)
+            media = f"telegram-file:{msg.photo[-1].file_id}"  # the largest size
+            return Inbound(kind=InboundKind.PHOTO, text=msg.caption, media=media, **base)
         return Inbound(kind=InboundKind.OTHER, **base)
 
     # -- sending --------------------------------------------------------------------
@@ -299,6 +300,8 @@ class TelegramChannel:
 
 
 def _file_or_url(ref: str):
+    if ref.startswith("telegram-file:"):  # a picture staff sent: Telegram keeps it
+        return ref.removeprefix("telegram-file:")
     if ref.startswith(("http://", "https://")):
         return ref
     return Path(ref).read_bytes()
