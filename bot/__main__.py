@@ -230,7 +230,8 @@ async def _broadcast(settings: Settings, args: argparse.Namespace) -> int:
             print(f"broadcast {b.id}: {n} failed copy(ies) will be sent again")
             return 0
         counts = await store.broadcasts.status(b.id)
-        out = {"planned": sum(counts.values()), "pending": counts["pending"] + counts["inflight"],
+        waiting = counts["pending"] + counts["queued"] + counts["inflight"]
+        out = {"planned": sum(counts.values()), "pending": waiting,
                "sent": counts["sent"], "blocked": counts["blocked"], "failed": counts["failed"],
                "unknown": counts["unknown"]}
         if args.json:

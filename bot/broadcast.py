@@ -135,7 +135,11 @@ class Broadcaster:
     async def _one(self, b: Broadcast, r: Recipient, sem: asyncio.Semaphore) -> None:
         async with sem:
             outcome = Outcome("failed", reason="nothing to send")
-            for msg in self._messages(b, r.channel, r.locale):
+            if not self.stopping:
+                await self.store.broadcasts.start_sending(b.id, r.member_id, self.clock.now())
+            else:
+                outcome = Outcome("deferred")
+            for msg in self._messages(b, r.channel, r.locale) if not self.stopping else []:
                 outcome = await self.delivery.send(r.channel, r.chat_id, msg, high=False)
                 if outcome.status != "sent":
                     break

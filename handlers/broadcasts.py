@@ -5,6 +5,8 @@ posted in the staff chat."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from bot.broadcast import BroadcastError, create_broadcast, parse_when, teaser
 from bot.engine import Context
 from bot.i18n import N_
@@ -45,11 +47,15 @@ async def _preview(ctx: Context) -> None:
     aid = ctx.state.data.get("article_id")
     read = [[Button("📖 " + t.plain("Read the article"), f"n:a:{aid}")]] if aid else []
     ctx.reply(f"{ctx.state.data['text']}\n\n{footer}", read, image=ctx.state.data.get("image"))
+    expires = ctx.state.data.get("expires")
+    if expires:
+        ctx.reply(t("Copies not delivered by {when} will be dropped.",
+                    when=t.datetime(datetime.fromisoformat(expires))))
     ctx.reply(
         t("It will go to **{n}** member(s) ({group}).", n=t.number(n),
           group=seg.text or t.plain("everyone")),
         [[Button("📤 " + t.plain("Send now"), "bc:now"), Button("⏰ " + t.plain("Schedule"), "bc:at")],
-         [Button(t.plain("Cancel"), "bc:cancel")]],
+         [Button("⌛ " + t.plain("Set an expiry"), "bc:exp"), Button(t.plain("Cancel"), "bc:cancel")]],
     )
 
 
@@ -88,13 +94,17 @@ async def on_text(ctx: Context) -> None:
             return
         ctx.state.data["segment"] = seg.text
         await _preview(ctx)
-    elif step == "at":
+    elif step in ("at", "expires"):
         try:
             when = parse_when(ctx.text, ctx.services.settings, ctx.services.clock.now())
         except BroadcastError as e:
             ctx.reply(e.say(t))
             return
-        await _create(ctx, when)
+        if step == "at":
+            await _create(ctx, when)
+        else:
+            ctx.state.data["expires"] = when.isoformat()
+            await _preview(ctx)
     else:
         ctx.reply(t("Please use the buttons above, or type “hủy”."))
 
@@ -107,7 +117,7 @@ async def _create(ctx: Context, when) -> None:
         bid, n = await create_broadcast(
             s.store, s.settings, s.communes, set(s.library.topics), by=ctx.actor,
             text=data.get("text", ""), image=data.get("image"), segment=data.get("segment", ""),
-            at=when,
+            at=when, expires=datetime.fromisoformat(data["expires"]) if data.get("expires") else None,
             now=s.clock.now(), approval=s.settings.approval, article_id=data.get("article_id"))
     except BroadcastError as e:
         ctx.reply(e.say(t))
@@ -180,6 +190,10 @@ async def on_action(ctx: Context) -> None:
     elif args == ["at"] and ctx.state.step == "confirm":
         ctx.state.step = "at"
         ctx.reply(t("When? Type the time, for example 07:30 05/12/2026."))
+    elif args == ["exp"] and ctx.state.step == "confirm":
+        ctx.state.step = "expires"
+        ctx.reply(t("Until when is it useful? Copies not delivered by then are dropped. Type "
+                    "the time, for example 18:00 06/12/2026."))
     elif args == ["cancel"]:
         ctx.state.clear()
         ctx.reply(t("Cancelled. Nothing was sent."))
@@ -201,9 +215,48 @@ async def status_lines(ctx: Context) -> list[str]:
     return lines
 
 
+async def _by_id(ctx: Context):
+    if not ctx.args or not ctx.args[0].lstrip("#").isdigit():
+        return None
+    return await ctx.services.store.broadcasts.get(int(ctx.args[0].lstrip("#")))
+
+
+async def cancel(ctx: Context) -> None:
+    """/huytin ID: stop what is not yet sent."""
+    s = ctx.services
+    t = ctx.t
+    b = await _by_id(ctx)
+    if b is None:
+        ctx.reply(t("Write it as: /huytin 12"))
+        return
+    if b.state in ("done", "cancelled"):
+        ctx.reply(t("Broadcast #{id} is already finished.", id=b.id))
+        return
+    now = s.clock.now()
+    await s.store.broadcasts.set_state(b.id, "cancelled", now)
+    n = await s.store.broadcasts.close_pending(b.id, "cancelled", now)
+    await ctx.audit("broadcast.cancel", broadcast=b.id)
+    ctx.reply(t("Broadcast #{id} cancelled; {n} copies will not be sent.", id=b.id, n=n))
+
+
+async def resend(ctx: Context) -> None:
+    """/guilai ID: send again to those whose copy failed."""
+    s = ctx.services
+    t = ctx.t
+    b = await _by_id(ctx)
+    if b is None:
+        ctx.reply(t("Write it as: /guilai 12"))
+        return
+    n = await s.store.broadcasts.resend_failed(b.id, s.clock.now())
+    await ctx.audit("broadcast.resend", broadcast=b.id, copies=n)
+    ctx.reply(t("Broadcast #{id}: {n} failed copies will be sent again.", id=b.id, n=n))
+
+
 def register(router: Router) -> None:
     router.command(("guitin", "broadcast"), start, N_("Send news to members (staff)"), staff=True)
     router.command(("duyet", "approve"), approve, N_("Approve a broadcast (staff)"), staff=True)
+    router.command(("huytin", "cancelbroadcast"), cancel, N_("Cancel a broadcast (staff)"), staff=True)
+    router.command(("guilai", "resend"), resend, N_("Re-send failed copies (staff)"), staff=True)
     router.flow(FLOW, on_text)
     router.action("bc", on_action, staff=True)
 

@@ -92,7 +92,7 @@ async def test_every_reachable_member_gets_exactly_one_copy(hb):
     msg = next(m for c, m in hb.channel.sent if c == "m5")
     assert "<b>thứ Bảy</b>" in msg.text and "/dung" in msg.text  # Markdown, and how to stop
     counts = await store.broadcasts.status(bid)
-    assert counts["sent"] == 248 and counts["pending"] == counts["inflight"] == 0
+    assert counts["sent"] == 248 and counts["pending"] == counts["queued"] == counts["inflight"] == 0
     assert (await store.broadcasts.get(bid)).state == "done"
 
 
@@ -181,18 +181,21 @@ async def test_a_crash_mid_broadcast_never_sends_twice(hb):
     await _members(hb, 20)
     bid = await _create(hb)
     store = hb.app.store
-    # The sender claimed 5 rows and died before recording what happened to them.
+    # The sender took 5 rows, had started the API call for 2 of them, and died.
     await store.broadcasts.plan(bid, parse_segment("", hb.app.services.communes, TOPICS),
                                 hb.clock.now())
     await store.broadcasts.set_state(bid, "sending", hb.clock.now())
-    crashed = await store.broadcasts.claim(bid, 5, hb.clock.now(), ["rec"])
+    queued = await store.broadcasts.claim(bid, 5, hb.clock.now(), ["rec"])
+    for r in queued[:2]:
+        await store.broadcasts.start_sending(bid, r.member_id, hb.clock.now())
     await hb.restart()  # the new process recovers at start
     await hb.app.broadcaster.recover()
     await hb.app.broadcaster.tick()
     counts = await hb.app.store.broadcasts.status(bid)
-    assert counts["unknown"] == 5 and counts["sent"] == 15
+    assert counts["unknown"] == 2 and counts["sent"] == 18  # queued-but-untried ones were sent
     copies = _copies(hb)
-    assert not {f"m{r.member_id - 1}" for r in crashed} & set(copies)
+    in_flight = {f"m{r.member_id - 1}" for r in queued[:2]}
+    assert not in_flight & set(copies)  # possibly delivered before the crash: never re-sent
     assert set(copies.values()) == {1}
 
 
@@ -348,3 +351,28 @@ async def test_staff_can_push_an_article_from_the_library(hb):
     await hb.app.broadcaster.tick()
     assert _articles_sent(hb) == {"m0": ["vietgap-chung-nhan"], "m1": ["vietgap-chung-nhan"],
                                   "staff1": ["vietgap-chung-nhan"]}
+
+
+async def test_chat_expiry_cancel_and_resend(hb):
+    await _members(hb, 3)
+    await hb.say("/guitin", user="staff1")
+    await hb.say("Họp chi hội sáng mai", user="staff1")
+    await hb.press("bc:all", user="staff1")
+    await hb.press("bc:exp", user="staff1")
+    out = await hb.say("18:00 02/03/2026", user="staff1")  # 6 hours from the clock
+    assert "18:00 ngày 02/03/2026" in text_of(out)
+    await hb.press("bc:at", user="staff1")
+    await hb.say("20:00 02/03/2026", user="staff1")  # after the expiry: refused
+    b = await hb.app.store.broadcasts.get(1)
+    assert b is None
+    out = await hb.say("13:00 02/03/2026", user="staff1")
+    b = await hb.app.store.broadcasts.get(1)
+    assert b.expires_at.startswith("2026-03-02T11:00")
+    out = await hb.say("/huytin 1", user="staff1")
+    assert "Đã hủy tin #1" in text_of(out)
+    hb.clock.advance(3600)
+    await hb.app.broadcaster.tick()
+    assert _copies(hb) == {}
+    out = await hb.say("/guilai 1", user="staff1")
+    assert "0 bản bị lỗi" in text_of(out)
+    assert "Cách gõ" in text_of(await hb.say("/huytin", user="staff1"))

@@ -17,7 +17,8 @@ from ..segments import Segment
 from .db import Database
 
 STATES = ("draft", "awaiting_approval", "scheduled", "sending", "done", "cancelled")
-OUTCOMES = ("pending", "inflight", "sent", "blocked", "failed", "unknown", "cancelled", "expired")
+OUTCOMES = ("pending", "queued", "inflight", "sent", "blocked", "failed", "unknown", "cancelled",
+            "expired")
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,9 +140,9 @@ class Broadcasts:
         return int(row[0])
 
     async def claim(self, bid: int, limit: int, now: datetime, channels: list[str]) -> list[Recipient]:
-        """Mark up to ``limit`` pending deliveries in flight and return their recipients
-        (members of the running ``channels`` only; the rest wait for their channel).
-        Members who stopped or blocked since planning are skipped as cancelled."""
+        """Take up to ``limit`` pending deliveries for sending ("queued") and return their
+        recipients (members of the running ``channels`` only; the rest wait for their
+        channel).  Members who stopped or blocked since planning are skipped as cancelled."""
         async with self.db.transaction() as conn:
             await conn.execute(
                 "UPDATE deliveries SET status = 'cancelled', reason = 'stopped or blocked',"
@@ -160,17 +161,25 @@ class Broadcasts:
             rows = list(await cur.fetchall())
             await cur.close()
             await conn.executemany(
-                "UPDATE deliveries SET status = 'inflight', attempts = attempts + 1, updated_at = ?"
+                "UPDATE deliveries SET status = 'queued', updated_at = ?"
                 " WHERE broadcast_id = ? AND member_id = ?",
                 [(now.isoformat(), bid, r[0]) for r in rows],
             )
         return [Recipient(r[0], r[1], r[2], r[3]) for r in rows]
 
+    async def start_sending(self, bid: int, member_id: int, now: datetime) -> None:
+        """Right before the API call: from here a crash leaves the copy "unknown"."""
+        await self.db.execute(
+            "UPDATE deliveries SET status = 'inflight', attempts = attempts + 1, updated_at = ?"
+            " WHERE broadcast_id = ? AND member_id = ? AND status = 'queued'",
+            (_utc(now), bid, member_id),
+        )
+
     async def record(self, bid: int, member_id: int, status: str, message_id: str | None,
                      reason: str | None, now: datetime) -> None:
         await self.db.execute(
             "UPDATE deliveries SET status = ?, message_id = ?, reason = ?, updated_at = ?"
-            " WHERE broadcast_id = ? AND member_id = ? AND status = 'inflight'",
+            " WHERE broadcast_id = ? AND member_id = ? AND status IN ('queued', 'inflight')",
             (status, message_id, reason, now.isoformat(), bid, member_id),
         )
 
@@ -185,15 +194,19 @@ class Broadcasts:
     async def remaining(self, bid: int) -> int:
         row = await self.db.fetchone(
             "SELECT COUNT(*) FROM deliveries WHERE broadcast_id = ?"
-            " AND status IN ('pending', 'inflight')", (bid,))
+            " AND status IN ('pending', 'queued', 'inflight')", (bid,))
         return int(row[0]) if row else 0
 
     async def recover(self, now: datetime) -> int:
-        """After a crash: rows that were in flight may or may not have been sent."""
+        """After a crash: copies queued but not tried go back to pending; copies whose
+        API call had started may or may not have arrived: "unknown", never re-sent."""
+        await self.db.execute(
+            "UPDATE deliveries SET status = 'pending', updated_at = ? WHERE status = 'queued'",
+            (_utc(now),))
         return await self.db.execute(
             "UPDATE deliveries SET status = 'unknown', reason = 'in flight when the bot stopped',"
             " updated_at = ? WHERE status = 'inflight'",
-            (now.isoformat(),),
+            (_utc(now),),
         )
 
     async def status(self, bid: int) -> dict[str, int]:
