@@ -216,11 +216,10 @@ async def _broadcast(settings: Settings, args: argparse.Namespace) -> int:
             print(f"error: no broadcast {args.id}", file=sys.stderr)
             return 2
         if args.bccmd == "cancel":
-            if b.state in ("done", "cancelled"):
+            n = await store.broadcasts.cancel(b.id, now)
+            if n is None:
                 print(f"broadcast {b.id} is already {b.state}")
                 return 0
-            await store.broadcasts.set_state(b.id, "cancelled", now)
-            n = await store.broadcasts.close_pending(b.id, "cancelled", now)
             await store.audit.record(actor, "broadcast.cancel", now, broadcast=b.id)
             print(f"broadcast {b.id} cancelled; {n} copy(ies) will not be sent")
             return 0

@@ -215,26 +215,26 @@ async def status_lines(ctx: Context) -> list[str]:
     return lines
 
 
-async def _by_id(ctx: Context):
-    if not ctx.args or not ctx.args[0].lstrip("#").isdigit():
-        return None
-    return await ctx.services.store.broadcasts.get(int(ctx.args[0].lstrip("#")))
+async def _by_id(ctx: Context, usage: str):
+    """The broadcast named by the command's argument, or a usage line."""
+    arg = ctx.args[0].lstrip("#") if ctx.args else ""
+    b = await ctx.services.store.broadcasts.get(int(arg)) if arg.isdigit() else None
+    if b is None:
+        ctx.reply(usage)
+    return b
 
 
 async def cancel(ctx: Context) -> None:
     """/huytin ID: stop what is not yet sent."""
     s = ctx.services
     t = ctx.t
-    b = await _by_id(ctx)
+    b = await _by_id(ctx, t("Write it as: /huytin 12"))
     if b is None:
-        ctx.reply(t("Write it as: /huytin 12"))
         return
-    if b.state in ("done", "cancelled"):
+    n = await s.store.broadcasts.cancel(b.id, s.clock.now())
+    if n is None:
         ctx.reply(t("Broadcast #{id} is already finished.", id=b.id))
         return
-    now = s.clock.now()
-    await s.store.broadcasts.set_state(b.id, "cancelled", now)
-    n = await s.store.broadcasts.close_pending(b.id, "cancelled", now)
     await ctx.audit("broadcast.cancel", broadcast=b.id)
     ctx.reply(t("Broadcast #{id} cancelled; {n} copies will not be sent.", id=b.id, n=n))
 
@@ -243,9 +243,8 @@ async def resend(ctx: Context) -> None:
     """/guilai ID: send again to those whose copy failed."""
     s = ctx.services
     t = ctx.t
-    b = await _by_id(ctx)
+    b = await _by_id(ctx, t("Write it as: /guilai 12"))
     if b is None:
-        ctx.reply(t("Write it as: /guilai 12"))
         return
     n = await s.store.broadcasts.resend_failed(b.id, s.clock.now())
     await ctx.audit("broadcast.resend", broadcast=b.id, copies=n)

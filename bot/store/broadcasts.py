@@ -301,3 +301,21 @@ class Broadcasts:
                     (series_id, p + 1, _utc(now), bid))
                 made.append(bid)
         return made
+
+
+    async def cancel(self, bid: int, now: datetime) -> int | None:
+        """Stop a broadcast: copies not yet taken are cancelled; None if it had finished."""
+        async with self.db.transaction() as conn:
+            cur = await conn.execute(
+                "UPDATE broadcasts SET state = 'cancelled', updated_at = ? WHERE id = ?"
+                " AND state NOT IN ('done', 'cancelled')", (_utc(now), bid))
+            changed = cur.rowcount
+            await cur.close()
+            if not changed:
+                return None
+            cur = await conn.execute(
+                "UPDATE deliveries SET status = 'cancelled', updated_at = ? WHERE broadcast_id = ?"
+                " AND status = 'pending'", (_utc(now), bid))
+            n = cur.rowcount
+            await cur.close()
+        return n
