@@ -257,7 +257,8 @@ async def on_edit(ctx: Context) -> None:
     if field in STEPS:
         ctx.state.enter(FLOW, field, mode="edit")
         if field == "topics":
-            ctx.state.data["topics"] = list(ctx.member.topics)
+            member = await store.members.get(ctx.member.id)
+            ctx.state.data["topics"] = list(member.topics) if member else []
         ask(ctx, field)
     elif field == "nophone":
         await store.members.update(ctx.member.id, phone=None)

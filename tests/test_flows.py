@@ -288,3 +288,18 @@ async def test_a_crash_is_reported_to_the_staff_chat(tmp_path, monkeypatch):
         assert "son dong" not in staff[0]  # what the person typed is not passed on
     finally:
         await h.close()
+
+
+async def test_editing_topics_starts_from_the_saved_choice(bot):
+    await bot.say("/start")
+    await bot.press("pf:go")
+    for _ in range(3):
+        await bot.press("pf:skip")
+    await bot.press("pf:t:ocop")
+    await bot.press("pf:td")
+    out = await bot.press("hs:topics")
+    assert "✅ OCOP" in labels_of(out)
+    await bot.press("pf:t:htx")
+    out = await bot.press("pf:td")
+    assert "Hồ sơ của bạn" in text_of(out)
+    assert sorted((await bot.member()).topics) == ["htx", "ocop"]

@@ -88,7 +88,8 @@ class Members:
     ) -> Member:
         """The member for this person, created on first contact (not yet subscribed).
 
-        Talking to the bot again also clears a block: the person is reachable.
+        Talking to the bot again also clears a block: the person is reachable.  This
+        runs for every message, so topics are not read here (``get`` reads them).
         """
         at = now.isoformat()
         row = await self.db.fetchone_write(
@@ -101,7 +102,7 @@ class Members:
             (channel, str(user_id), str(chat_id), display_name, locale, at, at),
         )
         assert row is not None
-        return _member(row, await self._topics(row["id"]))
+        return _member(row, [])
 
     async def subscribe(self, member_id: int, now: datetime) -> None:
         await self.db.execute(
