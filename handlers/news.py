@@ -32,9 +32,8 @@ def _listing(ctx: Context, arts: list[Article], first: int) -> list[str]:
 async def new_count(ctx: Context) -> int:
     """Articles dated on or after the person's last look that they have not opened."""
     s = ctx.services
-    reads = s.store.reads
-    since = await reads.seen_at(ctx.member.id) or (s.clock.now() - NEW_WINDOW)
-    opened = await reads.opened(ctx.member.id)
+    seen, opened = await s.store.reads.news_state(ctx.member.id)
+    since = seen or (s.clock.now() - NEW_WINDOW)
     day = since.astimezone(s.settings.zone).date()
     return sum(1 for a in s.library.newest(ctx.t.locale) if a.date >= day and a.id not in opened)
 

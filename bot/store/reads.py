@@ -29,9 +29,16 @@ class Reads:
             "UPDATE members SET news_seen_at = ? WHERE id = ?", (now.isoformat(), member_id)
         )
 
-    async def seen_at(self, member_id: int) -> datetime | None:
-        row = await self.db.fetchone("SELECT news_seen_at FROM members WHERE id = ?", (member_id,))
-        return datetime.fromisoformat(row[0]) if row and row[0] else None
+    async def news_state(self, member_id: int) -> tuple[datetime | None, set[str]]:
+        """(when they last looked at the news, the articles they opened), in one query."""
+        rows = await self.db.fetchall(
+            "SELECT m.news_seen_at, r.article_id FROM members m"
+            " LEFT JOIN article_reads r ON r.member_id = m.id WHERE m.id = ?",
+            (member_id,),
+        )
+        seen = rows[0][0] if rows else None
+        return (datetime.fromisoformat(seen) if seen else None,
+                {r[1] for r in rows if r[1] is not None})
 
     async def most_read(self, limit: int = 5) -> list[tuple[str, int, int]]:
         """(article id, openings, distinct readers), most read first."""
