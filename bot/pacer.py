@@ -70,7 +70,6 @@ class Pacer:
         self._paused_until = 0.0
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        self.granted = {"high": 0, "low": 0}
         self._closed = False
         self.pauses = 0
         self.paused_event = asyncio.Event()  # set by every pause, for status and tests
@@ -102,9 +101,6 @@ class Pacer:
     @property
     def paused(self) -> bool:
         return self.clock.monotonic() < self._paused_until
-
-    def waiting(self) -> tuple[int, int]:
-        return len(self._high), len(self._low)
 
     async def close(self) -> None:
         """Stop handing out slots; whoever still waits gets Closed."""
@@ -142,10 +138,10 @@ class Pacer:
             b.refill(now)
         return b
 
-    def _pick(self, now: float) -> tuple[_Ticket | None, str, float]:
-        """The next ticket that may go now and its lane, or how long until one may."""
+    def _pick(self, now: float) -> tuple[_Ticket | None, float]:
+        """The next ticket that may go now (high lane first), or how long until one may."""
         soonest = float("inf")
-        for lane, q in (("high", self._high), ("low", self._low)):
+        for q in (self._high, self._low):
             held: set[str] = set()
             for t in q:
                 if t.future.done():
@@ -156,10 +152,10 @@ class Pacer:
                 if b.ready:
                     q.remove(t)
                     b.tokens -= 1
-                    return t, lane, 0.0
+                    return t, 0.0
                 held.add(t.chat_id)
                 soonest = min(soonest, b.wait())
-        return None, "", soonest
+        return None, soonest
 
     async def _run(self) -> None:
         while True:
@@ -178,12 +174,11 @@ class Pacer:
             if not self._global.ready:
                 await self.clock.sleep(self._global.wait())
                 continue
-            ticket, lane, wait = self._pick(now)
+            ticket, wait = self._pick(now)
             if ticket is None:
                 await self._nap(wait)
                 continue
             self._global.tokens -= 1
-            self.granted[lane] += 1
             ticket.future.set_result(None)
             await asyncio.sleep(0)
 

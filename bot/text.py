@@ -79,3 +79,8 @@ def same_words(typed: str, phrase: str) -> bool:
     if has_marks(typed):
         return lower_nfc(typed) == lower_nfc(phrase)
     return fold(typed) == fold(phrase)
+
+
+def shorten(text: str, limit: int = 60) -> str:
+    """Text cut to ``limit`` characters with an ellipsis (button labels, quotes)."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

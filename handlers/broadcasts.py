@@ -12,7 +12,7 @@ from bot.engine import Context
 from bot.i18n import N_
 from bot.router import Router
 from bot.segments import SegmentError, parse_segment
-from bot.text import strip_marks
+from bot.text import shorten, strip_marks
 from bot.types import Button, InboundKind, Reply
 
 FLOW = "bc"
@@ -78,7 +78,7 @@ async def on_text(ctx: Context) -> None:
             ctx.reply(t("I found no article about “{query}”. Try other words, or browse the "
                         "topics with /tin.", query=ctx.text.split(":", 1)[1].strip()))
             return
-        ctx.reply(t("Which article?"), [[Button(a.title[:60], f"bc:art:{a.id}")] for a in found])
+        ctx.reply(t("Which article?"), [[Button(shorten(a.title), f"bc:art:{a.id}")] for a in found])
     elif step == "text":
         if len(ctx.text) > 3500:
             ctx.reply(t("The message is {n} characters; keep it under 3500.", n=len(ctx.text)))

@@ -11,15 +11,12 @@ from bot.engine import Context
 from bot.i18n import N_, Translator, md_escape, translator
 from bot.roles import ROLES
 from bot.router import Router
-from bot.text import fold
+from bot.text import fold, shorten
 from bot.types import Button, Reply
 
 STAFF_LIMIT = 3  # questions a person may send to staff per hour
 STAFF_WINDOW = timedelta(hours=1)
 
-
-def _short(text: str, n: int = 60) -> str:
-    return text if len(text) <= n else text[: n - 1].rstrip() + "…"
 
 
 async def show_entry(ctx: Context, fid: str) -> bool:
@@ -32,14 +29,14 @@ async def show_entry(ctx: Context, fid: str) -> bool:
     for rid in entry.related[:3]:
         rel = lib.faq_entry(rid, ctx.t.locale)
         if rel:
-            rows.append([Button("❓ " + _short(rel.question), f"f:{rid}")])
+            rows.append([Button("❓ " + shorten(rel.question), f"f:{rid}")])
     arts = list(entry.articles) + [
         a.id for a in lib.newest(ctx.t.locale) if fid in a.faq and a.id not in entry.articles
     ]
     for aid in arts[:2]:
         art = lib.article(aid, ctx.t.locale)
         if art:
-            rows.append([Button("📰 " + _short(art.title), f"n:a:{aid}")])
+            rows.append([Button("📰 " + shorten(art.title), f"n:a:{aid}")])
     ctx.reply(f"**{md_escape(entry.question)}**\n\n{entry.answer}", rows)
     return True
 
@@ -57,7 +54,7 @@ async def ask(ctx: Context, question: str) -> None:
     for fid in answer.suggestions[:3]:
         entry = s.library.faq_entry(fid, t.locale)
         if entry:
-            rows.append([Button("❓ " + _short(entry.question), f"f:{fid}")])
+            rows.append([Button("❓ " + shorten(entry.question), f"f:{fid}")])
     if s.settings.staff_chat:
         rows.append([Button("✉️ " + t.plain("Ask the union's staff"), f"q:s:{qid}")])
         tail = t("Or press the last button and the union's staff will answer you here.")
@@ -139,7 +136,7 @@ def _answer_post(t: Translator, qid: int, question: str, answer: str) -> Reply:
     """The staff answer as the farmer sees it, in the farmer's language."""
     return Reply(
         t("💬 **The union's staff answered your question** “{question}”:\n\n{answer}",
-          question=_short(question, 200), answer=answer),
+          question=shorten(question, 200), answer=answer),
         [[Button("👍 " + t.plain("Helpful"), f"q:r:{qid}:1"),
           Button("👎 " + t.plain("Not clear"), f"q:r:{qid}:0")]],
     )

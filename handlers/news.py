@@ -11,14 +11,12 @@ from bot.content import Article
 from bot.engine import Context
 from bot.i18n import N_, md_escape
 from bot.router import Router
+from bot.text import shorten
 from bot.types import Button
 
 PAGE = 5
 NEW_WINDOW = timedelta(days=30)  # "new" for someone who never looked
 
-
-def _short(text: str, n: int = 58) -> str:
-    return text if len(text) <= n else text[: n - 1].rstrip() + "…"
 
 
 def _listing(ctx: Context, arts: list[Article], first: int) -> list[str]:
@@ -80,7 +78,7 @@ async def topic_page(ctx: Context, topic: str, page: int) -> None:
     lines = [t("**{topic}** (page {page} of {pages})", topic=_topic_label(ctx, topic),
                page=page + 1, pages=pages), ""]
     lines += _listing(ctx, chunk, page * PAGE + 1)
-    rows = [[Button(_short(a.title), f"n:a:{a.id}")] for a in chunk]
+    rows = [[Button(shorten(a.title), f"n:a:{a.id}")] for a in chunk]
     nav = []
     if page > 0:
         nav.append(Button("◀ " + t.plain("Previous"), f"n:t:{topic}:{page - 1}"))
@@ -138,7 +136,7 @@ async def related(ctx: Context, art: Article) -> None:
     for fid in lib.related_questions(art.id)[:5]:
         entry = lib.faq_entry(fid, ctx.t.locale)
         if entry:
-            rows.append([Button("❓ " + _short(entry.question), f"f:{fid}")])
+            rows.append([Button("❓ " + shorten(entry.question), f"f:{fid}")])
     ctx.reply(ctx.t("Questions about “{title}”:", title=art.title), rows)
 
 
@@ -155,7 +153,7 @@ async def search(ctx: Context) -> None:
         return
     lines = [t("Articles about “{query}”:", query=query), ""]
     lines += _listing(ctx, found, 1)
-    rows = [[Button(_short(a.title), f"n:a:{a.id}")] for a in found]
+    rows = [[Button(shorten(a.title), f"n:a:{a.id}")] for a in found]
     rows.append([Button("↩ " + t.plain("All topics"), "n:home")])
     ctx.reply("\n".join(lines), rows)
 

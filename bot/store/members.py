@@ -161,14 +161,15 @@ class Members:
         return [r[0] for r in rows]
 
     async def reachable(self, channel: str | None = None) -> list[Member]:
-        """Members who consented, did not stop and did not block the bot."""
+        """Members who consented, did not stop and did not block the bot (topics not
+        read: broadcasts select in SQL, this is for small checks)."""
         sql = f"SELECT {_COLUMNS} FROM members WHERE subscribed = 1 AND blocked_at IS NULL"
         params: tuple = ()
         if channel:
             sql += " AND channel = ?"
             params = (channel,)
         rows = await self.db.fetchall(sql + " ORDER BY id", params)
-        return [_member(r, await self._topics(r["id"])) for r in rows]
+        return [_member(r, []) for r in rows]
 
     async def counts(self) -> dict[str, int]:
         row = await self.db.fetchone(
