@@ -11,6 +11,7 @@ import logging
 import sys
 from pathlib import Path
 
+from . import cli_courses
 from .config import ConfigError, Settings, load_settings
 from .content import ContentError, check
 from .i18n import CatalogError
@@ -53,6 +54,7 @@ def _parser() -> argparse.ArgumentParser:
     content = sub.add_parser("content", help="content tools")
     csub = content.add_subparsers(dest="contentcmd", required=True)
     csub.add_parser("check", help="validate every content file")
+    cli_courses.add_parsers(sub)
     return p
 
 
@@ -262,6 +264,8 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_db(settings, args))
         if args.cmd == "broadcast":
             return asyncio.run(_broadcast(settings, args))
+        if args.cmd in ("courses", "export"):
+            return asyncio.run(cli_courses.run(settings, args))
         if args.cmd == "faq":
             if args.question == ["gaps"]:
                 return asyncio.run(_faq_gaps(settings))

@@ -25,6 +25,7 @@ from .render import render
 from .router import Router
 from .scheduler import build_scheduler, schedule_series
 from .store import Store
+from .training import CourseNotices
 from .types import Reply
 
 log = logging.getLogger(__name__)
@@ -125,6 +126,7 @@ class App:
         self.engine = Engine(self.services)
         self.broadcaster = Broadcaster(s, self.store, self.delivery, self.clock, self.services.communes,
                                        set(library.topics))
+        self.notices = CourseNotices(s, self.store, self.delivery, self.clock, self.services.communes)
         return self
 
     async def reload_content(self) -> bool:
@@ -185,6 +187,10 @@ class App:
         self._sender = asyncio.get_running_loop().create_task(self.broadcaster.run(), name="broadcasts")
         self.scheduler = build_scheduler(self.store, self.clock, self.settings.zone)
         schedule_series(self.scheduler, self.services.library, self.settings.zone, self.series_tick)
+        # Course reminders and notices are rows; this job works through the due ones
+        # (also those that fell due while the bot was down: the first run is now).
+        self.scheduler.add_job(self.notices.tick, "interval", seconds=20, id="course_notices",
+                               next_run_time=self.clock.now(), coalesce=True, max_instances=1)
         self.scheduler.start()
 
     async def stop(self) -> None:
@@ -194,7 +200,9 @@ class App:
         # up the channels, which wait for the updates they are still handling.
         # Broadcast copies not yet tried go back to pending; calls already made finish.
         self.broadcaster.stopping = True
+        self.notices.stopping = True
         await self.delivery.close()
+        await self.notices.stop()
         sender = getattr(self, "_sender", None)
         if sender is not None:
             if not self.broadcaster.busy:

@@ -24,6 +24,7 @@ from .i18n import N_, Problem, md_escape, translator
 from .segments import SegmentError, parse_segment
 from .store import Broadcast, Recipient, Store
 from .types import Button, Rendered, Reply
+from .when import parse_local_time
 
 log = logging.getLogger(__name__)
 
@@ -186,34 +187,11 @@ async def create_broadcast(
 
 
 def parse_when(text: str, settings: Settings, now: datetime) -> datetime:
-    """A time as staff type it: "07:30 05/12/2026", "5/12 7:30", "2026-12-05 07:30";
-    local time; must be in the future."""
-    import re
-
-    t = text.strip().lower().replace("h", ":").replace("giờ", ":")
-    zone = settings.zone
-    local_now = now.astimezone(zone)
-    when = None
+    """A time as staff type it, in the future (see :mod:`bot.when`)."""
     try:
-        when = datetime.fromisoformat(t.replace(" ", "T", 1))
-    except ValueError:
-        m = re.fullmatch(r"(\d{1,2}):(\d{2})?\s*(?:ngày\s*)?(\d{1,2})/(\d{1,2})(?:/(\d{4}))?", t) or \
-            re.fullmatch(r"(\d{1,2})/(\d{1,2})(?:/(\d{4}))?\s+(\d{1,2}):(\d{2})?", t)
-        if m and t[0].isdigit() and ":" in t.split()[0]:
-            hh, mm, dd, mo, yy = m.groups()
-        elif m:
-            dd, mo, yy, hh, mm = m.groups()
-        else:
-            raise BroadcastError(N_("“{text}” is not a time such as 07:30 05/12/2026"), text=text) from None
-        try:
-            when = datetime(int(yy or local_now.year), int(mo), int(dd), int(hh), int(mm or 0))
-        except ValueError:
-            raise BroadcastError(N_("“{text}” is not a real date and time"), text=text) from None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=zone)
-    if when <= now:
-        raise BroadcastError(N_("“{text}” is in the past"), text=text)
-    return when
+        return parse_local_time(text, settings.zone, now)
+    except Problem as e:
+        raise BroadcastError(e.msgid, **e.values) from None
 
 
 def _picture(image: str) -> str:

@@ -60,6 +60,10 @@ class Settings(BaseModel):
         (time(21, 0), time(6, 0)), alias="NHANONG_QUIET_HOURS"
     )
     approval: bool = Field(False, alias="NHANONG_APPROVAL")
+    # Course reminders: (days before the start day, local time), e.g. "3d 08:00, 1d 07:00, 0d 06:00"
+    reminders: tuple[tuple[int, time], ...] = Field(
+        ((3, time(8, 0)), (1, time(7, 0)), (0, time(6, 0))), alias="NHANONG_REMINDERS"
+    )
     zalo_token: SecretStr | None = Field(None, alias="ZALO_BOT_TOKEN")
     zalo_base_url: str = Field("https://bot-api.zapps.me/bot", alias="ZALO_BASE_URL")
     zalo_rate: float = Field(10.0, alias="ZALO_RATE")
@@ -166,6 +170,23 @@ class Settings(BaseModel):
             except ValueError as e:
                 raise ValueError(f"{v!r} has a time that does not exist") from e
         return v
+
+    @field_validator("reminders", mode="before")
+    @classmethod
+    def _reminders(cls, v: Any) -> Any:
+        if not isinstance(v, str):
+            return v
+        out = []
+        for part in [p.strip() for p in v.split(",") if p.strip()]:
+            m = re.fullmatch(r"(\d{1,2})d\s+(\d{1,2}):(\d{2})", part)
+            if not m:
+                raise ValueError(f"{part!r} is not like 3d 08:00 (days before, local time)")
+            days, hh, mm = map(int, m.groups())
+            try:
+                out.append((days, time(hh, mm)))
+            except ValueError as e:
+                raise ValueError(f"{part!r} has a time that does not exist") from e
+        return tuple(sorted(set(out), reverse=True))
 
     @field_validator("approval", "telegram_paid_broadcast", mode="before")
     @classmethod

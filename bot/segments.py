@@ -1,7 +1,7 @@
 """Who a broadcast goes to: a small expression shared by the chat, the CLI and
 content series.
 
-    commune=Sơn Động|Tân Yên, role=coop, topic=ocop, lang=vi, joined_after=2026-01-01
+    commune=Sơn Động|Tân Yên, role=coop, topic=ocop, lang=vi, joined_after=2026-01-01, course=3
 
 Terms joined by "," must all hold; values joined by "|" are alternatives.  An
 empty expression means every member who receives news.  Unknown fields or
@@ -14,12 +14,11 @@ from dataclasses import dataclass
 from datetime import date
 
 from .geo import Communes
-from .i18n import N_, Problem, translator
-from .roles import ROLES
-from .text import fold
+from .i18n import N_, Problem
+from .roles import ROLES, role_from_text
 
-FIELDS = ("commune", "role", "topic", "lang", "channel", "joined_after")
-LATER = {"course": "training courses", "has_ocop": "progress check-ins"}
+FIELDS = ("commune", "role", "topic", "lang", "channel", "joined_after", "course")
+LATER = {"has_ocop": "progress check-ins"}
 
 
 class SegmentError(Problem):
@@ -66,10 +65,9 @@ def _value(name: str, v: str, communes: Communes, topics: set[str]) -> str:
                 raise SegmentError(N_("unknown commune “{v}”"), v=v)
         return c.code
     if name == "role":
-        vi = translator("vi")
-        for key, label in ROLES.items():
-            if fold(v) in (key, fold(label), fold(vi.plain(label))):
-                return key
+        role = role_from_text(v)
+        if role is not None:
+            return role
         raise SegmentError(N_("unknown role “{v}” (known: {known})"), v=v, known=", ".join(ROLES))
     if name == "topic":
         if v not in topics:
@@ -83,6 +81,10 @@ def _value(name: str, v: str, communes: Communes, topics: set[str]) -> str:
     if name == "channel":
         if v not in ("telegram", "zalo", "console"):
             raise SegmentError(N_("unknown channel “{v}” (telegram, zalo, console)"), v=v)
+        return v
+    if name == "course":
+        if not v.isdigit():
+            raise SegmentError(N_("course “{v}” is not a course number (see /khoahoc)"), v=v)
         return v
     try:
         return date.fromisoformat(v).isoformat()

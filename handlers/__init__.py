@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from bot.router import Router
 
-from . import broadcasts, faq, menu, news, profile, stats, subscription
+from . import broadcasts, courses, faq, menu, news, profile, stats, subscription, training
 
 
 def register(router: Router) -> None:
@@ -19,10 +19,13 @@ def register(router: Router) -> None:
     news.register(router)
     # Questions: /hoi, FAQ answers, the staff hand-off (/traloi, replies in the staff chat).
     faq.register(router)
+    # Training: /taphuan, sign-up and feedback flows ("đăng ký tập huấn" typed any way).
+    training.register(router)
     # The profile flow: onboarding questions after /start, and /hoso.
     profile.register(router)
     # Staff areas (each command checks the staff role through the router).
     broadcasts.register(router)
+    courses.register(router)
     stats.register(router)
     # /menu, /trogiup, "hủy": last, because help lists every command registered before it.
     menu.register(router)

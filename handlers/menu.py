@@ -11,7 +11,7 @@ from bot.i18n import N_
 from bot.router import Router
 from bot.types import Button
 
-from . import faq, news, profile, stats, subscription
+from . import faq, news, profile, stats, subscription, training
 
 
 async def menu(ctx: Context) -> None:
@@ -21,7 +21,8 @@ async def menu(ctx: Context) -> None:
     label = "📰 " + (t.plain("News ({n} new)", n=fresh) if fresh else t.plain("News"))
     rows = [
         [Button(label, "m:news"), Button("❓ " + t.plain("Ask a question"), "m:ask")],
-        [Button(t.plain("My profile"), "m:profile"), Button(t.plain("Help"), "m:help")],
+        [Button("🎓 " + t.plain("Training"), "m:training"), Button(t.plain("My profile"), "m:profile")],
+        [Button(t.plain("Help"), "m:help")],
     ]
     if ctx.member.subscribed:
         rows.append([Button(t.plain("Stop receiving news"), "m:stop")])
@@ -65,6 +66,7 @@ _MENU_ACTIONS = {
     "news": news.news,
     "ask": faq.hoi,
     "profile": profile.show,
+    "training": training.courses,
     "help": help_,
     "stop": subscription.stop,
     "start": subscription.start,

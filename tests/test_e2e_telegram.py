@@ -51,7 +51,7 @@ async def test_start_profile_and_menu_over_polling(tmp_path, fake):
     try:
         # Vietnamese command list registered with Telegram, English for 'en' users.
         names = [c["command"] for c in fake.commands()]
-        assert names[:5] == ["start", "dung", "tin", "hoi", "hoso"] and "thongke" not in names
+        assert names[:6] == ["start", "dung", "tin", "hoi", "taphuan", "hoso"] and "thongke" not in names
         assert "help" in [c["command"] for c in fake.commands(language_code="en")]
         assert "thongke" in [c["command"] for c in fake.commands(scope={"type": "chat", "chat_id": 777})]
 

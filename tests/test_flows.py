@@ -202,9 +202,9 @@ async def test_yes_with_accents_never_stops_the_news(bot):
 async def test_menu_shows_only_existing_features(bot):
     await bot.say("/start")
     out = await bot.say("/menu")
-    assert actions_of(out) == ["m:news", "m:ask", "m:profile", "m:help", "m:stop"]
+    assert actions_of(out) == ["m:news", "m:ask", "m:training", "m:profile", "m:help", "m:stop"]
     out = await bot.say("MENU")
-    assert actions_of(out) == ["m:news", "m:ask", "m:profile", "m:help", "m:stop"]
+    assert actions_of(out) == ["m:news", "m:ask", "m:training", "m:profile", "m:help", "m:stop"]
 
 
 async def test_help_lists_registered_commands_in_vietnamese(bot):

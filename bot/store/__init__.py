@@ -6,6 +6,7 @@ from pathlib import Path
 
 from .audit import Audit
 from .broadcasts import Broadcast, Broadcasts, Recipient
+from .courses import Course, Courses, Notice, Registrant, Registration
 from .db import Database, StoreError
 from .dialogs import Dialogs, DialogState
 from .members import Member, Members
@@ -16,15 +17,20 @@ __all__ = [
     "Audit",
     "Broadcast",
     "Broadcasts",
+    "Course",
+    "Courses",
     "Database",
     "DialogState",
     "Dialogs",
     "Member",
     "Members",
+    "Notice",
     "Question",
     "Questions",
     "Reads",
     "Recipient",
+    "Registrant",
+    "Registration",
     "Store",
     "StoreError",
 ]
@@ -41,6 +47,7 @@ class Store:
         self.reads = Reads(self.db)
         self.questions = Questions(self.db)
         self.broadcasts = Broadcasts(self.db)
+        self.courses = Courses(self.db)
 
     async def open(self, migrate: bool = True) -> Store:
         await self.db.open(migrate=migrate)

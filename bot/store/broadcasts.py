@@ -74,6 +74,10 @@ def segment_sql(seg: Segment) -> tuple[str, list[Any]]:
         elif name == "topic":
             conds.append("EXISTS (SELECT 1 FROM member_topics t WHERE t.member_id = m.id"
                          f" AND t.topic IN ({marks}))")
+        elif name == "course":  # registered for (or attended) one of these courses
+            conds.append("EXISTS (SELECT 1 FROM registrations r WHERE r.member_id = m.id"
+                         f" AND r.status IN ('registered', 'attended') AND r.course_id IN ({marks}))")
+            values = tuple(int(v) for v in values)
         elif name == "joined_after":
             conds.append("m.created_at >= ?")
             values = (min(values),)

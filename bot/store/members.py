@@ -26,6 +26,7 @@ class Member:
     consented: bool
     created_at: str
     topics: list[str] = field(default_factory=list)
+    organisation: str | None = None  # the cooperative, group or business they work for
 
     @property
     def key(self) -> str:
@@ -34,9 +35,9 @@ class Member:
 
 _COLUMNS = (
     "id, channel, user_id, chat_id, display_name, full_name, phone, commune_code, role,"
-    " locale, subscribed, blocked_at, profile_done, consent_at, created_at"
+    " locale, subscribed, blocked_at, profile_done, consent_at, created_at, organisation"
 )
-PROFILE_FIELDS = {"full_name", "phone", "commune_code", "role", "locale"}
+PROFILE_FIELDS = {"full_name", "phone", "commune_code", "role", "locale", "organisation"}
 
 
 def _member(row, topics: list[str]) -> Member:
@@ -57,6 +58,7 @@ def _member(row, topics: list[str]) -> Member:
         consented=row["consent_at"] is not None,
         created_at=row["created_at"],
         topics=topics,
+        organisation=row["organisation"],
     )
 
 

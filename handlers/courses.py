@@ -1,0 +1,318 @@
+"""/khoahoc for staff: create a course, see who registered, mark attendance,
+export the list, cancel a course; /xuat exports a course's registrants.
+
+Creating a course asks one field at a time and checks each as it is typed
+(``bot.training.parse_field``, the same checks as the command line).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from bot.course_sheets import STATUS, export_registrations
+from bot.engine import Context
+from bot.i18n import N_, Problem, md_escape
+from bot.phone import show_phone
+from bot.router import Router
+from bot.store import Course
+from bot.text import shorten
+from bot.training import FIELDS, OPTIONAL, course_card, parse_course, parse_field
+from bot.types import Button
+
+FLOW = "course_new"
+STALE = N_("That button is no longer valid. Type /menu to start again.")
+PAGE = 30  # names per attendance screen
+
+PROMPTS = {
+    "title": N_("New course, step 1 of 9: the **title** (for example _Lập hồ sơ sản phẩm OCOP_)?"),
+    "start": N_("Step 2 of 9: when does it **start**? (for example _08:00 10/12/2026_)"),
+    "end": N_("Step 3 of 9: when does it **end**? (a time such as _11:30_ for the same day, or "
+              "a date and time)"),
+    "venue": N_("Step 4 of 9: the **venue** (hall and address)?"),
+    "commune": N_("Step 5 of 9: which **commune or ward** is it in?"),
+    "capacity": N_("Step 6 of 9: how many **seats**?"),
+    "audience": N_("Step 7 of 9: **who** may sign up? Roles separated by commas, for example "
+                   "_official, coop, group_ — or press **Skip** for everyone."),
+    "deadline": N_("Step 8 of 9: when does **registration close**? Press **Skip** to close it "
+                   "when the course starts."),
+    "description": N_("Step 9 of 9: a short **description** (what people will learn, what to "
+                      "bring)?"),
+}
+
+
+async def khoahoc(ctx: Context) -> None:
+    """The staff's course list with a button to create one."""
+    t = ctx.t
+    s = ctx.services
+    ctx.state.clear()
+    if ctx.args and ctx.args[0].isdigit():
+        course = await s.store.courses.get(int(ctx.args[0]))
+        if course:
+            await _card(ctx, course)
+            return
+    from datetime import timedelta
+
+    listing = await s.store.courses.listing(s.clock.now() - timedelta(days=60))
+    rows = [[Button(f"{t.date(c.starts_at)} · {shorten(c.title, 30)} ({c.taken}/{c.capacity})"
+                    + (" ❌" if c.state != "open" else ""), f"kh:c:{c.id}")] for c in listing]
+    rows.append([Button("➕ " + t.plain("New course"), "kh:new")])
+    text = t("**Courses** (from the last 60 days on):") if listing else t("No courses yet.")
+    ctx.reply(text, rows)
+
+
+async def _card(ctx: Context, course: Course) -> None:
+    t = ctx.t
+    people = await ctx.services.store.courses.registrants(course.id)
+    counts = {k: sum(p.status == k for p in people) for k in STATUS}
+    summary = ", ".join(f"{t.plain(label)}: {counts[k]}" for k, label in STATUS.items() if counts[k])
+    text = course_card(t, course, ctx.services.communes) + "\n\n" + t(
+        "**Course no. {id}** — {summary}", id=course.id, summary=summary or "0")
+    rows = [[Button(t.plain("Registrants"), f"kh:l:{course.id}"),
+             Button(t.plain("Attendance"), f"kh:a:{course.id}:0")],
+            [Button(t.plain("Export (Excel)"), f"kh:e:{course.id}")]]
+    if course.state == "open":
+        rows.append([Button("❌ " + t.plain("Cancel the course"), f"kh:x:{course.id}")])
+    ctx.reply(text, rows)
+
+
+async def _registrants(ctx: Context, course: Course) -> None:
+    t = ctx.t
+    people = await ctx.services.store.courses.registrants(course.id)
+    await ctx.audit("course.registrants", course=course.id)
+    if not people:
+        ctx.reply(t("Nobody has signed up for this course yet."))
+        return
+    lines = [t("**Registrants of {title}**", title=course.title)]
+    for i, p in enumerate(people, start=1):
+        commune = ctx.services.communes.get(p.commune_code)
+        bits = [p.name or "?", show_phone(p.phone) if p.phone else "",
+                commune.name if commune else "", p.organisation or ""]
+        lines.append(f"{i}. " + md_escape(" · ".join(b for b in bits if b))
+                     + f" — _{t.plain(STATUS.get(p.status, p.status))}_")
+    ctx.reply("\n".join(lines))
+
+
+async def _attendance(ctx: Context, course: Course, page: int) -> None:
+    t = ctx.t
+    people = [p for p in await ctx.services.store.courses.registrants(course.id)
+              if p.status in ("registered", "attended", "no_show")]
+    if not people:
+        ctx.reply(t("Nobody has signed up for this course yet."))
+        return
+    chunk = people[page * PAGE:(page + 1) * PAGE]
+    mark = {"attended": "✅", "no_show": "❌", "registered": "⬜"}
+    rows = [[Button(f"{mark[p.status]} {shorten(p.name or '?', 40)}",
+                    f"kh:t:{course.id}:{p.registration_id}:{page}")] for p in chunk]
+    nav = []
+    if page > 0:
+        nav.append(Button("⬅️", f"kh:a:{course.id}:{page - 1}"))
+    if (page + 1) * PAGE < len(people):
+        nav.append(Button("➡️", f"kh:a:{course.id}:{page + 1}"))
+    if nav:
+        rows.append(nav)
+    rows.append([Button(t.plain("Done: the others were absent"), f"kh:ad:{course.id}")])
+    ctx.reply(t("**Attendance** — press a name to mark them present (✅) or absent (❌). For a "
+                "large course, import the sign-in sheet: `python -m bot courses attendance {id} "
+                "--file sheet.xlsx`.", id=course.id), rows)
+
+
+async def _toggle(ctx: Context, course: Course, reg_id: int, page: int) -> None:
+    s = ctx.services
+    now = s.clock.now()
+    if course.starts_at > now:
+        ctx.reply(ctx.t("The course has not started yet; attendance comes after."))
+        return
+    reg = await s.store.courses.registration(reg_id)
+    if reg is None or reg.course_id != course.id:
+        ctx.reply(ctx.t(STALE))
+        return
+    present = reg.status != "attended"
+    await s.store.courses.set_attendance(course.id, {reg_id} if present else set(),
+                                         set() if present else {reg_id}, now,
+                                         max(now, course.ends_at))
+    await ctx.audit("course.attendance", course=course.id, registration=reg_id, present=present)
+    await _attendance(ctx, course, page)
+
+
+async def _absent_rest(ctx: Context, course: Course) -> None:
+    s = ctx.services
+    now = s.clock.now()
+    if course.starts_at > now:
+        ctx.reply(ctx.t("The course has not started yet; attendance comes after."))
+        return
+    people = await s.store.courses.registrants(course.id)
+    rest = {p.registration_id for p in people if p.status == "registered"}
+    await s.store.courses.set_attendance(course.id, set(), rest, now, now)
+    present = sum(p.status == "attended" for p in people)
+    await ctx.audit("course.attendance_done", course=course.id, absent=len(rest))
+    ctx.reply(ctx.t("Attendance saved: {present} present, {absent} absent. Those present get a "
+                    "short feedback question.", present=present,
+                    absent=len(rest) + sum(p.status == "no_show" for p in people)))
+
+
+async def _export(ctx: Context, course: Course) -> None:
+    t = ctx.t
+    s = ctx.services
+    folder = Path(tempfile.mkdtemp(prefix="nhanong-export-"))
+    path = folder / f"khoa-hoc-{course.id}.xlsx"
+    n = await export_registrations(s.store, course.id, path, "xlsx", t, s.communes,
+                                   by=ctx.actor, now=s.clock.now())
+    caps = ctx.caps
+    if caps is not None and not caps.documents:
+        ctx.reply(t("This chat cannot receive files. Export on the server: `python -m bot export "
+                    "registrations --course {id} --format xlsx --out list.xlsx`.", id=course.id))
+        return
+    ctx.reply(t("Registrants of **{title}**: {n} row(s).", title=course.title, n=n),
+              document=str(path))
+
+
+async def _cancel(ctx: Context, course: Course, sure: bool) -> None:
+    t = ctx.t
+    s = ctx.services
+    if not sure:
+        ctx.reply(t("Cancel **{title}**? Everyone registered or waiting will be told.",
+                    title=course.title),
+                  [[Button(t.plain("Yes, cancel the course"), f"kh:xx:{course.id}"),
+                    Button(t.plain("No"), f"kh:c:{course.id}")]])
+        return
+    told = await s.store.courses.cancel(course.id, s.clock.now())
+    await ctx.audit("course.cancel", course=course.id, told=told)
+    ctx.reply(t("The course is cancelled; {n} person(s) will be told.", n=told))
+
+
+# -- creating a course in the chat ----------------------------------------------------
+def _ask(ctx: Context, name: str) -> None:
+    t = ctx.t
+    ctx.state.step = name
+    row = [Button(t.plain("Cancel"), "kh:stop")]
+    if name in OPTIONAL:
+        row.insert(0, Button(t.plain("Skip"), "kh:skip"))
+    ctx.reply(t(PROMPTS[name]), [row])
+
+
+async def on_text(ctx: Context) -> None:
+    s = ctx.services
+    name = ctx.state.step or "title"
+    values = ctx.state.data.setdefault("values", {})
+    start = None
+    if values.get("start"):
+        start = parse_field("start", values["start"], s.communes, s.settings, s.clock.now())[1]
+    try:
+        parse_field(name, ctx.text, s.communes, s.settings, s.clock.now(), start)
+    except Problem as e:
+        ctx.reply("⚠️ " + e.say(ctx.t))
+        _ask(ctx, name)
+        return
+    values[name] = ctx.text
+    await _next(ctx, name)
+
+
+async def _next(ctx: Context, name: str) -> None:
+    i = FIELDS.index(name)
+    if i + 1 < len(FIELDS):
+        _ask(ctx, FIELDS[i + 1])
+        return
+    s = ctx.services
+    t = ctx.t
+    try:
+        fields = parse_course(ctx.state.data["values"], s.communes, s.settings, s.clock.now())
+    except Problem as e:
+        ctx.reply("⚠️ " + e.say(t) + "\n\n" + t("Let us start again from the start time."))
+        _ask(ctx, "start")
+        return
+    preview = Course(0, fields["title"], fields.get("description", ""), fields["starts_at"],
+                     fields["ends_at"], fields["venue"], fields.get("commune_code"),
+                     fields["capacity"], fields.get("audience", ()), fields["deadline_at"], "open",
+                     ctx.actor)
+    ctx.state.step = "confirm"
+    ctx.reply(t("**Create this course?**") + "\n\n" + course_card(t, preview, s.communes),
+              [[Button("✅ " + t.plain("Create"), "kh:save"), Button(t.plain("Cancel"), "kh:stop")]])
+
+
+async def _save(ctx: Context) -> None:
+    s = ctx.services
+    t = ctx.t
+    try:
+        fields = parse_course(ctx.state.data.get("values", {}), s.communes, s.settings, s.clock.now())
+    except Problem as e:
+        ctx.reply("⚠️ " + e.say(t))
+        _ask(ctx, "start")
+        return
+    cid = await s.store.courses.create(fields, ctx.actor, s.clock.now())
+    await ctx.audit("course.create", course=cid)
+    ctx.state.clear()
+    ctx.reply(t("Course no. {id} is created. Members see it with /taphuan; announce it with "
+                "/guitin.", id=cid), [[Button(t.plain("Open the course"), f"kh:c:{cid}")]])
+
+
+async def on_action(ctx: Context) -> None:
+    """Buttons of the staff course area (prefix ``kh``)."""
+    t = ctx.t
+    args = ctx.args
+    head = args[0] if args else ""
+    if head == "new":
+        ctx.state.enter(FLOW, "title", values={})
+        _ask(ctx, "title")
+        return
+    if head == "skip" and ctx.state.flow == FLOW and ctx.state.step in OPTIONAL:
+        await _next(ctx, ctx.state.step)
+        return
+    if head == "stop":
+        ctx.state.clear()
+        ctx.reply(t("Cancelled. Type /menu to see what I can do."))
+        return
+    if head == "save" and ctx.state.flow == FLOW and ctx.state.step == "confirm":
+        await _save(ctx)
+        return
+    if len(args) < 2 or not args[1].isdigit():
+        ctx.reply(t(STALE))
+        return
+    course = await ctx.services.store.courses.get(int(args[1]))
+    if course is None:
+        ctx.reply(t(STALE))
+        return
+    rest = [int(a) for a in args[2:] if a.isdigit()]
+    if head == "c":
+        await _card(ctx, course)
+    elif head == "l":
+        await _registrants(ctx, course)
+    elif head == "a":
+        await _attendance(ctx, course, rest[0] if rest else 0)
+    elif head == "t" and len(rest) == 2:
+        await _toggle(ctx, course, rest[0], rest[1])
+    elif head == "ad":
+        await _absent_rest(ctx, course)
+    elif head == "e":
+        await _export(ctx, course)
+    elif head in ("x", "xx"):
+        await _cancel(ctx, course, head == "xx")
+    else:
+        ctx.reply(t(STALE))
+
+
+async def xuat(ctx: Context) -> None:
+    """/xuat [ID]: a course's registrants as a spreadsheet (more kinds come with reports)."""
+    if ctx.args and ctx.args[0].isdigit():
+        course = await ctx.services.store.courses.get(int(ctx.args[0]))
+        if course:
+            await _export(ctx, course)
+            return
+    t = ctx.t
+    from datetime import timedelta
+
+    s = ctx.services
+    listing = await s.store.courses.listing(s.clock.now() - timedelta(days=365))
+    if not listing:
+        ctx.reply(t("No courses yet."))
+        return
+    ctx.reply(t("Which course's registrants?"),
+              [[Button(f"{t.date(c.starts_at)} · {shorten(c.title, 34)}", f"kh:e:{c.id}")]
+               for c in listing[-20:]])
+
+
+def register(router: Router) -> None:
+    router.command(("khoahoc", "courses"), khoahoc, N_("Training courses (staff)"), staff=True)
+    router.command(("xuat", "export"), xuat, N_("Export lists (staff)"), staff=True)
+    router.flow(FLOW, on_text)
+    router.action("kh", on_action, staff=True)
