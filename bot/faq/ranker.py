@@ -5,10 +5,12 @@ question and a variant are compared on syllables and syllable pairs, in the
 folded form always and in the accented form when the person typed accents
 (so "mã" and "má" differ only for those who wrote them).  Features are
 weighted by how rare they are among entries (IDF).  Unknown syllables are
-corrected to the closest known one when a typo is likely (rapidfuzz).  The
-similarity to the best variant, the gap to the next entry and keyword hits
-are turned into a probability by a logistic calibration fitted on the
-development set (``tools/tune_faq.py``); below the threshold the bot abstains.
+corrected to the closest known one when a typo is likely (rapidfuzz).  A few
+signals about the best entry (its score, the gap to the next entry, how close
+its closest variant is, how many of the question's syllables it leaves
+unexplained; see ``FaqRanker.signals``) are turned into a probability by a
+logistic calibration fitted on the development set (``tools/tune_faq.py``);
+below the threshold the bot abstains.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from ..content import FaqEntry
 from .normalise import Normaliser, Token
 
 CALIBRATION = Path(__file__).with_name("calibration.json")
+SIGNALS = ("best score", "gap to runner-up", "known share", "log length", "variant F1",
+           "log unexplained syllables")
 W_FOLD, W_ACC, W_PAIR_FOLD, W_PAIR_ACC = 1.0, 0.5, 1.5, 0.75
 
 
@@ -49,16 +53,8 @@ class Ranking:
     ranked: list[tuple[float, str, float]]  # (score, entry id, keyword syllables hit), best first
     known: float  # share of the question's syllables the FAQ uses at all
     length: int  # meaningful syllables in the question
-
-
-def signals(r: Ranking) -> list[float]:
-    """What the calibration looks at: best score, gap to the runner-up, share of
-    known words, and question length (long questions score lower when right)."""
-    if not r.ranked:
-        return [0.0, 0.0, r.known, math.log1p(r.length)]
-    s1 = r.ranked[0][0]
-    s2 = r.ranked[1][0] if len(r.ranked) > 1 else 0.0
-    return [s1, s1 - s2, r.known, math.log1p(r.length)]
+    tokens: list[Token] = field(default_factory=list)  # after typo correction
+    sim: dict[str, float] = field(default_factory=dict)  # entry id → F1 with its closest variant
 
 
 def idf(entries: int, with_feature: int) -> float:
@@ -128,8 +124,10 @@ class FaqRanker:
                 if toks:
                     self.keywords.append((toks, e.id))
         cal = calibration if calibration is not None else _load_calibration()
-        self.coef = cal.get("coef", [5.0, 4.0, 1.0, 1.7])
-        self.bias = cal.get("bias", -8.5)
+        if len(cal.get("coef", ())) != len(SIGNALS):  # none yet, or fitted on other signals
+            cal = {}
+        self.coef = cal.get("coef", [1.0] * len(SIGNALS))
+        self.bias = cal.get("bias", 0.0)
         self.threshold = cal.get("threshold", 0.5)
 
     def _w(self, feat: str) -> float:
@@ -186,18 +184,40 @@ class FaqRanker:
             best.setdefault(eid, 0.0)
         a, b, c = self.mix
         scored = []
+        sims = {}
         for eid, sim in best.items():
             feats = self.entry_feats[eid]
             recall = sum(self._w(f) for f in q if f in feats) / q_mass
+            sims[eid] = sim
             scored.append((a * sim + b * recall + c * min(hits[eid], 4), eid, float(hits[eid])))
         scored.sort(reverse=True)
-        return Ranking(scored, known, len(typed))
+        return Ranking(scored, known, len(typed), tokens, sims)
+
+    def signals(self, r: Ranking) -> list[float]:
+        """What the calibration looks at (``SIGNALS``): the best score and its gap to
+        the runner-up; the share of the question's syllables the FAQ knows at all; the
+        question's length (long questions score lower when right); how close the best
+        entry's closest variant is (F1); and how many of the question's syllables the
+        best entry never uses ("biển số xe", "kết hôn" next to "đăng ký ở đâu"), which
+        is what gives away a question about something else that shares a few words.  A
+        syllable typed with diacritics counts as used only with the same diacritics:
+        "bão" and "nhãn" are not the "báo cáo" and "nhãn hiệu"... of an entry whose
+        variants say "báo", "nhận" (the accented and folded readings disagree)."""
+        if not r.ranked:
+            return [0.0, 0.0, r.known, math.log1p(r.length), 0.0, math.log1p(r.length)]
+        s1, best, _ = r.ranked[0]
+        s2 = r.ranked[1][0] if len(r.ranked) > 1 else 0.0
+        vocab = self.entry_feats[best]
+        unexplained = sum(1 for t in r.tokens
+                          if "f:" + t.fold not in vocab or (t.marked and "a:" + t.acc not in vocab))
+        return [s1, s1 - s2, r.known, math.log1p(r.length), r.sim.get(best, 0.0),
+                math.log1p(unexplained)]
 
     def confidence(self, r: Ranking) -> float:
-        """Probability that the best entry is right (logistic over the raw signals)."""
+        """Probability that the best entry is right (logistic over the signals)."""
         if not r.ranked:
             return 0.0
-        z = self.bias + sum(c * x for c, x in zip(self.coef, signals(r), strict=False))
+        z = self.bias + sum(c * x for c, x in zip(self.coef, self.signals(r), strict=True))
         return 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
 
     def answer(self, question: str, suggestions: int = 3) -> Answer:
