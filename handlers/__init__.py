@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from bot.router import Router
 
-from . import broadcasts, faq, menu, news, profile, stats, subscription
+from . import broadcasts, faq, link, menu, news, profile, stats, subscription
 
 
 def register(router: Router) -> None:
@@ -21,6 +21,7 @@ def register(router: Router) -> None:
     faq.register(router)
     # The profile flow: onboarding questions after /start, and /hoso.
     profile.register(router)
+    link.register(router)  # linking a person's Telegram and Zalo accounts (/hoso, /lienket)
     # Staff areas (each command checks the staff role through the router).
     broadcasts.register(router)
     stats.register(router)

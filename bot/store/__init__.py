@@ -8,6 +8,7 @@ from .audit import Audit
 from .broadcasts import Broadcast, Broadcasts, Recipient
 from .db import Database, StoreError
 from .dialogs import Dialogs, DialogState
+from .links import Links
 from .members import Member, Members
 from .questions import Question, Questions
 from .reads import Reads
@@ -19,6 +20,7 @@ __all__ = [
     "Database",
     "DialogState",
     "Dialogs",
+    "Links",
     "Member",
     "Members",
     "Question",
@@ -41,6 +43,7 @@ class Store:
         self.reads = Reads(self.db)
         self.questions = Questions(self.db)
         self.broadcasts = Broadcasts(self.db)
+        self.links = Links(self.db)
 
     async def open(self, migrate: bool = True) -> Store:
         await self.db.open(migrate=migrate)
