@@ -17,7 +17,15 @@ from typing import Any
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from . import ROOT
 
@@ -126,6 +134,15 @@ class Settings(BaseModel):
     def _zalo_token(cls, v: SecretStr | None) -> SecretStr | None:
         if v is not None and not re.fullmatch(r"[^\s:]+:\S+", v.get_secret_value().strip()):
             raise ValueError("does not look like a Zalo Bot token (bot id:secret)")
+        return v
+
+    @field_validator("zalo_webhook_url")
+    @classmethod
+    def _zalo_path(cls, v: str | None, info: ValidationInfo) -> str | None:
+        # Both webhooks are served by one web server: they need their own paths.
+        tg = info.data.get("webhook_url")
+        if v and tg and (urlparse(v).path or "/") == (urlparse(tg).path or "/"):
+            raise ValueError("must have another path than NHANONG_WEBHOOK_URL (one server serves both)")
         return v
 
     @field_validator("zalo_webhook_secret")

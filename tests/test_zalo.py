@@ -138,6 +138,8 @@ async def test_the_token_is_never_logged(tmp_path, zalo, caplog):
     ({"ZALO_BOT_TOKEN": "no colon here"}, "ZALO_BOT_TOKEN"),
     ({"ZALO_RATE": "0"}, "ZALO_RATE"),
     ({"ZALO_BASE_URL": "bot-api"}, "ZALO_BASE_URL"),
+    ({"NHANONG_WEBHOOK_URL": "https://x.vn/hook", "ZALO_WEBHOOK_URL": "https://x.vn/hook"},
+     "ZALO_WEBHOOK_URL"),
 ])
 def test_bad_zalo_settings_name_the_key(tmp_path, env, key):
     with pytest.raises(ConfigError, match=f"^{key}: "):
