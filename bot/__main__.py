@@ -80,7 +80,7 @@ async def _run(settings: Settings) -> int:
     app = await App(settings).open()
     if not app.channels:
         await app.stop()
-        print("no channel configured: set TELEGRAM_BOT_TOKEN (or try `python -m bot chat`)",
+        print("no channel configured: set TELEGRAM_BOT_TOKEN or ZALO_BOT_TOKEN (or try `python -m bot chat`)",
               file=sys.stderr)
         return 2
     await app.serve()

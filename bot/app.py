@@ -10,6 +10,8 @@ import signal
 import time as _time
 from collections.abc import Iterable
 
+from pydantic import SecretStr
+
 from .broadcast import Broadcaster, series_tick
 from .channels import Channel
 from .channels.webserver import WebServer
@@ -69,8 +71,7 @@ def build_channels(settings: Settings, router: Router, webserver: WebServer | No
                 base_url=settings.telegram_base_url,
                 rate=settings.telegram_rate,
                 webhook_url=settings.webhook_url,
-                webhook_secret=(settings.webhook_secret.get_secret_value()
-                                if settings.webhook_secret else None),
+                webhook_secret=_reveal(settings.webhook_secret),
                 webserver=webserver,
                 commands=CommandSets(
                     default=default,
@@ -79,7 +80,24 @@ def build_channels(settings: Settings, router: Router, webserver: WebServer | No
                 ),
             )
         )
+    if settings.zalo_token:
+        from .channels.zalo import ZaloChannel
+
+        channels.append(
+            ZaloChannel(
+                settings.zalo_token.get_secret_value(),
+                base_url=settings.zalo_base_url,
+                rate=settings.zalo_rate,
+                webhook_url=settings.zalo_webhook_url,
+                webhook_secret=_reveal(settings.zalo_webhook_secret),
+                webserver=webserver,
+            )
+        )
     return channels
+
+
+def _reveal(secret: SecretStr | None) -> str | None:
+    return secret.get_secret_value() if secret else None
 
 
 class App:
@@ -105,7 +123,7 @@ class App:
         self.store = await Store(s.db).open()
         self.router = build_router()
         if self._given_channels is None:
-            if s.webhook_url:
+            if s.webhook_url or s.zalo_webhook_url:  # one server for every webhook
                 self.webserver = WebServer(*s.webhook_listen)
             self.channels = build_channels(s, self.router, self.webserver)
         else:

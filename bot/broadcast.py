@@ -168,7 +168,8 @@ async def create_broadcast(
         raise BroadcastError(N_("the message text is empty"))
     if len(text) > 3500:
         raise BroadcastError(N_("the message is {n} characters; keep it under 3500"), n=len(text))
-    if image is not None and not image.startswith("telegram-file:"):  # a file on this machine
+    if image is not None and not image.startswith(("telegram-file:", "http://", "https://")):
+        # a file on this machine (a picture staff sent is kept by its platform or by URL)
         image = _picture(image)
     try:
         seg = parse_segment(segment, communes, topics)

@@ -17,12 +17,21 @@ from typing import Any
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from . import ROOT
 
 DEFAULT_CONTENT = ROOT.parent / "content"
 TELEGRAM_API = "https://api.telegram.org/bot"
+ZALO_API = "https://bot-api.zaloplatforms.com/bot"
 
 
 class ConfigError(Exception):
@@ -65,8 +74,10 @@ class Settings(BaseModel):
         ((3, time(8, 0)), (1, time(7, 0)), (0, time(6, 0))), alias="NHANONG_REMINDERS"
     )
     zalo_token: SecretStr | None = Field(None, alias="ZALO_BOT_TOKEN")
-    zalo_base_url: str = Field("https://bot-api.zapps.me/bot", alias="ZALO_BASE_URL")
+    zalo_base_url: str = Field(ZALO_API, alias="ZALO_BASE_URL")
     zalo_rate: float = Field(10.0, alias="ZALO_RATE")
+    zalo_webhook_url: str | None = Field(None, alias="ZALO_WEBHOOK_URL")
+    zalo_webhook_secret: SecretStr | None = Field(None, alias="ZALO_WEBHOOK_SECRET")
     log_level: str = Field("INFO", alias="NHANONG_LOG_LEVEL")
 
     @field_validator("locale")
@@ -107,7 +118,8 @@ class Settings(BaseModel):
             return _address(v, "NHANONG_STAFF_CHAT") if v.strip() else None
         return v
 
-    @field_validator("telegram_token", "zalo_token", "webhook_secret", mode="before")
+    @field_validator("telegram_token", "zalo_token", "webhook_secret", "zalo_webhook_secret",
+                     mode="before")
     @classmethod
     def _empty_secret(cls, v: Any) -> Any:
         if isinstance(v, str) and not v.strip():
@@ -121,6 +133,30 @@ class Settings(BaseModel):
             raise ValueError("does not look like a BotFather token (digits:letters)")
         return v
 
+    @field_validator("zalo_token")
+    @classmethod
+    def _zalo_token(cls, v: SecretStr | None) -> SecretStr | None:
+        if v is not None and not re.fullmatch(r"[^\s:]+:\S+", v.get_secret_value().strip()):
+            raise ValueError("does not look like a Zalo Bot token (bot id:secret)")
+        return v
+
+    @field_validator("zalo_webhook_url")
+    @classmethod
+    def _zalo_path(cls, v: str | None, info: ValidationInfo) -> str | None:
+        # Both webhooks are served by one web server: they need their own paths.
+        tg = info.data.get("webhook_url")
+        if v and tg and (urlparse(v).path or "/") == (urlparse(tg).path or "/"):
+            raise ValueError("must have another path than NHANONG_WEBHOOK_URL (one server serves both)")
+        return v
+
+    @field_validator("zalo_webhook_secret")
+    @classmethod
+    def _zalo_secret(cls, v: SecretStr | None) -> SecretStr | None:
+        # Zalo's setWebhook takes a secret_token of 8 to 256 characters.
+        if v is not None and not re.fullmatch(r"[A-Za-z0-9_-]{8,256}", v.get_secret_value()):
+            raise ValueError("must be 8-256 characters of A-Z, a-z, 0-9, _ and -")
+        return v
+
     @field_validator("webhook_secret")
     @classmethod
     def _wh_secret(cls, v: SecretStr | None) -> SecretStr | None:
@@ -128,7 +164,7 @@ class Settings(BaseModel):
             raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
         return v
 
-    @field_validator("telegram_base_url", "zalo_base_url", "webhook_url")
+    @field_validator("telegram_base_url", "zalo_base_url", "webhook_url", "zalo_webhook_url")
     @classmethod
     def _url(cls, v: str | None) -> str | None:
         if v is None or not v.strip():

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from bot.router import Router
 
-from . import broadcasts, courses, faq, menu, news, profile, stats, subscription, training
+from . import broadcasts, courses, faq, link, menu, news, profile, stats, subscription, training
 
 
 def register(router: Router) -> None:
@@ -23,6 +23,7 @@ def register(router: Router) -> None:
     training.register(router)
     # The profile flow: onboarding questions after /start, and /hoso.
     profile.register(router)
+    link.register(router)  # linking a person's Telegram and Zalo accounts (/hoso, /lienket)
     # Staff areas (each command checks the staff role through the router).
     broadcasts.register(router)
     courses.register(router)

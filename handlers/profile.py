@@ -15,6 +15,8 @@ from bot.roles import ROLES
 from bot.router import Router
 from bot.types import Button, InboundKind
 
+from . import link
+
 FLOW = "profile"
 STEPS = ("commune", "role", "phone", "topics")
 
@@ -61,6 +63,7 @@ async def show(ctx: Context) -> None:
     ]
     if member.phone:
         buttons.append([Button(t.plain("Delete my phone number"), "hs:nophone")])
+    await link.card(ctx, lines, buttons)
     buttons.append([Button("English" if t.locale == "vi" else "Tiếng Việt", "hs:lang")])
     ctx.reply("\n".join(lines), buttons)
 

@@ -1,5 +1,7 @@
-"""End to end: the real app and python-telegram-bot against a fake Bot API
-server on 127.0.0.1, over real HTTP (polling and webhook)."""
+"""End to end: the real app against fake platform servers on 127.0.0.1, over real
+HTTP (polling and webhook): python-telegram-bot against a fake Telegram Bot API,
+the Zalo channel against a fake Zalo Bot API.  Scenarios that take the
+``platform`` fixture run on both, through one driver interface (tests/platforms.py)."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from bot.delivery import Delivery
 from bot.types import Rendered
 from tests.fakes.telegram_api import FakeTelegram
 from tests.helpers import make_settings
+from tests.platforms import TelegramDriver, driver
 
 USER = 4242
 
@@ -25,14 +28,17 @@ async def fake():
     await f.stop()
 
 
+@pytest.fixture(params=["telegram", "zalo"])
+async def platform(request):
+    p = await driver(request.param)
+    yield p
+    await p.fake.stop()
+
+
 async def _app(tmp_path, fake, clock=None, **env) -> App:
-    settings = make_settings(
-        tmp_path,
-        TELEGRAM_BOT_TOKEN=fake.token,
-        TELEGRAM_BASE_URL=fake.base_url,
-        NHANONG_ADMINS="telegram:777",
-        **env,
-    )
+    """The app on one platform: ``fake`` is a driver or the fake Telegram."""
+    p = fake if hasattr(fake, "env") else TelegramDriver(fake)
+    settings = make_settings(tmp_path, NHANONG_ADMINS="telegram:777", **p.env(), **env)
     # The pacer runs on a virtual clock that jumps ahead whenever the loop is idle:
     # pacing is kept (and measured) without the tests waiting in real time.
     app = await App(settings, clock=clock or FakeClock(auto=True)).open()
@@ -46,7 +52,7 @@ async def _member(app, user=USER):
     return await app.store.members.find("telegram", str(user))
 
 
-async def test_start_profile_and_menu_over_polling(tmp_path, fake):
+async def test_telegram_command_lists(tmp_path, fake):
     app = await _app(tmp_path, fake)
     try:
         # Vietnamese command list registered with Telegram, English for 'en' users.
@@ -54,74 +60,83 @@ async def test_start_profile_and_menu_over_polling(tmp_path, fake):
         assert names[:6] == ["start", "dung", "tin", "hoi", "taphuan", "hoso"] and "thongke" not in names
         assert "help" in [c["command"] for c in fake.commands(language_code="en")]
         assert "thongke" in [c["command"] for c in fake.commands(scope={"type": "chat", "chat_id": 777})]
-
-        fake.user_command(USER, "/start", first_name="Tèo")
+        fake.user_command(USER, "/start")
         sent = await fake.wait_for_sent(USER, 2)
-        assert "Xin chào Tèo" in fake.plain_texts(USER)[0]
         keyboard = sent[-1]["reply_markup"]["inline_keyboard"]
         assert [b["callback_data"] for b in keyboard[0]] == ["pf:go", "pf:later"]
-
         fake.user_callback(USER, "pf:go")
-        await fake.wait_for_sent(USER, 3)
         assert await fake.wait_for_call("answerCallbackQuery")
-        fake.user_text(USER, "son dong")
-        await fake.wait_for_sent(USER, 5)  # "saved" and question 2
-        fake.user_callback(USER, "pf:r:farmer")
-        sent = await fake.wait_for_sent(USER, 6)
-        kb = sent[-1]["reply_markup"]["keyboard"]  # the share-contact keyboard
-        assert kb[0][0]["request_contact"] is True and kb[1][0]["text"] == "Bỏ qua"
-        fake.user_contact(USER, "84912345678")
-        sent = await fake.wait_for_sent(USER, 8)
-        assert sent[6]["reply_markup"] == {"remove_keyboard": True}
-        fake.user_callback(USER, "pf:t:ocop")
-        await fake.wait_for_sent(USER, 9)
-        fake.user_callback(USER, "pf:td")
-        await fake.wait_for_sent(USER, 10)
-        m = await _member(app)
+    finally:
+        await app.stop()
+
+
+async def test_start_profile_and_menu_over_polling(tmp_path, platform):
+    p = platform
+    app = await _app(tmp_path, p)
+    u = p.user(0)
+    try:
+        p.command(u, "/start", name="Tèo")
+        assert "Xin chào Tèo" in (await p.wait_for_sent(u, 2))[0]
+        p.choose(u, "Điền hồ sơ")
+        await p.wait_for_sent(u, 3)
+        p.say(u, "son dong")
+        await p.wait_for_sent(u, 5)  # "saved" and question 2
+        p.choose(u, "Hội viên nông dân")
+        await p.wait_for_sent(u, 6)
+        p.share_phone(u, "84912345678")
+        await p.wait_for_sent(u, 8)
+        p.choose(u, app.services.library.topics["ocop"]["vi"])
+        await p.wait_for_sent(u, 9)
+        p.choose(u, "Xong")
+        await p.wait_for_sent(u, 10)
+        m = await app.store.members.find(p.name, str(u))
         assert (m.commune_code, m.role, m.phone, m.topics) == ("7615", "farmer", "+84912345678",
                                                                ["ocop"])
-        fake.user_command(USER, "/hoso")
-        await fake.wait_for_sent(USER, 11)
-        assert "0912 345 678" in fake.plain_texts(USER)[-1]
+        p.command(u, "/hoso")
+        assert "0912 345 678" in (await p.wait_for_sent(u, 11))[-1]
     finally:
         await app.stop()
 
 
-async def test_stop_then_no_pushes(tmp_path, fake):
-    app = await _app(tmp_path, fake)
+async def test_stop_then_no_pushes(tmp_path, platform):
+    p = platform
+    app = await _app(tmp_path, p)
+    u, v = p.user(0), p.user(1)
     try:
-        fake.user_command(USER, "/start")
-        fake.user_command(USER + 1, "/start")
-        await fake.wait_for_sent(USER, 2)
-        await fake.wait_for_sent(USER + 1, 2)
-        fake.user_text(USER, "dung")  # typed without accents
-        await fake.wait_for_sent(USER, 3)
-        assert not (await _member(app)).subscribed
+        p.command(u, "/start")
+        p.command(v, "/start")
+        await p.wait_for_sent(u, 2)
+        await p.wait_for_sent(v, 2)
+        p.say(u, "dung")  # typed without accents
+        await p.wait_for_sent(u, 3)
+        assert not (await app.store.members.find(p.name, str(u))).subscribed
         # A push goes to reachable members only (what the broadcast outbox will use).
-        for m in await app.store.members.reachable("telegram"):
-            await app.delivery.send("telegram", m.chat_id, Rendered("Thông báo họp"), high=False)
-        assert "Thông báo họp" in fake.texts(USER + 1)
-        assert "Thông báo họp" not in fake.texts(USER)
+        for m in await app.store.members.reachable(p.name):
+            await app.delivery.send(p.name, m.chat_id, Rendered("Thông báo họp"), high=False)
+        assert "Thông báo họp" in p.texts(v)
+        assert "Thông báo họp" not in p.texts(u)
     finally:
         await app.stop()
 
 
-async def test_429_pauses_the_channel_until_retry_after(tmp_path, fake):
+async def test_429_pauses_the_channel_until_retry_after(tmp_path, platform):
+    p = platform
     clock = FakeClock()
-    app = await _app(tmp_path, fake, clock=clock)
+    app = await _app(tmp_path, p, clock=clock)
+    u = p.user(0)
     try:
-        fake.fail_next("sendMessage", "429", retry_after=5)
-        fake.user_command(USER, "/start")
-        [failed] = await fake.wait_for_call("sendMessage")
+        pause = p.fail_429()
+        p.command(u, "/start")
+        [failed] = await p.fake.wait_for_call("sendMessage")
         assert failed.status == 429
-        pacer = app.delivery.pacers["telegram"]
+        pacer = app.delivery.pacers[p.name]
         await asyncio.wait_for(pacer.paused_event.wait(), 5)
-        assert pacer.paused and fake.sent(USER) == []
-        clock.advance(5.01)
+        assert pacer.paused and p.texts(u) == []
+        clock.advance(pause + 0.01)
         clock.auto = True  # from here pacing may run on
-        sent = await fake.wait_for_sent(USER, 2)
+        sent = await p.fake.wait_for_sent(u, 2)
         assert sent[0]["text"] == failed.params["text"]  # the same message, once
-        assert len([c for c in fake.calls_to("sendMessage") if c.ok]) == 2
+        assert p.ok_sends() == 2
     finally:
         await app.stop()
 
@@ -153,42 +168,41 @@ async def test_migrated_group_and_bad_request_outcomes(tmp_path, fake):
         await app.stop()
 
 
-async def test_webhook_checks_the_secret(tmp_path, fake):
-    app = await _app(
-        tmp_path, fake,
-        NHANONG_WEBHOOK_URL="https://bot.example.vn/tg/hook",
-        NHANONG_WEBHOOK_LISTEN="127.0.0.1:0",
-        NHANONG_WEBHOOK_SECRET="s3cret-token",
-    )
+async def test_webhook_checks_the_secret(tmp_path, platform):
+    p = platform
+    app = await _app(tmp_path, p, NHANONG_WEBHOOK_LISTEN="127.0.0.1:0",
+                     **p.webhook_env("/hook/x", "s3cret-token"))
+    u = p.user(0)
     try:
-        assert fake.webhook_url == "https://bot.example.vn/tg/hook"
-        assert fake.webhook_secret == "s3cret-token"
-        local = f"http://127.0.0.1:{app.webserver.port}/tg/hook"
-        update = fake.user_command(USER, "/start")
-        assert await fake.post_webhook(local, update, "wrong") == 403
-        assert await fake.post_webhook(local, update, None) == 403
-        assert fake.sent(USER) == []
-        assert await fake.post_webhook(local, update, "s3cret-token") == 200
-        await fake.wait_for_sent(USER, 2)
-        assert (await _member(app)).subscribed
+        assert p.fake.webhook_url == "https://bot.example.vn/hook/x"
+        assert p.fake.webhook_secret == "s3cret-token"
+        local = f"http://127.0.0.1:{app.webserver.port}/hook/x"
+        update = p.command(u, "/start")
+        assert await p.post_webhook(local, update, "wrong") == 403
+        assert await p.post_webhook(local, update, "s3cret-tokeN") == 403
+        assert await p.post_webhook(local, update, None) == 403
+        assert p.texts(u) == []
+        assert await p.post_webhook(local, update, "s3cret-token") == 200
+        await p.wait_for_sent(u, 2)
+        assert (await app.store.members.find(p.name, str(u))).subscribed
     finally:
         await app.stop()
 
 
-async def test_every_shipped_article_is_accepted_by_telegram(tmp_path, fake):
-    app = await _app(tmp_path, fake, TELEGRAM_RATE="1000")
+async def test_every_shipped_article_is_accepted(tmp_path, platform):
+    p = platform
+    app = await _app(tmp_path, p, TELEGRAM_RATE="1000", ZALO_RATE="1000")
+    u = p.user(0)
     try:
         lib = app.services.library
-        fake.user_command(USER, "/start")
-        await fake.wait_for_sent(USER, 2)
+        p.command(u, "/start")
+        await p.wait_for_sent(u, 2)
         total = 2
         for art in lib.newest("vi"):
-            fake.user_callback(USER, f"n:a:{art.id}")
-            sent = await fake.wait_for_sent(USER, total + 1)
-            total = len(sent)
-        failed = [c for c in fake.calls_to("sendMessage") if not c.ok]
-        assert failed == []
-        shown = "\n".join(fake.plain_texts(USER))
+            await p.press(app, u, f"n:a:{art.id}")
+            total = len(await p.wait_for_sent(u, total + 1))
+        assert p.failed_sends() == []
+        shown = "\n".join(p.texts(u))
         for art in lib.newest("vi"):
             assert art.title in shown
     finally:
@@ -228,33 +242,40 @@ async def test_question_to_staff_chat_and_answer_back(tmp_path, fake):
         await app.stop()
 
 
-async def test_the_run_command_serves_telegram_and_stops_cleanly_on_sigterm(tmp_path, fake):
-    """`python -m bot run` as an operator starts it: a real process, real polling."""
+async def test_the_run_command_serves_telegram_and_zalo_and_stops_cleanly_on_sigterm(tmp_path, fake):
+    """`python -m bot run` as an operator starts it with both tokens: a real process,
+    real polling on both platforms at once."""
     import os
     import signal
     import sys
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("NHANONG_", "TELEGRAM_"))}
-    env.update(NHANONG_DB=str(tmp_path / "run.db"), TELEGRAM_BOT_TOKEN=fake.token,
-               TELEGRAM_BASE_URL=fake.base_url)
+    zalo = await driver("zalo")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NHANONG_", "TELEGRAM_", "ZALO_"))}
+    env.update(NHANONG_DB=str(tmp_path / "run.db"), **TelegramDriver(fake).env(), **zalo.env())
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "run", cwd=tmp_path, env=env,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )
     try:
         await fake.wait_for_polling(timeout=30)
+        await zalo.fake.wait_for_polling(timeout=30)
         fake.user_command(USER, "/start", first_name="Tèo")
+        zalo.command(zalo.user(0), "/start", name="Tý")
         await fake.wait_for_sent(USER, 2, timeout=15)
+        await zalo.fake.wait_for_sent(zalo.user(0), 2, timeout=15)
         assert "Xin chào Tèo" in fake.plain_texts(USER)[0]
+        assert "Xin chào Tý" in zalo.texts(zalo.user(0))[0]
         proc.send_signal(signal.SIGTERM)
         _, err = await asyncio.wait_for(proc.communicate(), 30)
         assert proc.returncode == 0, err.decode()
         assert "Xin chào" not in err.decode()  # message text is never logged at INFO
-        assert fake.token.split(":")[1] not in err.decode()  # nor the token
+        assert fake.token.split(":")[1] not in err.decode()  # nor the tokens
+        assert zalo.fake.token.split(":")[1] not in err.decode()
     finally:
         if proc.returncode is None:
             proc.kill()
             await proc.wait()
+        await zalo.fake.stop()
 
 
 async def test_broadcast_survives_sigkill_without_double_sends(tmp_path, fake):

@@ -6,6 +6,8 @@ header; the server only listens, routes and answers.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -24,8 +26,18 @@ class WebServer:
         self._runner: web.AppRunner | None = None
         self._site: web.TCPSite | None = None
 
-    def add_post(self, path: str, handler: RouteHandler) -> None:
-        self.app.router.add_post(path, handler)
+    def add_post(self, path: str, handler: RouteHandler, *, header: str, secret: str) -> None:
+        """Route POSTs on ``path`` to ``handler``; a request whose ``header`` does not
+        carry ``secret`` (compared in constant time) is refused with 403 first."""
+
+        async def guarded(request: web.Request) -> web.StreamResponse:
+            given = request.headers.get(header, "")
+            if not hmac.compare_digest(given.encode(), secret.encode()):
+                log.warning("webhook %s: request with a wrong or missing secret refused", path)
+                return web.Response(status=403)
+            return await handler(request)
+
+        self.app.router.add_post(path, guarded)
 
     async def start(self) -> None:
         self.app.router.add_get("/healthz", self._health)
@@ -45,3 +57,8 @@ class WebServer:
 
     async def _health(self, request: web.Request) -> web.Response:
         return web.Response(text="ok")
+
+
+def derived_secret(salt: bytes, token: str) -> str:
+    """A webhook secret derived from the bot token when none is configured."""
+    return hashlib.sha256(salt + token.encode()).hexdigest()[:48]

@@ -9,6 +9,7 @@ from .broadcasts import Broadcast, Broadcasts, Recipient
 from .courses import Course, Courses, Notice, Registrant, Registration
 from .db import Database, StoreError
 from .dialogs import Dialogs, DialogState
+from .links import Links
 from .members import Member, Members
 from .questions import Question, Questions
 from .reads import Reads
@@ -22,6 +23,7 @@ __all__ = [
     "Database",
     "DialogState",
     "Dialogs",
+    "Links",
     "Member",
     "Members",
     "Notice",
@@ -48,6 +50,7 @@ class Store:
         self.questions = Questions(self.db)
         self.broadcasts = Broadcasts(self.db)
         self.courses = Courses(self.db)
+        self.links = Links(self.db)
 
     async def open(self, migrate: bool = True) -> Store:
         await self.db.open(migrate=migrate)

@@ -15,6 +15,7 @@ from typing import Any
 
 from ..segments import Segment
 from .db import Database
+from .links import PUSH_EXCLUDED
 
 STATES = ("draft", "awaiting_approval", "scheduled", "sending", "done", "cancelled")
 OUTCOMES = ("pending", "queued", "inflight", "sent", "blocked", "failed", "unknown", "cancelled",
@@ -59,7 +60,7 @@ def _utc(when: datetime) -> str:
 
 def segment_sql(seg: Segment) -> tuple[str, list[Any]]:
     """WHERE conditions (on members m) for a parsed segment, with parameters."""
-    conds = ["m.subscribed = 1", "m.blocked_at IS NULL"]
+    conds = ["m.subscribed = 1", "m.blocked_at IS NULL", f"NOT {PUSH_EXCLUDED}"]
     params: list[Any] = []
     for name, values in seg.terms:
         marks = ", ".join("?" for _ in values)

@@ -1,0 +1,255 @@
+"""Zalo, on the Zalo Bot Platform's HTTP API (httpx).
+
+Every method is ``POST {base}{token}/{method}`` with a JSON body and answers
+``{"ok": …, "result": …}`` or ``{"ok": false, "error_code": …, "description": …}``.
+Updates come by long polling (``getUpdates``: one event per answer, no offset)
+or by webhook: Zalo POSTs each event to our web server with the secret given to
+``setWebhook`` in the ``X-Bot-Api-Secret-Token`` header, compared here in
+constant time.  Text only (up to 2000 characters), photos by URL, no buttons.
+The token is part of every URL, so no URL and no httpx error text is logged
+without the token taken out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+from urllib.parse import urlparse
+
+import httpx
+from aiohttp import web
+
+from ..errors import Permanent, RetryLater, SendError, Transient
+from ..types import Capabilities, Inbound, InboundKind, Rendered, Sent
+from . import InboundHandler
+from .webserver import WebServer, derived_secret
+
+log = logging.getLogger(__name__)
+# httpx logs every request URL at INFO, and a Bot API URL holds the token: whoever
+# embeds this channel, and at whatever level, that line must not be written.
+logging.getLogger("httpx").setLevel(logging.WARNING)
+
+SECRET_HEADER = "X-Bot-Api-Secret-Token"
+DEFAULT_PAUSE = 1.0  # seconds to pause after a 429 that names no wait
+_KINDS = {
+    "message.text.received": InboundKind.TEXT,
+    "message.image.received": InboundKind.PHOTO,
+    "message.sticker.received": InboundKind.STICKER,
+}
+
+
+class ZaloApiError(Exception):
+    """An answer with ``ok: false`` (or an HTTP error status)."""
+
+    def __init__(self, code: int, description: str, retry_after: float | None = None) -> None:
+        super().__init__(f"{code}: {description}")
+        self.code = code
+        self.description = description
+        self.retry_after = retry_after
+
+
+def send_error(e: ZaloApiError) -> SendError:
+    """The delivery outcome for a Zalo error code (the platform's table of codes:
+    400 bad request, 401 token refused, 403 "internal server error", 404 not found,
+    408 timeout, 429 quota exceeded)."""
+    if e.code == 429:
+        return RetryLater(e.retry_after if e.retry_after is not None else DEFAULT_PAUSE)
+    if e.code in (403, 408) or e.code >= 500:
+        return Transient(str(e))
+    return Permanent(str(e))  # 400, 401, 404: this message will not go through as it is
+
+
+class ZaloChannel:
+    name = "zalo"
+    caps = Capabilities(buttons=False, max_text=2000, markup="plain", max_caption=2000)
+
+    def __init__(
+        self,
+        token: str,
+        *,
+        base_url: str,
+        rate: float,
+        webhook_url: str | None = None,
+        webhook_secret: str | None = None,
+        webserver: WebServer | None = None,
+        poll_timeout: float = 30.0,
+    ) -> None:
+        self.token = token
+        self.base_url = base_url.rstrip("/")
+        self.rate = rate
+        self.webhook_url = webhook_url
+        self.webhook_secret = webhook_secret or derived_secret(b"nhanong-zalo-webhook:", token)
+        self.webserver = webserver
+        self.poll_timeout = poll_timeout
+        self.bot_id: str | None = None
+        self._client = httpx.AsyncClient(timeout=httpx.Timeout(15.0, connect=10.0),
+                                         limits=httpx.Limits(max_connections=128))
+        self._on_inbound: InboundHandler | None = None
+        self._poller: asyncio.Task[None] | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    # -- the API ------------------------------------------------------------------
+    def _scrub(self, text: str) -> str:
+        return text.replace(self.token, "<token>")
+
+    async def call(self, method: str, params: dict[str, Any] | None = None,
+                   wait: float | None = None) -> Any:
+        """One API call (``wait``: read timeout); its ``result``, or ZaloApiError /
+        Transient (network)."""
+        url = f"{self.base_url}{self.token}/{method}"
+        extra = {"timeout": wait} if wait is not None else {}
+        try:
+            r = await self._client.post(url, json=params or {}, **extra)
+        except httpx.HTTPError as e:
+            raise Transient(self._scrub(f"{type(e).__name__}: {e}")) from None
+        try:
+            body = r.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            raise ZaloApiError(r.status_code, f"HTTP {r.status_code}, not a JSON answer")
+        if not body.get("ok"):
+            code = body.get("error_code") or (r.status_code if r.status_code >= 400 else 400)
+            wait = (body.get("parameters") or {}).get("retry_after") or r.headers.get("Retry-After")
+            raise ZaloApiError(int(code), self._scrub(str(body.get("description") or "error")),
+                               float(wait) if _number(wait) else None)
+        return body.get("result")
+
+    # -- limits -----------------------------------------------------------------
+    def chat_limit(self, chat_id: str) -> tuple[float, float]:
+        # Zalo publishes no per-chat limit; one a second with a small burst, as a person reads.
+        return (1.0, 3.0)
+
+    # -- receiving --------------------------------------------------------------
+    async def start(self, on_inbound: InboundHandler) -> None:
+        self._on_inbound = on_inbound
+        try:
+            me = await self.call("getMe")
+        except ZaloApiError as e:
+            raise RuntimeError(f"zalo: getMe refused ({e}); check ZALO_BOT_TOKEN") from None
+        self.bot_id = str((me or {}).get("id", "")) or None
+        if self.webhook_url:
+            if self.webserver is None:
+                raise RuntimeError("zalo webhook mode needs the web server")
+            path = urlparse(self.webhook_url).path or "/"
+            self.webserver.add_post(path, self._webhook, header=SECRET_HEADER,
+                                    secret=self.webhook_secret)
+            await self.call("setWebhook", {"url": self.webhook_url, "secret_token": self.webhook_secret})
+            log.info("zalo: webhook set (path %s)", path)
+        else:
+            await self.call("deleteWebhook")  # getUpdates answers nothing while a webhook is set
+            self._poller = asyncio.get_running_loop().create_task(self._poll(), name="zalo-poll")
+            log.info("zalo: polling for updates")
+
+    async def stop(self) -> None:
+        if self._poller is not None:
+            self._poller.cancel()
+            try:
+                await self._poller
+            except asyncio.CancelledError:
+                pass
+            self._poller = None
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._client.aclose()
+
+    async def _poll(self) -> None:
+        """Long polling, one request at a time; network faults back off up to 30 s."""
+        backoff = 1.0
+        while True:
+            try:
+                result = await self.call("getUpdates", {"timeout": int(self.poll_timeout)},
+                                         wait=self.poll_timeout + 10)
+            except (ZaloApiError, Transient) as e:
+                if isinstance(e, ZaloApiError) and e.code == 408:
+                    continue  # nothing arrived during the long poll
+                log.warning("zalo polling error: %s; retrying in %.0fs", e, backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 30.0)
+                continue
+            backoff = 1.0
+            for event in result if isinstance(result, list) else [result]:
+                self._spawn(self._dispatch(event))  # tasks start in order: per person too
+
+    async def _webhook(self, request: web.Request) -> web.Response:
+        try:
+            data = await request.json()
+        except ValueError:
+            return web.Response(status=400)
+        if not isinstance(data, dict):
+            return web.Response(status=400)
+        self._spawn(self._dispatch(data.get("result", data)))  # answer at once
+        return web.json_response({"ok": True})
+
+    async def _dispatch(self, event: Any) -> None:
+        inbound = self.to_inbound(event)
+        if inbound is None or self._on_inbound is None:
+            return
+        if inbound.kind is InboundKind.TEXT:
+            self._spawn(self.typing(inbound.chat_id))
+        await self._on_inbound(inbound)
+
+    def _spawn(self, coro) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def typing(self, chat_id: str) -> None:
+        """Show "typing…" while the answer is prepared (best effort)."""
+        try:
+            await self.call("sendChatAction", {"chat_id": chat_id, "action": "typing"})
+        except (ZaloApiError, Transient) as e:
+            log.debug("zalo: sendChatAction failed: %s", e)
+
+    def to_inbound(self, event: Any) -> Inbound | None:
+        """The core's view of an event; None for what the bot does not read."""
+        if not isinstance(event, dict) or not isinstance(event.get("message"), dict):
+            return None
+        msg = event["message"]
+        sender, chat = msg.get("from"), msg.get("chat")
+        if not isinstance(sender, dict) or not isinstance(chat, dict):
+            return None
+        if sender.get("is_bot") or sender.get("id") in (None, "") or chat.get("id") in (None, ""):
+            return None
+        kind = _KINDS.get(str(event.get("event_name", "")), InboundKind.OTHER)
+        text = msg.get("text") if kind is InboundKind.TEXT else msg.get("caption")
+        photo = msg.get("photo") if kind is InboundKind.PHOTO else None
+        return Inbound(
+            channel=self.name,
+            user_id=str(sender["id"]),
+            chat_id=str(chat["id"]),
+            kind=kind,
+            text=text if isinstance(text, str) else None,
+            display_name=sender.get("display_name") or sender.get("name"),
+            message_id=str(msg["message_id"]) if msg.get("message_id") else None,
+            is_group=str(chat.get("chat_type", "PRIVATE")).upper() == "GROUP",
+            media=photo if isinstance(photo, str) and photo.startswith(("http://", "https://"))
+            else None,
+        )
+
+    # -- sending ------------------------------------------------------------------
+    async def send(self, chat_id: str, msg: Rendered) -> Sent:
+        text = msg.text.strip()
+        try:
+            if msg.image and msg.image.startswith(("http://", "https://")):
+                params: dict[str, Any] = {"chat_id": chat_id, "photo": msg.image}
+                if text:
+                    params["caption"] = text
+                result = await self.call("sendPhoto", params)
+            else:
+                # Zalo sends pictures by URL only: a file kept on this machine or on
+                # Telegram goes as its text.
+                result = await self.call("sendMessage", {"chat_id": chat_id, "text": text or "…"})
+        except ZaloApiError as e:
+            raise send_error(e) from None
+        mid = (result or {}).get("message_id") if isinstance(result, dict) else None
+        return Sent(str(mid) if mid is not None else None)
+
+
+def _number(value: Any) -> bool:
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        return False
+    return True
