@@ -402,3 +402,41 @@ async def test_staff_broadcast_a_picture_from_telegram(tmp_path, fake):
         assert copy["photo"] == file_id and "<b>hội chợ</b>" in copy["caption"]
     finally:
         await app.stop()
+
+
+async def test_training_signup_end_to_end(tmp_path, platform):
+    """A course created as the CLI would is found, joined and confirmed over the platform."""
+    from bot.training import parse_course
+
+    p = platform
+    app = await _app(tmp_path, p)
+    u = p.user(1)
+    s = app.services
+    fields = parse_course({"title": "Lập hồ sơ sản phẩm OCOP", "start": "08:00 04/12/2026",
+                           "end": "11:30", "venue": "Hội trường xã", "capacity": "30"},
+                          s.communes, s.settings, app.clock.now())
+    cid = await app.store.courses.create(fields, "cli:test", app.clock.now())
+    try:
+        p.command(u, "/start")
+        await p.wait_for_sent(u, 2)
+        p.say(u, "dang ky tap huan")
+        assert "Khóa tập huấn sắp tới" in (await p.wait_for_sent(u, 3))[-1]
+        p.choose(u, "04/12/2026 · Lập hồ sơ sản phẩm OCOP")
+        assert "Còn 30/30 chỗ" in (await p.wait_for_sent(u, 4))[-1]
+        p.choose(u, "✍️ Đăng ký")
+        assert "Họ và tên" in (await p.wait_for_sent(u, 5))[-1]
+        p.say(u, "Lê Văn Tám")
+        await p.wait_for_sent(u, 6)
+        p.share_phone(u, "84912345678")
+        await p.wait_for_sent(u, 8)  # "saved" and the commune question
+        p.say(u, "son dong")
+        await p.wait_for_sent(u, 9)
+        p.choose(u, "Hội viên nông dân")
+        confirm = (await p.wait_for_sent(u, 10))[-1]
+        assert "Lê Văn Tám" in confirm and "0912 345 678" in confirm
+        p.choose(u, "✅ Xác nhận")
+        assert "đăng ký thành công" in (await p.wait_for_sent(u, 11))[-1]
+        people = await app.store.courses.registrants(cid)
+        assert [(x.name, x.status) for x in people] == [("Lê Văn Tám", "registered")]
+    finally:
+        await app.stop()
