@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .audit import Audit
-from .broadcasts import Broadcast, Broadcasts, Recipient
+from .broadcasts import Broadcast, Broadcasts, CopyResult, Recipient
 from .db import Database, StoreError
 from .dialogs import Dialogs, DialogState
 from .members import Member, Members
@@ -16,6 +16,7 @@ __all__ = [
     "Audit",
     "Broadcast",
     "Broadcasts",
+    "CopyResult",
     "Database",
     "DialogState",
     "Dialogs",
