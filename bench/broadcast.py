@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import multiprocessing as mp
 import resource
 import statistics
@@ -88,11 +89,17 @@ class LimitedTelegram(FakeTelegram):
 
 def _serve(limit: float, out, ask) -> None:
     """Run the limited fake in its own process, so that its work does not take CPU
-    from the bot being measured (the machine has two cores)."""
+    from the bot being measured (the machine has two cores).
+
+    The process is spawned, not forked, and freezes what it has after start-up:
+    a forked copy of the bench would walk the bench's whole heap in its full
+    garbage collections (about 50 ms), and every send arriving meanwhile would
+    be seen together when it resumed, as if the bot had sent a burst."""
 
     async def serve() -> None:
         fake = LimitedTelegram(limit)
         await fake.start()
+        gc.freeze()
         out.put((fake.base_url, fake.token))
         await asyncio.get_running_loop().run_in_executor(None, ask.get)
         out.put(fake.report())
@@ -124,7 +131,7 @@ async def send_rate(limit: float) -> tuple[float, int, int]:
     """Broadcast to 12 s worth of members; rate from the delivery rows' timestamps.
     Also: 429 pauses, and the most sends the fake saw arrive in one second."""
     members = int(limit * 12)
-    ctx = mp.get_context("fork")
+    ctx = mp.get_context("spawn")
     q: mp.Queue = ctx.Queue()
     ask: mp.Queue = ctx.Queue()
     proc = ctx.Process(target=_serve, args=(limit, q, ask), daemon=True)
