@@ -4,9 +4,23 @@ Every few seconds it looks for broadcasts that are due (created by staff in the
 chat, by the CLI in another process, or scheduled earlier, also before a
 restart); plans their deliveries in one SQL statement; and sends them through
 the pacer's low-priority lane with many requests in flight, so replies to people
-talking to the bot always go first.  Each delivery is marked in flight before
-the API call and gets its outcome after.  Quiet hours hold pushes until
-morning; an expired broadcast drops what was not yet sent.
+talking to the bot always go first.  Quiet hours hold pushes until morning; an
+expired broadcast drops what was not yet sent.
+
+Rows are claimed in batches ("queued") and flow without a pause between
+batches to ``in_flight`` sending tasks.  Each copy is marked in flight before
+its API call and gets its outcome after, but many copies share one write
+(:class:`Ledger`): a chunk of ``chunk`` copies is marked in one transaction
+just before it is handed to the senders, once the previous chunk has been
+taken up; outcomes are written behind, with the next chunk's marking.
+
+The trade-off, after a crash: every copy whose call may have started is
+"unknown" and never re-sent (nobody gets two), but so are the copies marked
+and handed over that were still waiting for their slot from the pacer, at
+most ``chunk`` + ``in_flight`` of them (before the batching: ``in_flight``,
+as the mark came before the wait for a slot too).  Claimed copies never handed
+over go back to pending.  Outcomes not yet written when the process died
+leave their rows "unknown" as well: the call was made, the answer is lost.
 """
 
 from __future__ import annotations
@@ -22,7 +36,7 @@ from .delivery import Delivery, Outcome
 from .geo import Communes
 from .i18n import N_, Problem, md_escape, translator
 from .segments import SegmentError, parse_segment
-from .store import Broadcast, Recipient, Store
+from .store import Broadcast, CopyResult, Recipient, Store
 from .types import Button, Rendered, Reply
 from .when import parse_local_time
 
@@ -43,7 +57,7 @@ def in_quiet_hours(now: datetime, settings: Settings) -> bool:
 class Broadcaster:
     def __init__(self, settings: Settings, store: Store, delivery: Delivery, clock: Clock,
                  communes: Communes, topics: set[str], *, batch: int = 200,
-                 in_flight: int = 64, every: float = 2.0) -> None:
+                 in_flight: int = 64, chunk: int = 32, every: float = 2.0) -> None:
         self.settings = settings
         self.store = store
         self.delivery = delivery
@@ -51,7 +65,8 @@ class Broadcaster:
         self.communes = communes
         self.topics = topics
         self.batch = batch
-        self.in_flight = in_flight
+        self.in_flight = in_flight  # copies being sent at once (waiting for a slot included)
+        self.chunk = chunk  # copies marked in flight per write, just before they are handed over
         self.every = every
         self._rendered: dict[tuple[int, str, str], list[Rendered]] = {}
         self.stopping = False
@@ -100,20 +115,34 @@ class Broadcaster:
         if b.state != "sending":
             await bs.set_state(b.id, "sending", now)
         attempted = 0
-        while True:
-            current = await bs.get(b.id)
-            if current is None or current.state != "sending":
-                return attempted  # cancelled meanwhile
-            if current.expires_at and self.clock.now() >= datetime.fromisoformat(current.expires_at):
-                return attempted
-            if in_quiet_hours(self.clock.now(), self.settings) or self.stopping:
-                return attempted
-            batch = await bs.claim(b.id, self.batch, self.clock.now(), list(self.delivery.channels))
-            if not batch:
-                break
-            sem = asyncio.Semaphore(self.in_flight)
-            await asyncio.gather(*(self._one(current, r, sem) for r in batch))
-            attempted += len(batch)
+        ledger = Ledger(self.store, self.clock)
+        queue: asyncio.Queue[Recipient | None] = asyncio.Queue()
+        workers = [asyncio.ensure_future(self._worker(b, queue, ledger)) for _ in range(self.in_flight)]
+        try:
+            while True:
+                current = await bs.get(b.id)
+                if current is None or current.state != "sending":
+                    return attempted  # cancelled meanwhile
+                if current.expires_at and self.clock.now() >= datetime.fromisoformat(current.expires_at):
+                    return attempted
+                if in_quiet_hours(self.clock.now(), self.settings) or self.stopping:
+                    return attempted
+                batch = await bs.claim(b.id, self.batch, self.clock.now(), list(self.delivery.channels))
+                if not batch:
+                    break
+                for i in range(0, len(batch), self.chunk):
+                    chunk = batch[i:i + self.chunk]
+                    await queue.join()  # every copy marked before is in a worker's hands
+                    if not self.stopping:  # (stopping: the workers put them back to pending)
+                        await ledger.start(b.id, [r.member_id for r in chunk])
+                    for r in chunk:
+                        queue.put_nowait(r)
+                attempted += len(batch)
+        finally:
+            for _ in workers:
+                queue.put_nowait(None)
+            await asyncio.gather(*workers)
+            await ledger.flush()
         if await bs.remaining(b.id) == 0:
             await bs.set_state(b.id, "done", self.clock.now())
             log.info("broadcast %d done", b.id)
@@ -133,21 +162,76 @@ class Broadcaster:
             self._rendered[key] = msgs
         return self._rendered[key]
 
-    async def _one(self, b: Broadcast, r: Recipient, sem: asyncio.Semaphore) -> None:
-        async with sem:
-            outcome = Outcome("failed", reason="nothing to send")
-            if not self.stopping:
-                await self.store.broadcasts.start_sending(b.id, r.member_id, self.clock.now())
-            else:
-                outcome = Outcome("deferred")
-            for msg in self._messages(b, r.channel, r.locale) if not self.stopping else []:
-                outcome = await self.delivery.send(r.channel, r.chat_id, msg, high=False)
-                if outcome.status != "sent":
-                    break
+    async def _worker(self, b: Broadcast, queue: asyncio.Queue[Recipient | None], ledger: Ledger) -> None:
+        """Send the copies handed over (already marked in flight) until told to stop."""
+        while (r := await queue.get()) is not None:
+            queue.task_done()
+            try:
+                outcome = Outcome("deferred") if self.stopping else await self._send(b, r)
+            except Exception:  # the row stays in flight: "unknown" after a restart
+                log.exception("broadcast %d: sending to member %d failed", b.id, r.member_id)
+                continue
             # Not tried because the bot is stopping: back to pending, sent after the restart.
             status = "pending" if outcome.status == "deferred" else outcome.status
-            await self.store.broadcasts.record(b.id, r.member_id, status,
-                                               outcome.message_id, outcome.reason, self.clock.now())
+            await ledger.done(CopyResult(b.id, r.member_id, status, outcome.message_id,
+                                         outcome.reason, self.clock.now()))
+        queue.task_done()
+
+    async def _send(self, b: Broadcast, r: Recipient) -> Outcome:
+        outcome = Outcome("failed", reason="nothing to send")
+        for msg in self._messages(b, r.channel, r.locale):
+            outcome = await self.delivery.send(r.channel, r.chat_id, msg, high=False)
+            if outcome.status != "sent":
+                break
+        return outcome
+
+
+class Ledger:
+    """The sender's writes to the outbox, many copies per transaction.
+
+    :meth:`start` marks a chunk of copies in flight and returns once that is
+    committed: their API calls may start from then on.  :meth:`done` keeps an
+    outcome in memory (write-behind); it is written with the next chunk's
+    marking, or when ``most`` are waiting, or when one arrives ``delay`` seconds
+    after the oldest waiting one, and by :meth:`flush` at the end of every run
+    (also at shutdown).  A crash loses only outcomes not yet written: their rows
+    are still in flight and become "unknown" at the restart, which is the honest
+    state (the call was made), and are never re-sent.
+    """
+
+    def __init__(self, store: Store, clock: Clock, *, most: int = 256, delay: float = 0.15) -> None:
+        self.store = store
+        self.clock = clock
+        self.most = most
+        self.delay = delay
+        self._results: list[CopyResult] = []
+        self._since = 0.0
+        self._lock = asyncio.Lock()
+
+    async def start(self, bid: int, member_ids: list[int]) -> None:
+        await self._write(bid, member_ids)
+
+    async def done(self, result: CopyResult) -> None:
+        if not self._results:
+            self._since = self.clock.monotonic()
+        self._results.append(result)
+        if not self._lock.locked() and (
+                len(self._results) >= self.most or self.clock.monotonic() - self._since >= self.delay):
+            await self.flush()
+
+    async def flush(self) -> None:
+        await self._write(0, [])
+
+    async def _write(self, bid: int, starting: list[int]) -> None:
+        async with self._lock:
+            results, self._results = self._results, []
+            if not results and not starting:
+                return
+            try:
+                await self.store.broadcasts.settle(results, bid, starting, self.clock.now())
+            except BaseException:
+                self._results[:0] = results  # kept for the next write
+                raise
 
 
 class BroadcastError(Problem):

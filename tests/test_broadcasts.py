@@ -61,6 +61,15 @@ async def _create(h: Harness, **kw) -> int:
     return bid
 
 
+async def _claim(h: Harness, n: int) -> tuple[int, list[int]]:
+    """A broadcast to everyone, planned and sending, with ``n`` rows taken by a sender."""
+    bid = await _create(h)
+    bs = h.app.store.broadcasts
+    await bs.plan(bid, parse_segment("", h.app.services.communes, TOPICS), h.clock.now())
+    await bs.set_state(bid, "sending", h.clock.now())
+    return bid, [r.member_id for r in await bs.claim(bid, n, h.clock.now(), ["rec"])]
+
+
 def _copies(h: Harness) -> dict[str, int]:
     out: dict[str, int] = {}
     for chat, msg in h.channel.sent:
@@ -179,22 +188,16 @@ async def test_failed_copies_can_be_sent_again(hb):
 
 async def test_a_crash_mid_broadcast_never_sends_twice(hb):
     await _members(hb, 20)
-    bid = await _create(hb)
-    store = hb.app.store
     # The sender took 5 rows, had started the API call for 2 of them, and died.
-    await store.broadcasts.plan(bid, parse_segment("", hb.app.services.communes, TOPICS),
-                                hb.clock.now())
-    await store.broadcasts.set_state(bid, "sending", hb.clock.now())
-    queued = await store.broadcasts.claim(bid, 5, hb.clock.now(), ["rec"])
-    for r in queued[:2]:
-        await store.broadcasts.start_sending(bid, r.member_id, hb.clock.now())
+    bid, queued = await _claim(hb, 5)
+    await hb.app.store.broadcasts.start_sending(bid, queued[:2], hb.clock.now())
     await hb.restart()  # the new process recovers at start
     await hb.app.broadcaster.recover()
     await hb.app.broadcaster.tick()
     counts = await hb.app.store.broadcasts.status(bid)
     assert counts["unknown"] == 2 and counts["sent"] == 18  # queued-but-untried ones were sent
     copies = _copies(hb)
-    in_flight = {f"m{r.member_id - 1}" for r in queued[:2]}
+    in_flight = {f"m{m - 1}" for m in queued[:2]}
     assert not in_flight & set(copies)  # possibly delivered before the crash: never re-sent
     assert set(copies.values()) == {1}
 
@@ -376,3 +379,77 @@ async def test_chat_expiry_cancel_and_resend(hb):
     out = await hb.say("/guilai 1", user="staff1")
     assert "0 bản bị lỗi" in text_of(out)
     assert "Cách gõ" in text_of(await hb.say("/huytin", user="staff1"))
+
+
+# -- the sender's batched writes ----------------------------------------------------------
+from bot.broadcast import Ledger  # noqa: E402
+from bot.store import CopyResult  # noqa: E402
+
+
+async def test_a_clean_stop_mid_broadcast_writes_every_outcome(hb):
+    await _members(hb, 40)
+    bid = await _create(hb)
+    app, channel = hb.app, hb.channel
+    real_send = channel.send
+
+    async def send(chat_id, msg):  # the stop (SIGTERM) comes while copies are going out
+        if len(channel.sent) == 10 and not app.broadcaster.stopping:
+            app.broadcaster.stopping = True
+            await app.delivery.close()
+        return await real_send(chat_id, msg)
+
+    channel.send = send
+    await app.broadcaster.tick()
+    counts = await app.store.broadcasts.status(bid)
+    sent = len(_copies(hb))
+    # Every call made has its outcome written (none left in flight); the rest wait.
+    assert counts["sent"] == sent and 10 <= sent < 40
+    assert counts["inflight"] == counts["queued"] == 0 and counts["pending"] == 40 - sent
+    first = set(_copies(hb))
+    await hb.restart()
+    assert await hb.app.broadcaster.recover() == 0
+    await hb.app.broadcaster.tick()
+    assert (await hb.app.store.broadcasts.status(bid))["sent"] == 40
+    assert not first & set(_copies(hb)) and len(first) + len(_copies(hb)) == 40
+
+
+async def test_a_crash_loses_only_unwritten_outcomes_and_they_become_unknown(hb):
+    ids = await _members(hb, 20)
+    bid, claimed = await _claim(hb, 10)
+    store = hb.app.store
+    ledger = Ledger(store, hb.clock)
+    handed = claimed[:6]
+    await ledger.start(bid, handed)  # a chunk handed to the senders: may be sent from now on
+    for mid in handed[:4]:  # four calls answered; their outcomes wait in memory
+        await ledger.done(CopyResult(bid, mid, "sent", "1", None, hb.clock.now()))
+    counts = await store.broadcasts.status(bid)
+    assert counts["inflight"] == 6 and counts["queued"] == 4 and counts["sent"] == 0
+    await hb.restart()  # the process dies: the ledger is never flushed
+    assert await hb.app.broadcaster.recover() == 6
+    await hb.app.broadcaster.tick()
+    counts = await hb.app.store.broadcasts.status(bid)
+    # Claimed but never handed out: back to pending and sent; handed out: unknown, not re-sent.
+    assert counts["unknown"] == 6 and counts["sent"] == 14
+    copies = _copies(hb)
+    assert not {f"m{ids.index(m)}" for m in handed} & set(copies)
+    assert set(copies.values()) == {1} and len(copies) == 14
+
+
+async def test_outcomes_are_written_after_enough_of_them_or_after_a_short_while(hb):
+    await _members(hb, 6)
+    bid, ids = await _claim(hb, 6)
+    store = hb.app.store
+    ledger = Ledger(store, hb.clock, most=3, delay=0.15)
+    await ledger.start(bid, ids)
+
+    async def sent(mid: int) -> int:
+        await ledger.done(CopyResult(bid, mid, "sent", str(mid), None, hb.clock.now()))
+        return (await store.broadcasts.status(bid))["sent"]
+
+    assert [await sent(ids[0]), await sent(ids[1]), await sent(ids[2])] == [0, 0, 3]  # `most`
+    assert await sent(ids[3]) == 3
+    hb.clock.advance(0.2)
+    assert await sent(ids[4]) == 5  # the oldest waited longer than `delay`
+    assert await sent(ids[5]) == 5
+    await ledger.flush()  # the end of a run, or shutdown
+    assert (await store.broadcasts.status(bid))["sent"] == 6

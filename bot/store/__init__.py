@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .audit import Audit
-from .broadcasts import Broadcast, Broadcasts, Recipient
+from .broadcasts import Broadcast, Broadcasts, CopyResult, Recipient
 from .courses import Course, Courses, Notice, Registrant, Registration
 from .db import Database, StoreError
 from .dialogs import Dialogs, DialogState
@@ -18,6 +18,7 @@ __all__ = [
     "Audit",
     "Broadcast",
     "Broadcasts",
+    "CopyResult",
     "Course",
     "Courses",
     "Database",

@@ -2,13 +2,15 @@
 
 A broadcast is planned into one delivery row per recipient in a single
 set-based INSERT … SELECT (unique per broadcast and member, so planning twice
-adds nobody twice).  The sender claims pending rows in batches, marking them
-in flight before the API call and with the outcome after; rows still in
-flight after a crash become "unknown" and are never re-sent automatically.
+adds nobody twice).  The sender claims pending rows in batches ("queued"),
+marks them in flight before their API calls and records the outcomes after,
+many copies per transaction (:meth:`Broadcasts.settle`); rows still in flight
+after a crash become "unknown" and are never re-sent automatically.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -34,6 +36,18 @@ class Broadcast:
     state: str
     planned: bool
     article_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CopyResult:
+    """What became of one copy ("sent", "blocked", "failed", or back to "pending")."""
+
+    broadcast_id: int
+    member_id: int
+    status: str
+    message_id: str | None
+    reason: str | None
+    at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,21 +186,30 @@ class Broadcasts:
             )
         return [Recipient(r[0], r[1], r[2], r[3]) for r in rows]
 
-    async def start_sending(self, bid: int, member_id: int, now: datetime) -> None:
-        """Right before the API call: from here a crash leaves the copy "unknown"."""
-        await self.db.execute(
-            "UPDATE deliveries SET status = 'inflight', attempts = attempts + 1, updated_at = ?"
-            " WHERE broadcast_id = ? AND member_id = ? AND status = 'queued'",
-            (_utc(now), bid, member_id),
-        )
+    async def start_sending(self, bid: int, member_ids: Sequence[int], now: datetime) -> None:
+        """Right before their API calls: from here a crash leaves these copies "unknown"."""
+        await self.settle([], bid, member_ids, now)
 
-    async def record(self, bid: int, member_id: int, status: str, message_id: str | None,
-                     reason: str | None, now: datetime) -> None:
-        await self.db.execute(
-            "UPDATE deliveries SET status = ?, message_id = ?, reason = ?, updated_at = ?"
-            " WHERE broadcast_id = ? AND member_id = ? AND status IN ('queued', 'inflight')",
-            (status, message_id, reason, now.isoformat(), bid, member_id),
-        )
+    async def settle(self, outcomes: Sequence[CopyResult], bid: int, starting: Sequence[int],
+                     now: datetime) -> None:
+        """The sender's writes, many copies in one transaction: the ``outcomes`` of calls
+        made (each with the time it came), then the copies of broadcast ``bid`` whose
+        calls are about to start marked in flight (their calls may start once this
+        returns)."""
+        async with self.db.transaction() as conn:
+            if outcomes:
+                await conn.executemany(
+                    "UPDATE deliveries SET status = ?, message_id = ?, reason = ?, updated_at = ?"
+                    " WHERE broadcast_id = ? AND member_id = ? AND status IN ('queued', 'inflight')",
+                    [(o.status, o.message_id, o.reason, _utc(o.at), o.broadcast_id, o.member_id)
+                     for o in outcomes],
+                )
+            if starting:
+                await conn.executemany(
+                    "UPDATE deliveries SET status = 'inflight', attempts = attempts + 1, updated_at = ?"
+                    " WHERE broadcast_id = ? AND member_id = ? AND status = 'queued'",
+                    [(_utc(now), bid, m) for m in starting],
+                )
 
     async def close_pending(self, bid: int, status: str, now: datetime) -> int:
         """Pending (not in flight) deliveries become ``status`` (cancelled, expired)."""
