@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .articles import Article, load_articles
+from .checkins import Checkin, Question, load_checkins
 from .faq_entries import FaqEntry, load_faq, load_lexicon
 from .search import ArticleIndex
 from .series import Series, load_series
@@ -19,7 +20,8 @@ from .source import ContentError, Problems
 from .topics import TopicLabels, load_topics
 
 __all__ = [
-    "Article", "ContentError", "FaqEntry", "Library", "Series", "check", "load_library", "signature",
+    "Article", "Checkin", "ContentError", "FaqEntry", "Library", "Question", "Series", "check",
+    "load_library", "signature",
 ]
 
 
@@ -31,6 +33,7 @@ class Library:
     abbreviations: dict[str, str] = field(default_factory=dict)  # for the FAQ normaliser
     stopwords: list[str] = field(default_factory=list)
     series: dict[str, Series] = field(default_factory=dict)
+    checkins: dict[str, Checkin] = field(default_factory=dict)
     _index: dict[str, ArticleIndex] = field(default_factory=dict, repr=False)
     _by_topic: dict[tuple[str, str], list[Article]] = field(default_factory=dict, repr=False)
 
@@ -103,6 +106,7 @@ def _load(root: Path) -> Library:
     faq = load_faq(root, problems)
     abbreviations, stopwords = load_lexicon(root, problems)
     series = load_series(root, set(topics), problems)
+    checkins = load_checkins(root, problems)
     for sr in series.values():
         for aid in sr.articles:
             if aid not in articles.get("vi", {}):
@@ -125,7 +129,7 @@ def _load(root: Path) -> Library:
                     problems.add(e.path, e.articles_line, f"linked article '{aid}' does not exist")
     if problems:
         raise ContentError(problems.items)
-    return Library(topics, articles, faq, abbreviations, stopwords, series)
+    return Library(topics, articles, faq, abbreviations, stopwords, series, checkins)
 
 
 def signature(root: Path) -> tuple:
