@@ -174,6 +174,12 @@ class App:
         return await series_tick(self.store, self.services.library, self.services.communes,
                                  series_id, self.clock.now())
 
+    async def checkin_tick(self) -> list[int]:
+        from .checkin import CheckinScheduler
+
+        s = self.services
+        return await CheckinScheduler(self.store, s.library, s.communes, self.settings, self.clock).tick()
+
     async def watch_content(self, every: float = 3.0) -> None:
         """Reload when a content file changes (checked every few seconds)."""
         last = await asyncio.to_thread(signature, self.settings.content)
@@ -208,6 +214,9 @@ class App:
         # Course reminders and notices are rows; this job works through the due ones
         # (also those that fell due while the bot was down: the first run is now).
         self.scheduler.add_job(self.notices.tick, "interval", seconds=20, id="course_notices",
+                               next_run_time=self.clock.now(), coalesce=True, max_instances=1)
+        # Check-ins open, invite and remind from rows too: a run missed while down still opens.
+        self.scheduler.add_job(self.checkin_tick, "interval", seconds=60, id="checkins",
                                next_run_time=self.clock.now(), coalesce=True, max_instances=1)
         self.scheduler.start()
 

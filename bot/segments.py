@@ -16,9 +16,11 @@ from datetime import date
 from .geo import Communes
 from .i18n import N_, Problem
 from .roles import ROLES, role_from_text
+from .text import fold
 
-FIELDS = ("commune", "role", "topic", "lang", "channel", "joined_after", "course")
-LATER = {"has_ocop": "progress check-ins"}
+FIELDS = ("commune", "role", "topic", "lang", "channel", "joined_after", "course", "has_ocop",
+          "pending_checkin")
+HAS_OCOP = ("ocop-quy", "has_product")  # the check-in question that says "I have an OCOP product"
 
 
 class SegmentError(Problem):
@@ -41,9 +43,6 @@ def parse_segment(expr: str, communes: Communes, topics: set[str]) -> Segment:
         name = name.strip().lower()
         if not sep or not value.strip():
             raise SegmentError(N_("“{term}” is not FIELD=VALUE"), term=raw.strip())
-        if name in LATER:
-            raise SegmentError(N_("segment field “{name}” comes with {what}; not available yet"),
-                               name=name, what=LATER[name])
         if name not in FIELDS:
             raise SegmentError(N_("unknown segment field “{name}” (known: {known})"), name=name,
                                known=", ".join(FIELDS))
@@ -82,9 +81,14 @@ def _value(name: str, v: str, communes: Communes, topics: set[str]) -> str:
         if v not in ("telegram", "zalo", "console"):
             raise SegmentError(N_("unknown channel “{v}” (telegram, zalo, console)"), v=v)
         return v
-    if name == "course":
+    if name == "has_ocop":
+        yes = fold(v) in ("1", "yes", "co", "true")
+        if not yes and fold(v) not in ("0", "no", "khong", "false"):
+            raise SegmentError(N_("has_ocop “{v}” must be 1 or 0"), v=v)
+        return "1" if yes else "0"
+    if name in ("course", "pending_checkin"):
         if not v.isdigit():
-            raise SegmentError(N_("course “{v}” is not a course number (see /khoahoc)"), v=v)
+            raise SegmentError(N_("{name} “{v}” is not a number"), name=name, v=v)
         return v
     try:
         return date.fromisoformat(v).isoformat()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from bot.router import Router
 
-from . import broadcasts, courses, faq, link, menu, news, profile, stats, subscription, training
+from . import broadcasts, checkins, courses, faq, link, menu, news, profile, stats, subscription, training
 
 
 def register(router: Router) -> None:
@@ -21,6 +21,8 @@ def register(router: Router) -> None:
     faq.register(router)
     # Training: /taphuan, sign-up and feedback flows ("đăng ký tập huấn" typed any way).
     training.register(router)
+    # Check-ins: /baocao and its question-by-question flow ("báo cáo" typed any way).
+    checkins.register(router)
     # The profile flow: onboarding questions after /start, and /hoso.
     profile.register(router)
     link.register(router)  # linking a person's Telegram and Zalo accounts (/hoso, /lienket)

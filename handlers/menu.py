@@ -11,7 +11,9 @@ from bot.i18n import N_
 from bot.router import Router
 from bot.types import Button
 
-from . import faq, news, profile, stats, subscription, training
+from . import checkins, faq, news, profile, stats, subscription, training
+
+REPORTING_ROLES = ("official", "coop", "group", "business")  # the check-ins' audiences
 
 
 async def menu(ctx: Context) -> None:
@@ -24,6 +26,8 @@ async def menu(ctx: Context) -> None:
         [Button("🎓 " + t.plain("Training"), "m:training"), Button(t.plain("My profile"), "m:profile")],
         [Button(t.plain("Help"), "m:help")],
     ]
+    if ctx.member.role in REPORTING_ROLES:
+        rows[-1].insert(0, Button("📋 " + t.plain("Progress report"), "m:report"))
     if ctx.member.subscribed:
         rows.append([Button(t.plain("Stop receiving news"), "m:stop")])
     else:
@@ -67,6 +71,7 @@ _MENU_ACTIONS = {
     "ask": faq.hoi,
     "profile": profile.show,
     "training": training.courses,
+    "report": checkins.baocao,
     "help": help_,
     "stop": subscription.stop,
     "start": subscription.start,

@@ -35,7 +35,7 @@ def test_segment_roles_topics_and_alternatives():
     [("thoitiet=mua", "unknown segment field “thoitiet”"), ("role=chu tich", "unknown role"),
      ("commune=Quận 1", "unknown commune"), ("topic=bongda", "unknown topic"),
      ("joined_after=hôm qua", "is not YYYY-MM-DD"), ("role", "is not FIELD=VALUE"),
-     ("has_ocop=1", "not available yet"), ("course=cay lua", "not a course number")],
+     ("has_ocop=maybe", "must be 1 or 0"), ("course=cay lua", "is not a number")],
 )
 def test_segment_errors_are_clear(expr, why):
     with pytest.raises(SegmentError, match=why):

@@ -57,7 +57,8 @@ async def test_telegram_command_lists(tmp_path, fake):
     try:
         # Vietnamese command list registered with Telegram, English for 'en' users.
         names = [c["command"] for c in fake.commands()]
-        assert names[:6] == ["start", "dung", "tin", "hoi", "taphuan", "hoso"] and "thongke" not in names
+        assert names[:7] == ["start", "dung", "tin", "hoi", "taphuan", "baocao", "hoso"]
+        assert "thongke" not in names
         assert "help" in [c["command"] for c in fake.commands(language_code="en")]
         assert "thongke" in [c["command"] for c in fake.commands(scope={"type": "chat", "chat_id": 777})]
         fake.user_command(USER, "/start")

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from .audit import Audit
 from .broadcasts import Broadcast, Broadcasts, CopyResult, Recipient
+from .checkins import Checkins, Response, Run
 from .courses import Course, Courses, Notice, Registrant, Registration
 from .db import Database, StoreError
 from .dialogs import Dialogs, DialogState
@@ -18,6 +19,7 @@ __all__ = [
     "Audit",
     "Broadcast",
     "Broadcasts",
+    "Checkins",
     "CopyResult",
     "Course",
     "Courses",
@@ -34,6 +36,8 @@ __all__ = [
     "Recipient",
     "Registrant",
     "Registration",
+    "Response",
+    "Run",
     "Store",
     "StoreError",
 ]
@@ -51,6 +55,7 @@ class Store:
         self.questions = Questions(self.db)
         self.broadcasts = Broadcasts(self.db)
         self.courses = Courses(self.db)
+        self.checkins = Checkins(self.db)
         self.links = Links(self.db)
 
     async def open(self, migrate: bool = True) -> Store:

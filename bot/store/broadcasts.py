@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from ..segments import Segment
+from ..segments import HAS_OCOP, Segment
 from .db import Database
+from .db import utc as _utc
 from .links import PUSH_EXCLUDED
 
 STATES = ("draft", "awaiting_approval", "scheduled", "sending", "done", "cancelled")
@@ -67,9 +68,6 @@ def _b(row) -> Broadcast:
 _COLS = "id, created_by, text, image, segment, send_at, expires_at, state, planned, article_id"
 
 
-def _utc(when: datetime) -> str:
-    """Times are stored in UTC so that they compare as text in SQL."""
-    return when.astimezone(UTC).isoformat()
 
 
 def segment_sql(seg: Segment) -> tuple[str, list[Any]]:
@@ -92,6 +90,18 @@ def segment_sql(seg: Segment) -> tuple[str, list[Any]]:
         elif name == "course":  # registered for (or attended) one of these courses
             conds.append("EXISTS (SELECT 1 FROM registrations r WHERE r.member_id = m.id"
                          f" AND r.status IN ('registered', 'attended') AND r.course_id IN ({marks}))")
+            values = tuple(int(v) for v in values)
+        elif name == "has_ocop":  # said in an OCOP check-in that they have a product
+            checkin, question = HAS_OCOP
+            have = ("EXISTS (SELECT 1 FROM checkin_responses r JOIN checkin_runs u ON u.id = r.run_id"
+                    " JOIN checkin_answers a ON a.response_id = r.id WHERE r.member_id = m.id"
+                    " AND r.state = 'submitted' AND u.checkin_id = ? AND a.question_id = ?"
+                    " AND a.value = 'yes')")
+            conds.append(have if values[0] == "1" else f"NOT {have}")
+            values = (checkin, question)
+        elif name == "pending_checkin":  # not (yet) submitted that check-in run
+            conds.append("NOT EXISTS (SELECT 1 FROM checkin_responses r WHERE r.member_id = m.id"
+                         f" AND r.state = 'submitted' AND r.run_id IN ({marks}))")
             values = tuple(int(v) for v in values)
         elif name == "joined_after":
             conds.append("m.created_at >= ?")
@@ -140,6 +150,13 @@ class Broadcasts:
             "UPDATE broadcasts SET state = ?, updated_at = ? WHERE id = ?",
             (state, now.isoformat(), bid),
         )
+
+    async def matches(self, member_id: int, segment: Segment) -> bool:
+        """Is this member in the segment (and reachable)?"""
+        where, params = segment_sql(segment)
+        row = await self.db.fetchone(f"SELECT 1 FROM members m WHERE m.id = ? AND {where}",
+                                     (member_id, *params))
+        return row is not None
 
     async def plan(self, bid: int, segment: Segment, now: datetime) -> int:
         """One pending delivery per eligible member, in one statement."""

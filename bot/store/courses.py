@@ -10,22 +10,16 @@ through them, so none is lost to a restart.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from .db import Database
+from .db import from_utc as _dt
+from .db import utc as _utc
 
 TAKEN = ("registered", "attended")  # statuses that hold a seat
 ACTIVE = ("registered", "waitlisted")
 REMINDER_PREFIX = "d"  # reminder kinds are d3, d1, d0 … (days before the start day)
-
-
-def _utc(when: datetime) -> str:
-    return when.astimezone(UTC).isoformat()
-
-
-def _dt(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text) if text else None
 
 
 @dataclass(frozen=True, slots=True)

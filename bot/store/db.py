@@ -13,6 +13,7 @@ import re
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -162,6 +163,15 @@ class Database:
         finally:
             await dest.close()
         partial.rename(target)
+
+
+def utc(when: datetime) -> str:
+    """A moment as stored: ISO text in UTC, so that times compare as text in SQL."""
+    return when.astimezone(UTC).isoformat()
+
+
+def from_utc(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
 
 
 def _statements(sql: str) -> list[str]:

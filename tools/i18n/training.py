@@ -176,4 +176,5 @@ VI = {
     "Back to the course": "Quay lại khóa học",
     "Thank you!": "Cảm ơn bạn!",
 }
-VI["course “{v}” is not a course number (see /khoahoc)"] = "khóa học “{v}” không phải số khóa học (xem /khoahoc)"
+VI["{name} “{v}” is not a number"] = "{name} “{v}” không phải là số"
+VI["has_ocop “{v}” must be 1 or 0"] = "has_ocop “{v}” phải là 1 hoặc 0"
