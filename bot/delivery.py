@@ -60,6 +60,7 @@ class Delivery:
             contact_label=t.plain("📱 Share my phone number"),
             skip_label=t.plain("Skip"),
             hint=t("_Reply with the number of your choice._"),
+            words_hint=t("_Or type one of these words._"),
         )
 
     async def reply(

@@ -157,6 +157,10 @@ class Engine:
                 )
         offered = [b for r in ctx.replies for b in r.actions()]
         state.offered = [(b.label, b.action) for b in offered]
+        if any(r.typed_answer for r in ctx.replies):
+            state.data["_typed"] = True  # a typed number is the answer, not a choice
+        elif ctx.replies:
+            state.data.pop("_typed", None)
         if state.snapshot() != before:
             await s.store.dialogs.put(member.id, state, s.clock.now())
         self.handled += 1
@@ -228,7 +232,7 @@ class Engine:
         if not offered:
             return None
         caps = ctx.caps
-        if text.isdigit() and (caps is None or not caps.buttons):
+        if text.isdigit() and (caps is None or not caps.buttons) and not ctx.state.data.get("_typed"):
             i = int(text)
             return offered[i - 1][1] if 1 <= i <= len(offered) else None
         if len(text) > 64:

@@ -201,13 +201,18 @@ def render(
     contact_label: str = "",
     skip_label: str = "",
     hint: str = "",
+    words_hint: str = "",
 ) -> list[Rendered]:
     """Turn one reply into the messages a channel sends, in order."""
     as_html = caps.markup == "html"
     text = reply.text
     buttons = reply.buttons
     if buttons and not caps.buttons:
-        listed = numbered(reply.actions())
+        if reply.typed_answer:
+            listed = "\n".join(f"- {md_escape(b.label)}" for b in reply.actions())
+            hint = words_hint
+        else:
+            listed = numbered(reply.actions())
         text = f"{text}\n\n{listed}" + (f"\n\n{hint}" if hint else "")
         buttons = []
     blocks = markdown_blocks(text, caps.markup) or [" "]

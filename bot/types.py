@@ -67,6 +67,9 @@ class Reply:
     close_keyboard: bool = False  # take away a contact keyboard shown before
     image: str | None = None
     document: str | None = None
+    # The person types the answer (a number, a date): on channels without buttons the
+    # choices are listed as words to type, so a typed "1" stays the answer 1.
+    typed_answer: bool = False
 
     def actions(self) -> list[Button]:
         return [b for row in self.buttons for b in row]

@@ -107,7 +107,7 @@ def _ask(ctx: Context, c: Checkin, q: Question, current: Any, n: int) -> None:
         nav.append(Button("⬅️ " + t.plain("Back"), "ck:b"))
     nav.append(Button(t.plain("Later"), "ck:l"))
     rows.append(nav)
-    ctx.reply(text, rows)
+    ctx.reply(text, rows, typed_answer=q.type in ("number", "date", "text", "photo"))
 
 
 def _review(ctx: Context, c: Checkin, answers: dict[str, Any]) -> None:

@@ -110,6 +110,9 @@ class ZaloDriver(_Driver):
             if m:
                 self.fake.user_text(user, m.group(1))
                 return
+            if re.search(rf"^[-•] {re.escape(label)}$", text, re.M):  # words to type
+                self.fake.user_text(user, label)
+                return
         raise AssertionError(f"no option {label!r} listed to {user}")
 
     async def press(self, app, user: Any, action: str) -> None:

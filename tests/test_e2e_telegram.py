@@ -441,3 +441,36 @@ async def test_training_signup_end_to_end(tmp_path, platform):
         assert [(x.name, x.status) for x in people] == [("Lê Văn Tám", "registered")]
     finally:
         await app.stop()
+
+
+async def test_checkin_end_to_end(tmp_path, platform):
+    """A grassroots official answers the quarterly activity check-in over the platform."""
+    p = platform
+    app = await _app(tmp_path, p)
+    u = p.user(2)
+    try:
+        p.command(u, "/start")
+        await p.wait_for_sent(u, 2)
+        m = await app.store.members.find(p.name, str(u))
+        await app.store.members.update(m.id, role="official", commune_code="7615")
+        p.say(u, "bao cao")
+        assert "Báo cáo tiến độ" in (await p.wait_for_sent(u, 3))[-1]
+        p.choose(u, "Hoạt động của Hội cơ sở trong quý")
+        assert "Câu 1." in (await p.wait_for_sent(u, 5))[-1]  # intro, then question 1
+        p.say(u, "nhiều lắm")
+        assert "gõ một con số" in (await p.wait_for_sent(u, 7))[-2]
+        p.say(u, "4")
+        p_texts = await p.wait_for_sent(u, 8)
+        assert "lượt hội viên" in p_texts[-1]
+        p.say(u, "350")
+        await p.wait_for_sent(u, 9)
+        p.say(u, "1")
+        await p.wait_for_sent(u, 10)
+        p.choose(u, "Bỏ qua")
+        assert "kiểm tra lại câu trả lời" in (await p.wait_for_sent(u, 11))[-1]
+        p.choose(u, "📤 Gửi")
+        assert "Đã gửi" in (await p.wait_for_sent(u, 12))[-1]
+        rows = await app.store.db.fetchall("SELECT state FROM checkin_responses")
+        assert [r[0] for r in rows] == ["submitted"]
+    finally:
+        await app.stop()

@@ -48,3 +48,4 @@ VI = {
     "has_ocop “{v}” must be 1 or 0": "has_ocop “{v}” phải là 1 hoặc 0",
     "{name} “{v}” is not a number": "{name} “{v}” không phải là số",
 }
+VI["_Or type one of these words._"] = "_Hoặc gõ một trong các chữ trên._"
