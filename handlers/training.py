@@ -197,7 +197,7 @@ async def on_text(ctx: Context) -> None:
         phone = None
     text = clean(ctx.text, 200)
     if step == "name":
-        if len(text) < 2 or not any(ch.isalpha() for ch in text) or len(text) > 100:
+        if not _is_name(text):
             ctx.reply(t("Please type your full name (2 to 100 letters), for example "
                         "_Nguyễn Văn An_."))
             return
@@ -231,6 +231,12 @@ async def on_text(ctx: Context) -> None:
         ctx.reply(t("Please press one of the buttons above, or **Cancel**."))
         return
     await _advance(ctx)
+
+
+def _is_name(text: str) -> bool:
+    """A person's name: 2 to 100 characters of letters, spaces, dots, hyphens, apostrophes."""
+    letters = sum(ch.isalpha() for ch in text)
+    return 2 <= len(text) <= 100 and letters >= 2 and all(ch.isalpha() or ch in " .'-" for ch in text)
 
 
 async def _finish(ctx: Context) -> None:

@@ -118,3 +118,54 @@ def test_router_answers_any_text_and_never_crashes(tmp_path):
     finally:
         loop.run_until_complete(h.close())
         loop.close()
+
+
+async def _state_key(bot, user):
+    s = await bot.state(user)
+    return (s.flow, s.step)
+
+
+async def _in_signup(bot, user="s1"):
+    from datetime import UTC, datetime
+
+    from bot.training import parse_course
+
+    s = bot.app.services
+    bot.clock.set(datetime(2026, 11, 30, 3, 0, tzinfo=UTC))
+    fields = parse_course({"title": "Lớp OCOP", "start": "08:00 04/12/2026", "end": "11:00",
+                           "venue": "Hội trường", "capacity": "5"}, s.communes, s.settings, s.clock.now())
+    cid = await s.store.courses.create(fields, "t", s.clock.now())
+    await bot.say("/start", user=user)
+    await bot.press(f"tr:s:{cid}", user=user)  # asks the full name
+
+
+async def _in_checkin(bot, user="k1"):
+    await bot.say("/start", user=user)
+    m = await bot.member(user)
+    await bot.app.store.members.update(m.id, role="official")
+    await bot.press("ck:c:hoat-dong-co-so", user=user)  # asks a number
+
+
+BAD = [
+    ("text", ""), ("text", "Sơn Động " * 1200), ("text", "🌾🐃🌾"), ("text", "<b>x</b>"),
+    ("sticker", None), ("photo", None),
+]
+
+
+async def test_bad_input_in_sign_up_and_check_in_keeps_the_question(bot):
+    await _in_signup(bot)
+    await _in_checkin(bot)
+    for user in ("s1", "k1"):
+        where = await _state_key(bot, user)
+        for kind, text in BAD:
+            if kind == "text":
+                out = await bot.say(text, user=user)
+            else:
+                out = await bot.other(InboundKind.STICKER if kind == "sticker" else InboundKind.PHOTO,
+                                      user=user)
+            assert out and all(len(m.text) <= 4096 for m in out), (user, kind, text and text[:10])
+            assert "<b>x</b>" not in text_of(out)
+            assert await _state_key(bot, user) == where, (user, kind)
+    assert (await bot.app.store.courses.registrants(1)) == []
+    rows = await bot.app.store.db.fetchall("SELECT COUNT(*) FROM checkin_answers")
+    assert rows[0][0] == 0
