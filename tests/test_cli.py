@@ -98,3 +98,40 @@ def test_faq_gaps_lists_unanswered_questions_most_asked_first(tmp_path):
     rows = [x.split("\t") for x in p.stdout.splitlines()[1:]]
     assert rows[0][0] == "3" and "giá lợn hôm nay" in rows[0][3].lower()
     assert rows[1][0] == "1"
+
+
+def test_courses_from_the_command_line(tmp_path):
+    """A course added from the CLI is listed, joined in the chat, exported and attended."""
+    import json
+
+    from openpyxl import load_workbook
+
+    add = ["courses", "add", "--title", "Kỹ năng bán hàng online", "--start", "08:00 10/12/2099",
+           "--end", "11:30", "--venue", "Hội trường xã", "--commune", "son dong", "--capacity", "20",
+           "--audience", "htx,official"]
+    p = run(tmp_path, *add)
+    assert p.returncode == 0, p.stderr
+    cid = p.stdout.strip()
+    bad = run(tmp_path, *add[:-4], "--capacity", "không", "--audience", "htx")
+    assert bad.returncode == 2 and "whole number from 1" in bad.stderr
+    listed = json.loads(run(tmp_path, "courses", "list", "--json").stdout)
+    assert [(c["id"], c["title"], c["capacity"], c["taken"]) for c in listed] == [
+        (int(cid), "Kỹ năng bán hàng online", 20, 0)]
+    # A cooperative director signs up in the chat (console channel).
+    chat = run(tmp_path, "chat", stdin="/start\n2\n/hoso\n/taphuan\n1\n1\nLê Thị Hoa\n0987654321\n"
+                                       "son dong\n3\nHTX Hoa Sen\n1\n")
+    assert chat.returncode == 0, chat.stderr
+    assert "đăng ký thành công" in chat.stdout
+    out = tmp_path / "ds.xlsx"
+    p = run(tmp_path, "export", "registrations", "--course", cid, "--format", "xlsx", "--out", str(out))
+    assert p.returncode == 0, p.stderr
+    row = [c.value for c in load_workbook(out).active[2]]
+    assert row[2:4] == ["Lê Thị Hoa", "0987 654 321"] and row[6] == "HTX Hoa Sen"
+    again = run(tmp_path, "export", "registrations", "--course", cid, "--out", str(out))
+    assert again.returncode == 2 and "already exists" in again.stderr
+    sheet = tmp_path / "ky.csv"
+    sheet.write_text("Số điện thoại,Có mặt\n0987654321,x\n", encoding="utf-8")
+    p = run(tmp_path, "courses", "attendance", cid, "--file", str(sheet))
+    assert p.returncode == 2 and "has not started" in p.stderr  # 2099: attendance comes after
+    p = run(tmp_path, "courses", "cancel", cid)
+    assert p.returncode == 0 and "1 person(s) will be told" in p.stdout
