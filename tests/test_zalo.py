@@ -195,3 +195,30 @@ async def test_a_broadcast_reaches_telegram_and_zalo_members_each_once_at_each_r
         await app.stop()
     finally:
         await tg.fake.stop()
+
+
+async def test_a_zalo_farmers_question_is_answered_from_the_telegram_staff_chat(tmp_path):
+    """The hand-off across channels: asked on Zalo, answered by replying in the Telegram group."""
+    from tests.platforms import driver
+
+    tg, zl = await driver("telegram"), await driver("zalo")
+    staff_chat = -100500
+    app = await _app(tmp_path, tg, zl, NHANONG_STAFF_CHAT=f"telegram:{staff_chat}")
+    u = zl.user(7)
+    try:
+        zl.command(u, "/start")
+        await zl.wait_for_sent(u, 2)
+        zl.say(u, "con trâu nhà em bỏ ăn mấy hôm nay thì làm thế nào")
+        await zl.wait_for_sent(u, 3)
+        zl.choose(u, "✉️ Gửi câu hỏi cho cán bộ Hội")
+        [post] = await tg.fake.wait_for_sent(staff_chat, 1)
+        assert "con trâu nhà em bỏ ăn" in post["text"]
+        n = len(await zl.wait_for_sent(u, 4))
+        post_id = tg.fake.sent_messages(staff_chat)[0]["message_id"]
+        tg.fake.user_text(888, "Gọi ngay thú y xã nhé.", chat_id=staff_chat, reply_to_message_id=post_id)
+        texts = await zl.wait_for_sent(u, n + 1)
+        assert "Gọi ngay thú y xã nhé." in texts[-1]
+    finally:
+        await app.stop()
+        await tg.fake.stop()
+        await zl.fake.stop()
