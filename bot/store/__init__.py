@@ -13,8 +13,10 @@ from .links import Links
 from .members import Member, Members
 from .questions import Question, Questions
 from .reads import Reads
+from .reporting import Answered, Reporting, RunCount
 
 __all__ = [
+    "Answered",
     "Audit",
     "Broadcast",
     "Broadcasts",
@@ -34,6 +36,8 @@ __all__ = [
     "Recipient",
     "Registrant",
     "Registration",
+    "Reporting",
+    "RunCount",
     "Store",
     "StoreError",
 ]
@@ -52,6 +56,7 @@ class Store:
         self.broadcasts = Broadcasts(self.db)
         self.courses = Courses(self.db)
         self.links = Links(self.db)
+        self.reporting = Reporting(self.db)
 
     async def open(self, migrate: bool = True) -> Store:
         await self.db.open(migrate=migrate)
