@@ -16,18 +16,10 @@ from bot.geo import communes_of
 from bot.i18n import Problem, translator
 from bot.indicators import compute, parse_period, quarter_of
 from bot.store import Store
-from tests.reporting_data import CONTENT, EXPECTED, EXPECTED_Q2, A, B, C, build
+from tests.reporting_data import CONTENT, EXPECTED, EXPECTED_Q2, A, B, C
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 COMMUNES = communes_of("Bắc Ninh")
-
-
-@pytest.fixture
-async def store(tmp_path):
-    s = await Store(tmp_path / "r.db").open()
-    await build(s)
-    yield s
-    await s.close()
 
 
 async def _results(store, label: str):
