@@ -279,13 +279,12 @@ async def build_report(store: Store, library: Library, communes: Communes, perio
              (t.plain("Period"), f"{period.title(t)} ({t.date(since)} – {t.date(last)})"),
              (t.plain("Targets"), f"{prog.title} — {prog.basis}" if prog else t.plain("(no target)")),
              (t.plain("Exported by"), by), (t.plain("Exported at"), t.datetime(now))]
-    sheets = report_sheets(t, data, library, communes)
     partial = png.with_name(png.name + ".part")
 
-    def files() -> None:
+    def files() -> None:  # in a thread: a large period takes seconds, the bot keeps answering
         charts.draw(partial, t, data.progress, communes)
         try:
-            write(xlsx, sheets, "xlsx", about)
+            write(xlsx, report_sheets(t, data, library, communes), "xlsx", about)
         except BaseException:
             partial.unlink(missing_ok=True)
             raise
@@ -310,14 +309,14 @@ async def export_checkins(store: Store, library: Library, communes: Communes, si
     end = datetime.combine(until + timedelta(days=1), datetime.min.time(), t.zone)
     answered = await store.reporting.submitted(None, since=start, until=end)
     versions = await store.reporting.versions({a.version_id for a in answered})
-    if fmt == "csv":
-        sheets = [answers_long(t, answered, versions, communes)]
-    else:
-        sheets = answer_sheets(t, answered, versions, communes) or [
-            answers_long(t, answered, versions, communes)]
     about = [(t.plain("Answers"), f"{t.date(since)} – {t.date(until)}"),
              (t.plain("Exported by"), by), (t.plain("Exported at"), t.datetime(now))]
-    await asyncio.to_thread(write, Path(out), sheets, fmt, about)
+
+    def files() -> None:
+        sheets = [] if fmt == "csv" else answer_sheets(t, answered, versions, communes)
+        write(Path(out), sheets or [answers_long(t, answered, versions, communes)], fmt, about)
+
+    await asyncio.to_thread(files)
     await store.audit.record(by, "export.checkins", now, since=since.isoformat(), until=until.isoformat(),
                              rows=len(answered), format=fmt)
     return len(answered)

@@ -76,6 +76,7 @@ def _xlsx(path: Path, sheets: list[Sheet], about: list[tuple[str, str]]) -> None
 
     wb = Workbook()
     wb.remove(wb.active)
+    bold = Font(bold=True)
     for sh in sheets:
         ws = wb.create_sheet(sh.title[:31])
         ws.append(sh.headers)
@@ -83,13 +84,13 @@ def _xlsx(path: Path, sheets: list[Sheet], about: list[tuple[str, str]]) -> None
             cell.font = Font(bold=True)
         for i, row in enumerate(sh.rows):
             ws.append([_plain(v) for v in row])
-            for cell, v in zip(ws[ws.max_row], row, strict=False):
-                if isinstance(v, Num):
-                    cell.number_format = v.fmt
-                elif isinstance(v, str):
-                    cell.number_format = "@"  # text: phone numbers keep their form
-                if i in sh.bold:
-                    cell.font = Font(bold=True)
+            for col, v in enumerate(row, start=1):
+                if isinstance(v, Num | str) or i in sh.bold:
+                    cell = ws.cell(i + 2, col)  # (ws.max_row scans every cell: slow)
+                    cell.number_format = v.fmt if isinstance(v, Num) else "@" if isinstance(v, str) \
+                        else cell.number_format  # text: phone numbers keep their form
+                    if i in sh.bold:
+                        cell.font = bold
         for i, header in enumerate(sh.headers, start=1):
             width = sh.widths.get(i - 1) or min(40, max(10, len(header) + 2))
             ws.column_dimensions[get_column_letter(i)].width = width
