@@ -11,7 +11,7 @@ import logging
 import sys
 from pathlib import Path
 
-from . import cli_courses
+from . import cli_courses, cli_reports
 from .config import ConfigError, Settings, load_settings
 from .content import ContentError, check
 from .i18n import CatalogError
@@ -54,7 +54,7 @@ def _parser() -> argparse.ArgumentParser:
     content = sub.add_parser("content", help="content tools")
     csub = content.add_subparsers(dest="contentcmd", required=True)
     csub.add_parser("check", help="validate every content file")
-    cli_courses.add_parsers(sub)
+    cli_reports.add_parsers(sub, cli_courses.add_parsers(sub))
     return p
 
 
@@ -264,6 +264,8 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_db(settings, args))
         if args.cmd == "broadcast":
             return asyncio.run(_broadcast(settings, args))
+        if cli_reports.handles(args):
+            return asyncio.run(cli_reports.run(settings, args))
         if args.cmd in ("courses", "export"):
             return asyncio.run(cli_courses.run(settings, args))
         if args.cmd == "faq":

@@ -24,6 +24,7 @@ from .faq.service import FaqService, faq_service
 from .geo import communes_of
 from .i18n import Translator, check_catalogs, md_escape
 from .render import render
+from .report_calendar import ReportCalendar
 from .router import Router
 from .scheduler import build_scheduler, schedule_series
 from .store import Store
@@ -145,6 +146,8 @@ class App:
         self.broadcaster = Broadcaster(s, self.store, self.delivery, self.clock, self.services.communes,
                                        set(library.topics))
         self.notices = CourseNotices(s, self.store, self.delivery, self.clock, self.services.communes)
+        self.reports = ReportCalendar(s, self.store, self.delivery, self.clock, self.services.communes,
+                                      lambda: self.services.library)
         return self
 
     async def reload_content(self) -> bool:
@@ -217,6 +220,10 @@ class App:
                                next_run_time=self.clock.now(), coalesce=True, max_instances=1)
         # Check-ins open, invite and remind from rows too: a run missed while down still opens.
         self.scheduler.add_job(self.checkin_tick, "interval", seconds=60, id="checkins",
+                               next_run_time=self.clock.now(), coalesce=True, max_instances=1)
+        # Reports on the calendar (quarter ends, half-year, November): sent once each,
+        # also after a restart within a week of falling due.
+        self.scheduler.add_job(self.reports.tick, "interval", minutes=5, id="reports",
                                next_run_time=self.clock.now(), coalesce=True, max_instances=1)
         self.scheduler.start()
 

@@ -21,7 +21,8 @@ from .store import Store
 from .training import FIELDS, parse_course, planner
 
 
-def add_parsers(sub) -> None:
+def add_parsers(sub):
+    """``courses …`` and ``export registrations``; returns the ``export`` group for other kinds."""
     courses = sub.add_parser("courses", help="training courses: add, edit, cancel, list, attendance")
     csub = courses.add_subparsers(dest="coursecmd", required=True)
     add = csub.add_parser("add", help="create a course; prints its id")
@@ -52,6 +53,7 @@ def add_parsers(sub) -> None:
     reg.add_argument("--course", type=int, required=True)
     reg.add_argument("--format", choices=("xlsx", "csv"), default="xlsx")
     reg.add_argument("--out", type=Path, required=True)
+    return esub
 
 
 def _values(args: argparse.Namespace) -> dict[str, str]:

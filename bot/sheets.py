@@ -18,12 +18,32 @@ from .i18n import N_, Problem
 MAX_ROWS = 100_000
 
 
+@dataclass(frozen=True, slots=True)
+class Num:
+    """A number cell with its Excel format ("#,##0", "0.0%"); CSV gets the bare value."""
+
+    value: float
+    fmt: str = "#,##0.##"
+
+
+INTEGER, PERCENT = "#,##0", "0.0%"
+
+
 @dataclass(slots=True)
 class Sheet:
     title: str
     headers: list[str]
     rows: list[list[object]] = field(default_factory=list)
     widths: dict[int, int] = field(default_factory=dict)  # column index → width in characters
+    bold: set[int] = field(default_factory=set)  # indexes of rows (after the headers) in bold
+
+
+def _plain(v: object) -> object:
+    if isinstance(v, Num):
+        v = v.value
+    if isinstance(v, float) and v.is_integer():
+        return int(v)
+    return "" if v is None else v
 
 
 class SheetError(Problem):
@@ -40,7 +60,7 @@ def write(path: Path, sheets: list[Sheet], fmt: str, about: list[tuple[str, str]
             w = csv.writer(fh)
             w.writerow(sheets[0].headers)
             for row in sheets[0].rows:
-                w.writerow(["" if v is None else v for v in row])
+                w.writerow([_plain(v) for v in row])
     elif fmt == "xlsx":
         _xlsx(partial, sheets, about)
     else:
@@ -56,17 +76,21 @@ def _xlsx(path: Path, sheets: list[Sheet], about: list[tuple[str, str]]) -> None
 
     wb = Workbook()
     wb.remove(wb.active)
+    bold = Font(bold=True)
     for sh in sheets:
         ws = wb.create_sheet(sh.title[:31])
         ws.append(sh.headers)
         for cell in ws[1]:
             cell.font = Font(bold=True)
-        for row in sh.rows:
-            ws.append(["" if v is None else v for v in row])
-        for col in ws.iter_cols(min_row=2):
-            for cell in col:
-                if isinstance(cell.value, str):
-                    cell.number_format = "@"  # text: phone numbers keep their form
+        for i, row in enumerate(sh.rows):
+            ws.append([_plain(v) for v in row])
+            for col, v in enumerate(row, start=1):
+                if isinstance(v, Num | str) or i in sh.bold:
+                    cell = ws.cell(i + 2, col)  # (ws.max_row scans every cell: slow)
+                    cell.number_format = v.fmt if isinstance(v, Num) else "@" if isinstance(v, str) \
+                        else cell.number_format  # text: phone numbers keep their form
+                    if i in sh.bold:
+                        cell.font = bold
         for i, header in enumerate(sh.headers, start=1):
             width = sh.widths.get(i - 1) or min(40, max(10, len(header) + 2))
             ws.column_dimensions[get_column_letter(i)].width = width

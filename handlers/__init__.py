@@ -8,7 +8,20 @@ from __future__ import annotations
 
 from bot.router import Router
 
-from . import broadcasts, checkins, courses, faq, link, menu, news, profile, stats, subscription, training
+from . import (
+    broadcasts,
+    checkins,
+    courses,
+    faq,
+    link,
+    menu,
+    news,
+    profile,
+    reports,
+    stats,
+    subscription,
+    training,
+)
 
 
 def register(router: Router) -> None:
@@ -30,6 +43,7 @@ def register(router: Router) -> None:
     broadcasts.register(router)
     courses.register(router)
     stats.register(router)
+    reports.register(router)  # the Đề án report, offered by /xuat
     # /menu, /trogiup, "hủy": last, because help lists every command registered before it.
     menu.register(router)
     # Free text that is no command, keyword, choice or flow answer is a question.

@@ -20,6 +20,8 @@ from bot.text import shorten
 from bot.training import FIELDS, OPTIONAL, course_card, parse_course, parse_field
 from bot.types import Button
 
+from . import reports
+
 FLOW = "course_new"
 STALE = N_("That button is no longer valid. Type /menu to start again.")
 PAGE = 30  # names per attendance screen
@@ -292,7 +294,7 @@ async def on_action(ctx: Context) -> None:
 
 
 async def xuat(ctx: Context) -> None:
-    """/xuat [ID]: a course's registrants as a spreadsheet (more kinds come with reports)."""
+    """/xuat [ID]: the Đề án report, or a course's registrants as a spreadsheet."""
     if ctx.args and ctx.args[0].isdigit():
         course = await ctx.services.store.courses.get(int(ctx.args[0]))
         if course:
@@ -303,12 +305,10 @@ async def xuat(ctx: Context) -> None:
 
     s = ctx.services
     listing = await s.store.courses.listing(s.clock.now() - timedelta(days=365))
-    if not listing:
-        ctx.reply(t("No courses yet."))
-        return
-    ctx.reply(t("Which course's registrants?"),
-              [[Button(f"{t.date(c.starts_at)} · {shorten(c.title, 34)}", f"kh:e:{c.id}")]
-               for c in listing[-20:]])
+    ctx.reply(t("What to export? The report, or a course's registrants:") if listing
+              else t("What to export? (No courses yet.)"),
+              [reports.offer(ctx)] + [[Button(f"{t.date(c.starts_at)} · {shorten(c.title, 34)}",
+                                              f"kh:e:{c.id}")] for c in listing[-20:]])
 
 
 def register(router: Router) -> None:

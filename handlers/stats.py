@@ -1,4 +1,5 @@
-"""/thongke for staff: how many members, how reachable, by role and commune."""
+"""/thongke for staff: how many members, how reachable, by role and commune, and the
+progress against the Đề án targets this year."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from bot.i18n import N_
 from bot.roles import ROLES
 from bot.router import Router
 
-from . import broadcasts
+from . import broadcasts, reports
 
 
 async def stats(ctx: Context) -> None:
@@ -40,6 +41,9 @@ async def stats(ctx: Context) -> None:
         for aid, _, readers in top:
             art = s.library.article(aid, t.locale)
             lines.append(t("- {label}: {n}", label=art.title if art else aid, n=n(readers)))
+    progress = await reports.progress_lines(ctx)
+    if progress:
+        lines += ["", *progress]
     recent = await broadcasts.status_lines(ctx)
     if recent:
         lines += ["", t("**Recent broadcasts**"), *recent]

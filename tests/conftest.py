@@ -2,7 +2,9 @@ from __future__ import annotations
 
 import pytest
 
+from bot.store import Store
 from tests.helpers import TEXT_ONLY, Harness
+from tests.reporting_data import build
 
 
 @pytest.fixture
@@ -17,3 +19,12 @@ async def textbot(tmp_path):
     h = await Harness(tmp_path, caps=TEXT_ONLY).open()
     yield h
     await h.close()
+
+
+@pytest.fixture
+async def store(tmp_path):
+    """A store holding the hand-built reporting dataset (tests/reporting_data.py)."""
+    s = await Store(tmp_path / "r.db").open()
+    await build(s)
+    yield s
+    await s.close()

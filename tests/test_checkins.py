@@ -207,7 +207,7 @@ async def test_an_edited_questionnaire_keeps_old_answers_on_their_version(bot):
 async def test_scheduler_opens_invites_and_reminds_once_each(bot):
     for u, role in (("c1", "coop"), ("c2", "coop"), ("o1", "official"), ("f1", "farmer")):
         await _member(bot, u, role)
-    first_monday = datetime(2027, 1, 4, 1, 0, tzinfo=UTC)  # 08:00 in Vietnam
+    first_monday = datetime(2027, 3, 1, 1, 0, tzinfo=UTC)  # 08:00 in Vietnam, the quarter's last month
     bot.clock.set(first_monday - timedelta(minutes=1))
     assert await bot.app.checkin_tick() == []
     bot.clock.set(first_monday)

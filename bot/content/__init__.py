@@ -1,6 +1,7 @@
 """Content that editors change without touching code (``content/``).
 
-``load_library`` reads and checks everything — topics, articles, FAQ — and
+``load_library`` reads and checks everything — topics, articles, FAQ, series,
+check-ins, targets — and
 either returns a :class:`Library` or raises :class:`ContentError` listing every
 problem as ``file:line: what is wrong``.  A running bot swaps in a new library
 only when it loads cleanly.
@@ -17,11 +18,12 @@ from .faq_entries import FaqEntry, load_faq, load_lexicon
 from .search import ArticleIndex
 from .series import Series, load_series
 from .source import ContentError, Problems
+from .targets import Indicator, Programme, Targets, check_references, load_targets
 from .topics import TopicLabels, load_topics
 
 __all__ = [
-    "Article", "Checkin", "ContentError", "FaqEntry", "Library", "Question", "Series", "check",
-    "load_library", "signature",
+    "Article", "Checkin", "ContentError", "FaqEntry", "Indicator", "Library", "Programme", "Question",
+    "Series", "Targets", "check", "load_library", "signature",
 ]
 
 
@@ -34,6 +36,7 @@ class Library:
     stopwords: list[str] = field(default_factory=list)
     series: dict[str, Series] = field(default_factory=dict)
     checkins: dict[str, Checkin] = field(default_factory=dict)
+    targets: Targets = field(default_factory=Targets)
     _index: dict[str, ArticleIndex] = field(default_factory=dict, repr=False)
     _by_topic: dict[tuple[str, str], list[Article]] = field(default_factory=dict, repr=False)
 
@@ -107,6 +110,8 @@ def _load(root: Path) -> Library:
     abbreviations, stopwords = load_lexicon(root, problems)
     series = load_series(root, set(topics), problems)
     checkins = load_checkins(root, problems)
+    targets = load_targets(root, problems)
+    check_references(targets, checkins, problems)
     for sr in series.values():
         for aid in sr.articles:
             if aid not in articles.get("vi", {}):
@@ -129,7 +134,7 @@ def _load(root: Path) -> Library:
                     problems.add(e.path, e.articles_line, f"linked article '{aid}' does not exist")
     if problems:
         raise ContentError(problems.items)
-    return Library(topics, articles, faq, abbreviations, stopwords, series, checkins)
+    return Library(topics, articles, faq, abbreviations, stopwords, series, checkins, targets)
 
 
 def signature(root: Path) -> tuple:

@@ -44,18 +44,29 @@ class Question:
 
     def applies(self, answers: dict[str, Any]) -> bool:
         """Does the condition hold for the answers given so far?"""
-        for qid, wanted in self.condition:
-            got = answers.get(qid)
-            if got is None:
-                return False
-            if not any(_matches(got, w) for w in wanted):
-                return False
-        return True
+        return condition_holds(self.condition, answers)
 
     def spec(self) -> dict[str, Any]:
         return {"id": self.id, "type": self.type, "text": self.text, "options": list(self.options),
                 "min": self.min, "max": self.max, "optional": self.optional,
                 "if": [[q, list(v)] for q, v in self.condition]}
+
+
+def condition_of(mapping: dict[Any, Any]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """``{question: value | [values] | ">0"}`` as a condition (all must hold)."""
+    return tuple((str(ref), tuple(_yaml_text(w) for w in (v if isinstance(v, list) else [v])))
+                 for ref, v in mapping.items())
+
+
+def condition_holds(condition: tuple[tuple[str, tuple[str, ...]], ...], answers: dict[str, Any]) -> bool:
+    """Every (question, wanted values) holds for ``answers`` (a multi answer is a list)."""
+    for qid, wanted in condition:
+        got = answers.get(qid)
+        if got is None:
+            return False
+        if not any(_matches(got, w) for w in wanted):
+            return False
+    return True
 
 
 def _matches(got: Any, wanted: str) -> bool:
@@ -241,8 +252,7 @@ def _questions(value: Any, node, path: Path, problems: Problems) -> list[Questio
                     if ref not in seen:
                         problems.add(path, at("if", e.line),
                                      f"condition on '{ref}', which is not an earlier question")
-                    values = wanted if isinstance(wanted, list) else [wanted]
-                    condition.append((str(ref), tuple(_yaml_text(w) for w in values)))
+                    condition += condition_of({ref: wanted})
         if len(problems.items) > before:
             continue
         seen.add(qid)

@@ -14,8 +14,10 @@ from .links import Links
 from .members import Member, Members
 from .questions import Question, Questions
 from .reads import Reads
+from .reporting import Answered, Reporting, RunCount
 
 __all__ = [
+    "Answered",
     "Audit",
     "Broadcast",
     "Broadcasts",
@@ -36,8 +38,10 @@ __all__ = [
     "Recipient",
     "Registrant",
     "Registration",
+    "Reporting",
     "Response",
     "Run",
+    "RunCount",
     "Store",
     "StoreError",
 ]
@@ -57,6 +61,7 @@ class Store:
         self.courses = Courses(self.db)
         self.checkins = Checkins(self.db)
         self.links = Links(self.db)
+        self.reporting = Reporting(self.db)
 
     async def open(self, migrate: bool = True) -> Store:
         await self.db.open(migrate=migrate)

@@ -1,0 +1,159 @@
+"""Reading check-in answers, members and runs for the union's reports (no writes
+except the reporting calendar's record of what was sent).
+
+Only submitted responses count.  Times are compared as stored (UTC ISO text).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from .db import Database
+
+
+def _utc(when: datetime) -> str:
+    return when.astimezone(UTC).isoformat()
+
+
+@dataclass(slots=True)
+class Answered:
+    """One submitted response with its answers (question id → typed value)."""
+
+    id: int
+    checkin_id: str
+    period: str
+    version_id: int
+    member_id: int
+    submitted_at: datetime
+    commune_code: str | None
+    role: str | None
+    name: str | None
+    phone: str | None
+    organisation: str | None
+    answers: dict[str, Any] = field(default_factory=dict)  # number: float, multi: list, else text
+
+
+@dataclass(frozen=True, slots=True)
+class RunCount:
+    id: int
+    checkin_id: str
+    period: str
+    opens_at: datetime
+    closes_at: datetime
+    started: int
+    submitted: int
+
+
+def typed(kind: str, value: str | None, number: float | None) -> Any:
+    """An answer as conditions and sums read it."""
+    if kind == "number":
+        return number if number is not None else (float(value) if value not in (None, "") else None)
+    if kind == "multi":
+        try:
+            got = json.loads(value or "[]")
+        except ValueError:
+            return []
+        return [str(x) for x in got] if isinstance(got, list) else []
+    return value
+
+
+_RESPONSE_COLS = (
+    "r.id, u.checkin_id, u.period, r.version_id, r.member_id, r.submitted_at, m.commune_code, m.role,"
+    " m.full_name, m.phone, m.organisation"
+)
+
+
+class Reporting:
+    """Read queries behind the indicators, the report and the export."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def submitted(self, checkin_id: str | None, *, since: datetime | None = None,
+                        until: datetime, latest: bool = False) -> list[Answered]:
+        """Responses submitted in [since, until) (to one check-in, or all), oldest first;
+        with ``latest`` only each member's newest (per check-in) before ``until``."""
+        conds, params = ["r.state = 'submitted'", "r.submitted_at < ?"], [_utc(until)]
+        if since is not None:
+            conds.append("r.submitted_at >= ?")
+            params.append(_utc(since))
+        if checkin_id is not None:
+            conds.append("u.checkin_id = ?")
+            params.append(checkin_id)
+        where = " AND ".join(conds)
+        if latest:
+            source = (
+                "SELECT * FROM (SELECT r.id, r.run_id, r.version_id, r.member_id, r.submitted_at,"
+                " ROW_NUMBER() OVER (PARTITION BY u.checkin_id, r.member_id"
+                " ORDER BY r.submitted_at DESC, r.id DESC) AS rn"
+                f" FROM checkin_responses r JOIN checkin_runs u ON u.id = r.run_id WHERE {where}) x"
+                " WHERE x.rn = 1"
+            )
+        else:
+            source = (
+                "SELECT r.id, r.run_id, r.version_id, r.member_id, r.submitted_at"
+                f" FROM checkin_responses r JOIN checkin_runs u ON u.id = r.run_id WHERE {where}"
+            )
+        rows = await self.db.fetchall(
+            f"SELECT {_RESPONSE_COLS}, a.question_id, a.kind, a.value, a.number"
+            f" FROM ({source}) r JOIN checkin_runs u ON u.id = r.run_id"
+            " JOIN members m ON m.id = r.member_id"
+            " LEFT JOIN checkin_answers a ON a.response_id = r.id"
+            " ORDER BY r.submitted_at, r.id", params)
+        out: list[Answered] = []
+        for row in rows:
+            if not out or out[-1].id != row[0]:
+                out.append(Answered(
+                    id=row[0], checkin_id=row[1], period=row[2], version_id=row[3], member_id=row[4],
+                    submitted_at=datetime.fromisoformat(row[5]), commune_code=row[6], role=row[7],
+                    name=row[8], phone=row[9], organisation=row[10]))
+            if row["question_id"] is not None:
+                out[-1].answers[row["question_id"]] = typed(row["kind"], row["value"], row["number"])
+        return out
+
+    async def versions(self, ids: set[int]) -> dict[int, dict[str, Any]]:
+        """Questionnaire definitions as they were when answered, by version id."""
+        if not ids:
+            return {}
+        marks = ", ".join("?" for _ in ids)
+        rows = await self.db.fetchall(
+            f"SELECT id, definition FROM checkin_versions WHERE id IN ({marks})", sorted(ids))
+        return {r[0]: json.loads(r[1]) for r in rows}
+
+    async def runs(self, since: datetime, until: datetime) -> list[RunCount]:
+        """Runs open at some time in [since, until), with responses started and submitted."""
+        rows = await self.db.fetchall(
+            "SELECT u.id, u.checkin_id, u.period, u.opens_at, u.closes_at, COUNT(r.id),"
+            " COALESCE(SUM(CASE WHEN r.state = 'submitted' THEN 1 ELSE 0 END), 0)"
+            " FROM checkin_runs u LEFT JOIN checkin_responses r ON r.run_id = u.id"
+            " WHERE u.opens_at < ? AND u.closes_at >= ?"
+            " GROUP BY u.id, u.checkin_id, u.period, u.opens_at, u.closes_at"
+            " ORDER BY u.opens_at, u.checkin_id", (_utc(until), _utc(since)))
+        return [RunCount(r[0], r[1], r[2], datetime.fromisoformat(r[3]), datetime.fromisoformat(r[4]),
+                         int(r[5]), int(r[6])) for r in rows]
+
+    async def members_by_commune(self, roles: tuple[str, ...]) -> dict[str | None, int]:
+        """Members with one of these roles, by commune (everyone known, subscribed or not)."""
+        marks = ", ".join("?" for _ in roles)
+        rows = await self.db.fetchall(
+            f"SELECT commune_code, COUNT(*) FROM members WHERE role IN ({marks}) GROUP BY commune_code",
+            roles)
+        return {r[0]: int(r[1]) for r in rows}
+
+    # -- the reporting calendar ----------------------------------------------------
+    async def sent_reports(self) -> set[str]:
+        return {r[0] for r in await self.db.fetchall("SELECT period FROM reports_sent")}
+
+    async def claim_report(self, period: str, now: datetime) -> bool:
+        """Record a report as sent; False when it already was (so it is never sent twice)."""
+        row = await self.db.fetchone_write(
+            "INSERT INTO reports_sent (period, sent_at) VALUES (?, ?)"
+            " ON CONFLICT (period) DO NOTHING RETURNING period", (period, _utc(now)))
+        return row is not None
+
+    async def release_report(self, period: str) -> None:
+        """Forget a claim whose sending failed, so the next tick tries again."""
+        await self.db.execute("DELETE FROM reports_sent WHERE period = ?", (period,))
