@@ -474,3 +474,33 @@ async def test_checkin_end_to_end(tmp_path, platform):
         assert [r[0] for r in rows] == ["submitted"]
     finally:
         await app.stop()
+
+
+async def test_staff_get_the_report_and_a_course_list_as_files(tmp_path, fake):
+    """/xuat on Telegram: the Đề án chart arrives as a photo and the workbook as a document,
+    and a course's registrants as a document, all accepted by the Bot API."""
+    from bot.training import parse_course
+
+    app = await _app(tmp_path, fake)
+    s = app.services
+    fields = parse_course({"title": "Lớp OCOP", "start": "08:00 04/12/2026", "end": "11:00",
+                           "venue": "Hội trường", "capacity": "5"}, s.communes, s.settings, app.clock.now())
+    cid = await app.store.courses.create(fields, "cli:test", app.clock.now())
+    staff = 777
+    try:
+        fake.user_command(staff, "/xuat")
+        sent = await fake.wait_for_sent(staff, 1)
+        actions = [b["callback_data"] for row in sent[-1]["reply_markup"]["inline_keyboard"] for b in row]
+        assert "rp:q" in actions and f"kh:e:{cid}" in actions
+        fake.user_callback(staff, "rp:q")
+        sent = await fake.wait_for_sent(staff, 2)
+        period = sent[-1]["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+        fake.user_callback(staff, period)
+        [photo] = await fake.wait_for_call("sendPhoto")
+        docs = await fake.wait_for_call("sendDocument")
+        assert photo.ok and docs[0].ok
+        fake.user_callback(staff, f"kh:e:{cid}")
+        docs = await fake.wait_for_call("sendDocument", 2)
+        assert all(d.ok for d in docs)
+    finally:
+        await app.stop()
