@@ -284,7 +284,9 @@ async def build_report(store: Store, library: Library, communes: Communes, perio
     def files() -> None:  # in a thread: a large period takes seconds, the bot keeps answering
         charts.draw(partial, t, data.progress, communes)
         try:
-            write(xlsx, report_sheets(t, data, library, communes), "xlsx", about)
+            sheets = report_sheets(t, data, library, communes)
+            sheets[0].image = partial  # the chart beside the summary, as in the chat
+            write(xlsx, sheets, "xlsx", about)
         except BaseException:
             partial.unlink(missing_ok=True)
             raise

@@ -35,6 +35,7 @@ class Sheet:
     headers: list[str]
     rows: list[list[object]] = field(default_factory=list)
     widths: dict[int, int] = field(default_factory=dict)  # column index → width in characters
+    image: Path | None = None  # a picture (PNG) placed to the right of the table (XLSX only)
     bold: set[int] = field(default_factory=set)  # indexes of rows (after the headers) in bold
 
 
@@ -95,6 +96,12 @@ def _xlsx(path: Path, sheets: list[Sheet], about: list[tuple[str, str]]) -> None
             width = sh.widths.get(i - 1) or min(40, max(10, len(header) + 2))
             ws.column_dimensions[get_column_letter(i)].width = width
         ws.freeze_panes = "A2"
+        if sh.image is not None:
+            from openpyxl.drawing.image import Image
+
+            picture = Image(str(sh.image))
+            picture.width, picture.height = picture.width // 2, picture.height // 2
+            ws.add_image(picture, f"{get_column_letter(len(sh.headers) + 2)}2")
     if about:
         ws = wb.create_sheet("About")
         for k, v in about:

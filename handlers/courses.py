@@ -23,6 +23,12 @@ from bot.types import Button
 from . import reports
 
 FLOW = "course_new"
+EDIT = "course_edit"
+FIELD_NAMES = {
+    "title": N_("Title"), "start": N_("Start"), "end": N_("End"), "venue": N_("Venue"),
+    "commune": N_("Commune/ward"), "capacity": N_("Seats"), "audience": N_("Who may sign up"),
+    "deadline": N_("Registration closes"), "description": N_("Description"),
+}
 STALE = N_("That button is no longer valid. Type /menu to start again.")
 PAGE = 30  # names per attendance screen
 
@@ -70,9 +76,14 @@ async def _card(ctx: Context, course: Course) -> None:
     summary = ", ".join(f"{t.plain(label)}: {counts[k]}" for k, label in STATUS.items() if counts[k])
     text = course_card(t, course, ctx.services.communes) + "\n\n" + t(
         "**Course no. {id}** — {summary}", id=course.id, summary=summary or "0")
+    scores = [p.feedback_score for p in people if p.feedback_score]
+    if scores:
+        text += "\n" + t("Feedback: {avg}/5 from {n} person(s); comments are in the export.",
+                         avg=t.number(round(sum(scores) / len(scores), 1)), n=len(scores))
     rows = [[Button(t.plain("Registrants"), f"kh:l:{course.id}"),
              Button(t.plain("Attendance"), f"kh:a:{course.id}:0")],
-            [Button(t.plain("Export (Excel)"), f"kh:e:{course.id}")]]
+            [Button(t.plain("Export (Excel)"), f"kh:e:{course.id}"),
+             Button("✏️ " + t.plain("Edit"), f"kh:ed:{course.id}")]]
     if course.state == "open":
         rows.append([Button("❌ " + t.plain("Cancel the course"), f"kh:x:{course.id}")])
     ctx.reply(text, rows)
@@ -289,8 +300,43 @@ async def on_action(ctx: Context) -> None:
         await _export(ctx, course)
     elif head in ("x", "xx"):
         await _cancel(ctx, course, head == "xx")
+    elif head == "ed":
+        ctx.reply(t("What do you want to change?"),
+                  [[Button(t.plain(label), f"kh:ef:{course.id}:{i}")]
+                   for i, label in enumerate(FIELD_NAMES.values())])
+    elif head == "ef" and rest and rest[0] < len(FIELDS):
+        name = list(FIELD_NAMES)[rest[0]]
+        ctx.state.enter(EDIT, name, course=course.id)
+        ctx.reply(t("Type the new value for **{field}** (a time like _08:00 10/12/2026_; “-” "
+                    "empties an optional field).", field=t.plain(FIELD_NAMES[name])),
+                  [[Button(t.plain("Cancel"), "kh:stop")]])
     else:
         ctx.reply(t(STALE))
+
+
+async def on_edit_text(ctx: Context) -> None:
+    """The new value of the course field being edited."""
+    from bot.training import planner
+
+    s = ctx.services
+    t = ctx.t
+    course = await s.store.courses.get(ctx.state.data.get("course", 0))
+    if course is None or ctx.state.step not in FIELD_NAMES:
+        ctx.state.clear()
+        ctx.reply(t(STALE))
+        return
+    now = s.clock.now()
+    try:
+        fields = parse_course({ctx.state.step: ctx.text}, s.communes, s.settings, now, current=course)
+    except Problem as e:
+        ctx.reply("⚠️ " + e.say(t), [[Button(t.plain("Cancel"), "kh:stop")]])
+        return
+    promoted = await s.store.courses.update(course.id, fields, planner(s.settings, now), now)
+    await ctx.audit("course.edit", course=course.id, fields=sorted(fields), promoted=len(promoted))
+    ctx.state.clear()
+    ctx.reply(t("Saved.") + (" " + t("{n} person(s) moved in from the waiting list.", n=len(promoted))
+                             if promoted else ""))
+    await _card(ctx, await s.store.courses.get(course.id))
 
 
 async def xuat(ctx: Context) -> None:
@@ -315,4 +361,5 @@ def register(router: Router) -> None:
     router.command(("khoahoc", "courses"), khoahoc, N_("Training courses (staff)"), staff=True)
     router.command(("xuat", "export"), xuat, N_("Export lists (staff)"), staff=True)
     router.flow(FLOW, on_text)
+    router.flow(EDIT, on_edit_text)
     router.action("kh", on_action, staff=True)

@@ -58,6 +58,7 @@ async def test_the_report_opens_back_with_the_right_numbers(store, tmp_path):
     trained = by_title["Cán bộ Hội được tập huấn về quản lý, tổ chức sản xuất, liên kết, thương mại"]
     assert trained[1:6] == (0.5, 1, 0.5, 0, 0.5)  # percentages as fractions …
     assert wb["Tổng hợp"]["B3"].number_format == "0.0%"  # … shown as percent
+    assert len(wb["Tổng hợp"]._images) == 1  # the chart beside the summary
     groups = by_title["Tổ hợp tác, HTX mới thành lập có Hội hỗ trợ (trong kỳ)"]
     assert groups[1:6] == (EXPECTED["new_groups"], None, "(không đặt mục tiêu)", 4, -1)
     # A sheet per indicator, with its breakdown by commune.

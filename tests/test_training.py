@@ -218,13 +218,19 @@ async def test_last_seat_race_only_one_gets_it(bot, tmp_path):
     assert course.taken == 1
 
 
+async def _one_seat_and_one_waiting(h: Harness) -> int:
+    """A one-seat course: a holds the seat, b waits."""
+    cid = await _course(h, capacity="1")
+    await _profiled(h, "a")
+    await _profiled(h, "b")
+    await _signup(h, "a", cid)
+    await h.press(f"tr:w:{cid}", user="b")
+    await h.press("tr:ok", user="b")
+    return cid
+
+
 async def test_course_cancellation_tells_everyone_and_drops_reminders(bot):
-    cid = await _course(bot, capacity="1")
-    await _profiled(bot, "a")
-    await _profiled(bot, "b")
-    await _signup(bot, "a", cid)
-    await bot.press(f"tr:w:{cid}", user="b")
-    await bot.press("tr:ok", user="b")
+    cid = await _one_seat_and_one_waiting(bot)
     out = await bot.press(f"kh:x:{cid}", user="staff1")
     assert "Hủy khóa" in text_of(out)
     out = await bot.press(f"kh:xx:{cid}", user="staff1")
@@ -384,6 +390,9 @@ async def test_sign_in_sheet_import_marks_attendance_and_attendees_get_feedback(
     await bot.say("Rất hữu ích, cần thêm ví dụ", user="a")
     p = next(x for x in await bot.app.store.courses.registrants(cid) if x.name == "Nguyễn Văn a")
     assert (p.feedback_score, p.feedback_comment) == (5, "Rất hữu ích, cần thêm ví dụ")
+    await bot.press(f"tr:fb:{people['Nguyễn Văn b']}:4", user="b")
+    card = await bot.press(f"kh:c:{cid}", user="staff1")
+    assert "Đánh giá: 4,5/5 từ 2 người" in text_of(card)
     trained = await bot.app.store.courses.trained()
     assert trained == [("coop", "7615", 2)]
 
@@ -460,3 +469,21 @@ async def test_broadcast_segment_course_reaches_its_registrants_only(bot):
     assert audience == 1
     await bot.app.broadcaster.tick()
     assert "Đổi phòng học" in _sent_to(bot, "a") and "Đổi phòng học" not in _sent_to(bot, "b")
+
+
+async def test_staff_edit_a_course_in_the_chat(bot):
+    cid = await _one_seat_and_one_waiting(bot)
+    out = await bot.press(f"kh:ed:{cid}", user="staff1")
+    seats = next(b.action for m in out for row in m.buttons for b in row if b.label == "Số chỗ")
+    await bot.press(seats, user="staff1")
+    out = await bot.say("không", user="staff1")
+    assert "số nguyên" in text_of(out)
+    out = await bot.say("3", user="staff1")
+    assert "1 người trong danh sách chờ đã được chuyển vào" in text_of(out)
+    assert "Còn 1/3 chỗ" in text_of(out)
+    assert await _status(bot, cid) == {"Nguyễn Văn a": "registered", "Nguyễn Văn b": "registered"}
+    start = next(b.action for m in await bot.press(f"kh:ed:{cid}", user="staff1")
+                 for row in m.buttons for b in row if b.label == "Giờ bắt đầu")
+    await bot.press(start, user="staff1")
+    out = await bot.say("08:00 11/12/2026", user="staff1")
+    assert "phải sau giờ bắt đầu" in text_of(out)  # the old end is now before the start

@@ -178,3 +178,20 @@ VI = {
 }
 VI["{name} “{v}” is not a number"] = "{name} “{v}” không phải là số"
 VI["has_ocop “{v}” must be 1 or 0"] = "has_ocop “{v}” phải là 1 hoặc 0"
+VI["Feedback: {avg}/5 from {n} person(s); comments are in the export."] = "Đánh giá: {avg}/5 từ {n} người; góp ý xem trong tệp xuất."
+VI.update({
+    "Title": "Tên khóa học",
+    "Start": "Giờ bắt đầu",
+    "End": "Giờ kết thúc",
+    "Seats": "Số chỗ",
+    "Who may sign up": "Đối tượng được đăng ký",
+    "Registration closes": "Hạn đăng ký",
+    "Description": "Mô tả",
+    "Saved.": "Đã lưu.",
+    "Edit": "Sửa",
+    "{n} person(s) moved in from the waiting list.": "{n} người trong danh sách chờ đã được chuyển vào.",
+    "What do you want to change?": "Bạn muốn sửa mục nào?",
+    "Type the new value for **{field}** (a time like _08:00 10/12/2026_; “-” empties an optional field).":
+        "Gõ giá trị mới cho **{field}** (thời gian gõ như _08:00 10/12/2026_; gõ “-” để xóa một mục "
+        "không bắt buộc).",
+})
