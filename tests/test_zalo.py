@@ -14,6 +14,7 @@ from bot.clock import FakeClock
 from bot.config import ConfigError, load_settings
 from bot.errors import Permanent, RetryLater, Transient
 from bot.i18n import translator
+from bot.store import Store
 from bot.types import InboundKind, Rendered, Reply
 from tests.helpers import make_settings
 from tests.platforms import TelegramDriver, ZaloDriver, driver
@@ -179,20 +180,28 @@ async def test_a_broadcast_reaches_telegram_and_zalo_members_each_once_at_each_r
                                                set(app.services.library.topics), by="t",
                                                text="Lịch tập huấn", now=now)
         assert audience == 52
-        await app.broadcaster.tick()
+        # The app's own sender delivers it; wait for what the platforms received.
+        for user in tg_users:
+            await tg.wait_for_sent(int(user), 1)
+        for user in zalo_users:
+            await zalo.wait_for_sent(user, 1)
+        await app.stop()  # outcomes are written in groups: all are written on stopping
         for user in tg_users:
             assert [t for t in tg.texts(int(user)) if "Lịch tập huấn" in t] != []
         for user in zalo_users:
             assert len([t for t in zalo.texts(user) if "Lịch tập huấn" in t]) == 1
         assert len(tg.fake.calls_to("sendMessage")) == 40  # each member once
-        status = await app.store.broadcasts.status(bid)
+        store = await Store(app.settings.db).open()
+        try:
+            status = await store.broadcasts.status(bid)
+        finally:
+            await store.close()
         assert status["sent"] == 52
         for name, rate, n in (("telegram", 20, 40), ("zalo", 4, 12)):
             ts = times[name]
             assert len(ts) == n
             assert ts[-1] - ts[0] >= (n - 2) / rate  # not faster than its own rate
             assert max(sum(1 for u in ts if t <= u < t + 1) for t in ts) <= rate + 1
-        await app.stop()
     finally:
         await tg.fake.stop()
 
