@@ -12,6 +12,7 @@ import logging
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from .broadcast import in_quiet_hours
 from .clock import Clock
 from .config import Settings
 from .delivery import Delivery
@@ -222,8 +223,6 @@ class CourseNotices:
         self._busy.release()
 
     async def _tick(self) -> int:
-        from .broadcast import in_quiet_hours
-
         now = self.clock.now()
         quiet = in_quiet_hours(now, self.settings)
         courses: dict[int, Course | None] = {}
@@ -280,12 +279,11 @@ class CourseNotices:
     async def _send(self, n: Notice, course: Course) -> str:
         t = translator(n.locale, self.settings.tz)
         reply = notice_reply(t, n, course, self.communes)
-        outcome = "sent"
         for msg in self.delivery.render(n.channel, reply, t):
             o = await self.delivery.send(n.channel, n.chat_id, msg, high=False)
             if o.status != "sent":
                 return o.status
-        return outcome
+        return "sent"
 
 
 def _is_reminder(kind: str) -> bool:

@@ -8,6 +8,7 @@ Creating a course asks one field at a time and checks each as it is typed
 from __future__ import annotations
 
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 
 from bot.course_sheets import STATUS, export_registrations
@@ -17,7 +18,7 @@ from bot.phone import show_phone
 from bot.router import Router
 from bot.store import Course
 from bot.text import shorten
-from bot.training import FIELDS, OPTIONAL, course_card, parse_course, parse_field
+from bot.training import FIELDS, OPTIONAL, course_card, parse_course, parse_field, planner
 from bot.types import Button
 
 from . import reports
@@ -59,8 +60,6 @@ async def khoahoc(ctx: Context) -> None:
         if course:
             await _card(ctx, course)
             return
-    from datetime import timedelta
-
     listing = await s.store.courses.listing(s.clock.now() - timedelta(days=60))
     rows = [[Button(f"{t.date(c.starts_at)} · {shorten(c.title, 30)} ({c.taken}/{c.capacity})"
                     + (" ❌" if c.state != "open" else ""), f"kh:c:{c.id}")] for c in listing]
@@ -316,8 +315,6 @@ async def on_action(ctx: Context) -> None:
 
 async def on_edit_text(ctx: Context) -> None:
     """The new value of the course field being edited."""
-    from bot.training import planner
-
     s = ctx.services
     t = ctx.t
     course = await s.store.courses.get(ctx.state.data.get("course", 0))
@@ -347,8 +344,6 @@ async def xuat(ctx: Context) -> None:
             await _export(ctx, course)
             return
     t = ctx.t
-    from datetime import timedelta
-
     s = ctx.services
     listing = await s.store.courses.listing(s.clock.now() - timedelta(days=365))
     ctx.reply(t("What to export? The report, or a course's registrants:") if listing

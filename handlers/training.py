@@ -15,7 +15,7 @@ from bot.phone import parse_phone, show_phone
 from bot.roles import ROLES
 from bot.router import Router
 from bot.store import Course
-from bot.text import clean
+from bot.text import clean, shorten
 from bot.training import ROLES_WITH_ORGANISATION, audience_text, course_card, planner
 from bot.types import Button, InboundKind
 
@@ -58,8 +58,6 @@ async def courses(ctx: Context) -> None:
 
 
 def _short(title: str) -> str:
-    from bot.text import shorten
-
     return shorten(title, 40)
 
 
