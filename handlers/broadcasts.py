@@ -256,6 +256,6 @@ def register(router: Router) -> None:
     router.command(("duyet", "approve"), approve, N_("Approve a broadcast (staff)"), staff=True)
     router.command(("huytin", "cancelbroadcast"), cancel, N_("Cancel a broadcast (staff)"), staff=True)
     router.command(("guilai", "resend"), resend, N_("Re-send failed copies (staff)"), staff=True)
-    router.flow(FLOW, on_text)
+    router.flow(FLOW, on_text, staff=True)
     router.action("bc", on_action, staff=True)
 
