@@ -233,6 +233,7 @@ async def test_every_staff_command_and_button_in_private_is_refused_to_non_staff
     await h.say("/start", user=STRANGER)
     tries = [(h.say, text) for text in staff_commands(world.router)]
     tries += [(h.press, action) for action in sorted(await world.staff_buttons())]
+    tries += [(h.press, "m:stats")]  # a member's menu button that opens a staff command
     for do, what in tries:
         before, mark = await world.snapshot(), len(h.channel.sent)
         assert REFUSED in text_of(await do(what, user=STRANGER)), what
