@@ -3,8 +3,10 @@
 For each :class:`Inbound` the engine loads (or creates) the member and their
 dialog state, works out what they meant — a button, a command, a number or
 the words of an offered choice, a keyword such as "dừng", text for the flow
-they are in, or free text — calls the handler the router names, saves the
-dialog state, and sends the replies through delivery.  One person's messages
+they are in, or free text — checks the person's right to it (``bot.rights``:
+a staff-only command, button or flow step runs only for staff, in every chat;
+being in the staff chat gives none), calls the handler the router names, saves
+the dialog state, and sends the replies through delivery.  One person's messages
 are handled one at a time, in order; different people run concurrently.  An
 exception in a handler is logged with context, answered with an apology and
 reported to staff; it never reaches the channel.
@@ -26,7 +28,8 @@ from .delivery import Delivery
 from .faq.service import FaqService
 from .geo import Communes
 from .i18n import Translator, translator
-from .router import Router
+from .rights import NOBODY, STAFF_ONLY, Rights, rights_of
+from .router import Command, Router
 from .store import DialogState, Member, Store
 from .text import clean, same_words
 from .types import Button, Capabilities, Inbound, InboundKind, Reply
@@ -64,6 +67,7 @@ class Context:
     args: list[str] = field(default_factory=list)
     replies: list[Reply] = field(default_factory=list)
     others: list[tuple[Member, Reply]] = field(default_factory=list)
+    rights: Rights = NOBODY  # from bot.rights, looked up once per inbound
 
     def reply(
         self,
@@ -93,7 +97,15 @@ class Context:
 
     @property
     def is_staff(self) -> bool:
-        return self.services.settings.is_admin(self.member.channel, self.member.user_id)
+        return self.rights.staff
+
+    def allowed(self, staff_only: bool) -> bool:
+        """The one check before a handler runs: True if this person may reach a handler
+        registered with ``staff=staff_only``; if not, the polite refusal is the reply."""
+        if self.rights.allows(staff_only):
+            return True
+        self.reply(self.t(STAFF_ONLY))
+        return False
 
     @property
     def actor(self) -> str:
@@ -140,7 +152,8 @@ class Engine:
         state = await s.store.dialogs.get(member.id)
         before = state.snapshot()
         t = translator(member.locale, s.settings.tz)
-        ctx = Context(inbound, member, state, s, t, text=clean(inbound.text))
+        rights = await rights_of(s.settings, member.channel, member.user_id)
+        ctx = Context(inbound, member, state, s, t, text=clean(inbound.text), rights=rights)
         try:
             await self.dispatch(ctx)
         except Exception as e:
@@ -176,21 +189,13 @@ class Engine:
         r = self.router
         inbound = ctx.inbound
         state = ctx.state
-        if inbound.is_group:  # the staff chat: staff commands and buttons, replies to posts
-            if inbound.kind is InboundKind.ACTION:
-                found = r.find_action(inbound.action or "")
-                if found and found[1]:
-                    ctx.args = (inbound.action or "").split(":")[1:]
-                    await found[0](ctx)
-                return
-            m = _COMMAND.match(ctx.text)
-            if m:
-                ctx.args = (m.group(2) or "").split()
-                cmd = r.commands.get(m.group(1).lower())
-                if cmd is not None and cmd.staff:
-                    await cmd.handler(ctx)
-            elif inbound.reply_to and r.staff_chat:
-                await r.staff_chat(ctx)
+        if inbound.is_group:
+            await self._staff_chat(ctx)
+            return
+        flow = r.flows.get(state.flow) if state.flow else None
+        if flow is not None and flow.staff and not ctx.rights.staff:
+            state.clear()  # a staff flow of someone who is no longer staff ends here
+            ctx.allowed(True)
             return
         if inbound.kind is InboundKind.ACTION:
             await self._action(ctx, inbound.action or "")
@@ -211,20 +216,46 @@ class Engine:
             if cmd:
                 await self._run_command(ctx, cmd)
                 return
-        if state.flow and state.flow in r.flows:
-            await r.flows[state.flow](ctx)
+        if flow is not None:
+            if ctx.allowed(flow.staff):
+                await flow.handler(ctx)
             return
         if inbound.kind is not InboundKind.TEXT or not text:
             ctx.reply(ctx.t("I can only read text messages. Type /menu to see what I can do."))
             return
         found = r.find_prefix(text)
         if found:
-            handler, rest = found
-            ctx.args = rest.split()
-            await handler(ctx)
+            route, rest = found
+            if ctx.allowed(route.staff):
+                ctx.args = rest.split()
+                await route.handler(ctx)
             return
         if r.fallback:
             await r.fallback(ctx)
+
+    async def _staff_chat(self, ctx: Context) -> None:
+        """The staff chat: staff commands, staff buttons and replies to the bot's posts,
+        for staff only.  Anyone else there is told no when pressing a staff button and
+        is otherwise ignored; nothing else is answered in the group."""
+        r = self.router
+        inbound = ctx.inbound
+        if inbound.kind is InboundKind.ACTION:
+            action = inbound.action or ""
+            found = r.find_action(action) if 0 < len(action) <= 64 else None
+            if found is not None and found.staff and ctx.allowed(True):
+                ctx.args = action.split(":")[1:]
+                await found.handler(ctx)
+            return
+        if not ctx.rights.staff:
+            return
+        m = _COMMAND.match(ctx.text)
+        if m:
+            cmd = r.commands.get(m.group(1).lower())
+            if cmd is not None and cmd.staff:
+                ctx.args = (m.group(2) or "").split()
+                await cmd.handler(ctx)
+        elif inbound.reply_to and r.staff_chat:
+            await r.staff_chat(ctx)
 
     def _offered(self, ctx: Context, text: str) -> str | None:
         """An offered choice picked by typing its number (text-only channels) or its words."""
@@ -250,23 +281,18 @@ class Engine:
             return
         await self._run_command(ctx, cmd)
 
-    async def _run_command(self, ctx: Context, cmd) -> None:
-        if cmd.staff and not ctx.is_staff:
-            ctx.reply(ctx.t("Sorry, this command is for union staff only."))
-            return
-        await cmd.handler(ctx)
+    async def _run_command(self, ctx: Context, cmd: Command) -> None:
+        if ctx.allowed(cmd.staff):
+            await cmd.handler(ctx)
 
     async def _action(self, ctx: Context, action: str) -> None:
         found = self.router.find_action(action) if 0 < len(action) <= 64 else None
         if found is None:
             ctx.reply(ctx.t("That button is no longer valid. Type /menu to start again."))
             return
-        handler, staff = found
-        if staff and not ctx.is_staff:
-            ctx.reply(ctx.t("Sorry, this command is for union staff only."))
-            return
-        ctx.args = action.split(":")[1:]
-        await handler(ctx)
+        if ctx.allowed(found.staff):
+            ctx.args = action.split(":")[1:]
+            await found.handler(ctx)
 
     # -- per-person ordering -----------------------------------------------
     def _lock(self, key: str) -> _KeyLock:

@@ -1,12 +1,17 @@
 """Where handlers register what they answer: commands, button actions, flows,
 typed keywords and the fallback for free text.  Registration happens in one
-place (:func:`handlers.register`); the engine asks the router what to call."""
+place (:func:`handlers.register`); the engine asks the router what to call.
+
+Each command, button action, flow and prefix says whether it is for staff only
+(``staff=True``); the engine checks that right (``bot.rights``) before any of
+them runs, in every chat.  Keywords name a command and share its flag; replies
+to the bot's posts in the staff chat (``staff_chat``) are for staff only."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from .text import fold, has_marks, lower_nfc
 
@@ -14,6 +19,13 @@ if TYPE_CHECKING:
     from .engine import Context
 
 Handler = Callable[["Context"], Awaitable[None]]
+
+
+class Route(NamedTuple):
+    """A handler and whether only staff may reach it."""
+
+    handler: Handler
+    staff: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,13 +41,13 @@ class Command:
 class Router:
     commands: dict[str, Command] = field(default_factory=dict)
     ordered: list[Command] = field(default_factory=list)
-    actions: dict[str, tuple[Handler, bool]] = field(default_factory=dict)
-    flows: dict[str, Handler] = field(default_factory=dict)
+    actions: dict[str, Route] = field(default_factory=dict)
+    flows: dict[str, Route] = field(default_factory=dict)
     keywords: dict[str, str] = field(default_factory=dict)  # folded phrase → command name
     accented: dict[str, str] = field(default_factory=dict)  # phrase with marks → command
-    prefixes: list[tuple[str, Handler]] = field(default_factory=list)  # folded start → handler
+    prefixes: list[tuple[str, Route]] = field(default_factory=list)  # folded start → handler
     fallback: Handler | None = None
-    staff_chat: Handler | None = None  # replies to the bot's posts in the staff chat
+    staff_chat: Handler | None = None  # replies to the bot's posts in the staff chat (staff only)
 
     def command(
         self,
@@ -66,37 +78,40 @@ class Router:
         self.keywords.setdefault(fold(phrase), command)
         self.accented.setdefault(lower_nfc(phrase), command)
 
-    def prefix(self, phrases: tuple[str, ...], handler: Handler) -> None:
+    def prefix(self, phrases: tuple[str, ...], handler: Handler, *, staff: bool = False) -> None:
         """Free text that starts with one of ``phrases`` ("tìm bài về …"), accents optional.
 
         The handler finds the rest of the text in ``ctx.args``.
         """
         for p in phrases:
-            self.prefixes.append((fold(p), handler))
+            self.prefixes.append((fold(p), Route(handler, staff)))
         self.prefixes.sort(key=lambda x: -len(x[0]))  # longest phrase first
 
-    def find_prefix(self, text: str) -> tuple[Handler, str] | None:
+    def find_prefix(self, text: str) -> tuple[Route, str] | None:
         folded = fold(text)
-        for phrase, handler in self.prefixes:
+        for phrase, route in self.prefixes:
             if folded == phrase or folded.startswith(phrase + " "):
                 # The rest as the person typed it (accents kept), word for word.
-                return handler, " ".join(text.split()[len(phrase.split()) :])
+                return route, " ".join(text.split()[len(phrase.split()) :])
         return None
 
     def action(self, prefix: str, handler: Handler, *, staff: bool = False) -> None:
         """Buttons whose action is ``prefix`` or starts with ``prefix:``."""
         if prefix in self.actions:
             raise ValueError(f"action prefix {prefix!r} registered twice")
-        self.actions[prefix] = (handler, staff)
+        self.actions[prefix] = Route(handler, staff)
 
-    def flow(self, name: str, handler: Handler) -> None:
-        """What a person types while in flow ``name``."""
-        self.flows[name] = handler
+    def flow(self, name: str, handler: Handler, *, staff: bool = False) -> None:
+        """What a person types while in flow ``name``; ``staff``: a staff flow, whose
+        steps run only while the person is staff."""
+        if name in self.flows:
+            raise ValueError(f"flow {name!r} registered twice")
+        self.flows[name] = Route(handler, staff)
 
     def set_fallback(self, handler: Handler) -> None:
         self.fallback = handler
 
-    def find_action(self, action: str) -> tuple[Handler, bool] | None:
+    def find_action(self, action: str) -> Route | None:
         return self.actions.get(action.split(":", 1)[0])
 
     def find_keyword(self, text: str) -> Command | None:

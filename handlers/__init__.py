@@ -39,7 +39,8 @@ def register(router: Router) -> None:
     # The profile flow: onboarding questions after /start, and /hoso.
     profile.register(router)
     link.register(router)  # linking a person's Telegram and Zalo accounts (/hoso, /lienket)
-    # Staff areas (each command checks the staff role through the router).
+    # Staff areas: their commands, buttons and flows are registered with staff=True, and
+    # the engine checks the person's right (bot.rights) before each runs, in every chat.
     broadcasts.register(router)
     courses.register(router)
     stats.register(router)

@@ -157,16 +157,29 @@ async def approve(ctx: Context, bid: int | None = None) -> None:
             ctx.reply(t("Write it as: /duyet 12"))
             return
         bid = int(ctx.args[0].lstrip("#"))
+    if not ctx.allowed(True):  # the engine checks it too: approval is staff's, always
+        return
     b = await s.store.broadcasts.get(bid)
     if b is None or b.state != "awaiting_approval":
         ctx.reply(t("Broadcast #{id} is not waiting for approval.", id=bid))
         return
-    if b.created_by == ctx.actor:
+    if b.created_by in await _same_person(ctx):
         ctx.reply(t("Another staff member must approve broadcast #{id}.", id=bid))
         return
     await s.store.broadcasts.approve(bid, ctx.actor, s.clock.now())
     await ctx.audit("broadcast.approve", broadcast=bid)
     ctx.reply(t("✅ Broadcast #{id} approved; it will be sent.", id=bid))
+
+
+async def _same_person(ctx: Context) -> set[str]:
+    """The actor names of this person: this account and any linked with it."""
+    s = ctx.services
+    keys = {ctx.actor}
+    for linked in await s.store.links.accounts(ctx.member.id):
+        m = await s.store.members.get(linked.member_id)
+        if m is not None:
+            keys.add(m.key)
+    return keys
 
 
 async def on_action(ctx: Context) -> None:
@@ -256,6 +269,6 @@ def register(router: Router) -> None:
     router.command(("duyet", "approve"), approve, N_("Approve a broadcast (staff)"), staff=True)
     router.command(("huytin", "cancelbroadcast"), cancel, N_("Cancel a broadcast (staff)"), staff=True)
     router.command(("guilai", "resend"), resend, N_("Re-send failed copies (staff)"), staff=True)
-    router.flow(FLOW, on_text)
+    router.flow(FLOW, on_text, staff=True)
     router.action("bc", on_action, staff=True)
 

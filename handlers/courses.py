@@ -355,6 +355,6 @@ async def xuat(ctx: Context) -> None:
 def register(router: Router) -> None:
     router.command(("khoahoc", "courses"), khoahoc, N_("Training courses (staff)"), staff=True)
     router.command(("xuat", "export"), xuat, N_("Export lists (staff)"), staff=True)
-    router.flow(FLOW, on_text)
-    router.flow(EDIT, on_edit_text)
+    router.flow(FLOW, on_text, staff=True)
+    router.flow(EDIT, on_edit_text, staff=True)
     router.action("kh", on_action, staff=True)

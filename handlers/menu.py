@@ -11,7 +11,7 @@ from bot.i18n import N_
 from bot.router import Router
 from bot.types import Button
 
-from . import checkins, faq, news, profile, stats, subscription, training
+from . import news
 
 REPORTING_ROLES = ("official", "coop", "group", "business")  # the check-ins' audiences
 
@@ -66,30 +66,30 @@ async def cancel(ctx: Context) -> None:
         ctx.reply(t("There is nothing to cancel. Type /menu to see what I can do."))
 
 
+# Menu buttons open commands, looked up in the router so each keeps its staff flag.
 _MENU_ACTIONS = {
-    "news": news.news,
-    "ask": faq.hoi,
-    "profile": profile.show,
-    "training": training.courses,
-    "report": checkins.baocao,
-    "help": help_,
-    "stop": subscription.stop,
-    "start": subscription.start,
-    "stats": stats.stats,
-    "menu": menu,
+    "news": "tin",
+    "ask": "hoi",
+    "profile": "hoso",
+    "training": "taphuan",
+    "report": "baocao",
+    "help": "trogiup",
+    "stop": "dung",
+    "start": "start",
+    "stats": "thongke",
+    "menu": "menu",
 }
 
 
 async def on_action(ctx: Context) -> None:
-    handler = _MENU_ACTIONS.get(ctx.args[0] if ctx.args else "")
-    if handler is None:
+    name = _MENU_ACTIONS.get(ctx.args[0] if ctx.args else "")
+    cmd = ctx.services.router.commands.get(name) if name else None
+    if cmd is None:
         ctx.reply(ctx.t("That button is no longer valid. Type /menu to start again."))
         return
-    if handler is stats.stats and not ctx.is_staff:
-        ctx.reply(ctx.t("Sorry, this command is for union staff only."))
-        return
-    ctx.args = []  # a menu button carries no arguments for the command it opens
-    await handler(ctx)
+    if ctx.allowed(cmd.staff):
+        ctx.args = []  # a menu button carries no arguments for the command it opens
+        await cmd.handler(ctx)
 
 
 def register(router: Router) -> None:

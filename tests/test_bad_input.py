@@ -5,6 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.router import Route
 from bot.types import InboundKind
 from tests.helpers import Harness, actions_of, text_of
 
@@ -77,7 +78,7 @@ async def test_a_handler_crash_is_answered_with_an_apology(bot, monkeypatch):
     async def boom(ctx):
         raise RuntimeError("bug")
 
-    monkeypatch.setitem(bot.app.router.flows, "profile", boom)
+    monkeypatch.setitem(bot.app.router.flows, "profile", Route(boom))
     await _at_commune_question(bot)
     out = await bot.say("son dong")
     assert "trục trặc" in text_of(out)

@@ -226,9 +226,9 @@ async def test_question_to_staff_chat_and_answer_back(tmp_path, fake):
         await fake.wait_for_sent(USER, 4)  # "sent to the union's staff"
         assert "con trâu nhà em bỏ ăn" in post["text"]
         post_id = fake.sent_messages(staff_chat)[0]["message_id"]
-        # A staff member (not an admin) replies to the post inside the staff group.
+        # A staff member (in NHANONG_ADMINS) replies to the post inside the staff group.
         n = len(fake.sent(USER))
-        fake.user_text(888, "Gọi ngay thú y xã nhé.", chat_id=staff_chat,
+        fake.user_text(777, "Gọi ngay thú y xã nhé.", chat_id=staff_chat,
                        reply_to_message_id=post_id)
         await fake.wait_for_sent(staff_chat, 2)  # "answer sent"
         await fake.wait_for_sent(USER, n + 1)

@@ -117,7 +117,8 @@ async def test_without_a_staff_chat_there_is_no_staff_button(bot):
 
 async def _handoff(tmp_path):
     h = Harness(tmp_path)
-    h.settings = h.settings.model_copy(update={"staff_chat": ("rec", "-100500")})
+    h.settings = h.settings.model_copy(update={"staff_chat": ("rec", "-100500"),
+                                               "admins": h.settings.admins | {("rec", "staff9")}})
     await h.open()
     await h.say("/start", name="Bà Tư")
     await h.press("pf:go")
@@ -141,7 +142,7 @@ async def test_question_goes_to_staff_and_the_answer_comes_back(tmp_path):
         assert f"Câu hỏi #{qid}" in post.text and "Nông Dân" in post.text  # their Telegram name
         assert "Xã Sơn Động" in post.text and "Hội viên nông dân" in post.text
         post_id = str(h.channel.sent.index((chat, post)) + 1)  # the recording channel's ids
-        # A staff member replies to the post in the staff chat.
+        # A staff member (in NHANONG_ADMINS) replies to the post in the staff chat.
         before = len(h.channel.sent)
         await h.app.engine.handle(Inbound("rec", "staff9", "-100500", InboundKind.TEXT,
                                           text="Bà gọi thú y xã ngay nhé.", reply_to=post_id,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.router import Route
 from bot.types import InboundKind
 from tests.helpers import actions_of, labels_of, text_of
 
@@ -278,7 +279,7 @@ async def test_a_crash_is_reported_to_the_staff_chat(tmp_path, monkeypatch):
         async def boom(ctx):
             raise RuntimeError("database on fire")
 
-        monkeypatch.setitem(h.app.router.flows, "profile", boom)
+        monkeypatch.setitem(h.app.router.flows, "profile", Route(boom))
         await h.say("/start")
         await h.press("pf:go")
         out = await h.say("son dong")

@@ -212,7 +212,8 @@ async def test_a_zalo_farmers_question_is_answered_from_the_telegram_staff_chat(
 
     tg, zl = await driver("telegram"), await driver("zalo")
     staff_chat = -100500
-    app = await _app(tmp_path, tg, zl, NHANONG_STAFF_CHAT=f"telegram:{staff_chat}")
+    app = await _app(tmp_path, tg, zl, NHANONG_STAFF_CHAT=f"telegram:{staff_chat}",
+                     NHANONG_ADMINS="telegram:888")  # the staff member who answers
     u = zl.user(7)
     try:
         zl.command(u, "/start")
