@@ -143,8 +143,9 @@ class App:
         )
         self.services.faq.ranker(s.locale)  # build the index now, not on the first question
         self.engine = Engine(self.services)
-        self.broadcaster = Broadcaster(s, self.store, self.delivery, self.clock, self.services.communes,
-                                       set(library.topics))
+        # Workers keep no snapshot of the content: they read self.services when they run.
+        self.broadcaster = Broadcaster(s, self.store, self.delivery, self.clock,
+                                       notify=lambda text: self.notify_staff(text, always=True))
         self.notices = CourseNotices(s, self.store, self.delivery, self.clock, self.services.communes)
         self.reports = ReportCalendar(s, self.store, self.delivery, self.clock, self.services.communes,
                                       lambda: self.services.library)
@@ -193,13 +194,17 @@ class App:
                 last = now
                 await self.reload_content()
 
-    async def notify_staff(self, text: str) -> None:
-        """Tell the staff chat (at most one alert a minute, so errors cannot flood it)."""
+    async def notify_staff(self, text: str, *, always: bool = False) -> None:
+        """Tell the staff chat (at most one alert a minute, so errors cannot flood it;
+        ``always`` for a notice sent once per event, such as a broadcast stopped)."""
         target = self.settings.staff_chat
         now = _time.monotonic()
-        if not target or target[0] not in self.delivery.channels or now - self._last_alert < 60:
+        if not target or target[0] not in self.delivery.channels:
             return
-        self._last_alert = now
+        if not always:
+            if now - self._last_alert < 60:
+                return
+            self._last_alert = now
         channel, chat_id = target
         for msg in render(Reply(md_escape(text)), self.delivery.channels[channel].caps):
             await self.delivery.send(channel, chat_id, msg, high=False)
