@@ -167,6 +167,9 @@ class App:
                 len(e.problems), "\n".join(e.problems[:20]),
             )
             return False
+        except Exception:  # a loader bug must not take the watcher (or SIGHUP) down with it
+            log.exception("content not reloaded (unexpected error); keeping the previous content")
+            return False
         self.services.library, self.services.faq = library, faq
         if getattr(self, "scheduler", None):
             schedule_series(self.scheduler, library, self.settings.zone, self.series_tick)
@@ -185,14 +188,20 @@ class App:
         return await CheckinScheduler(self.store, s.library, s.communes, self.settings, self.clock).tick()
 
     async def watch_content(self, every: float = 3.0) -> None:
-        """Reload when a content file changes (checked every few seconds)."""
-        last = await asyncio.to_thread(signature, self.settings.content)
+        """Reload when a content file changes (checked every few seconds).  Nothing
+        stops it but cancelling: a failed look or reload is logged, the old content
+        stays, and it keeps watching."""
+        last: tuple | None = None
         while True:
-            await asyncio.sleep(every)
-            now = await asyncio.to_thread(signature, self.settings.content)
-            if now != last:
+            try:
+                now = await asyncio.to_thread(signature, self.settings.content)
+                if last is not None and now != last:
+                    await self.reload_content()
                 last = now
-                await self.reload_content()
+            except Exception:
+                log.exception("content watcher: looking for changes failed; trying again")
+                last = ("unreadable",)  # reload once it can be read again
+            await asyncio.sleep(every)
 
     async def notify_staff(self, text: str, *, always: bool = False) -> None:
         """Tell the staff chat (at most one alert a minute, so errors cannot flood it;
