@@ -6,3 +6,8 @@ VI = {
         "⚠️ Tin #{id} đã bị dừng: không gửi được ({reason}). Các tin khác vẫn gửi bình thường.",
     "  ⚠️ stopped, it cannot be sent: {reason}": "  ⚠️ đã dừng, không gửi được: {reason}",
 }
+VI.update({
+    "⚠️ Not sent: the answer is longer than {limit} characters, the most one message can carry here. Please send it in two parts.":
+        "⚠️ Chưa gửi: câu trả lời dài hơn {limit} ký tự, mức tối đa của một tin nhắn ở đây. "
+        "Bạn hãy gửi thành hai phần.",
+})
