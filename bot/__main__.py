@@ -240,6 +240,8 @@ async def _broadcast(settings: Settings, args: argparse.Namespace) -> int:
         else:
             print(f"broadcast {b.id}: {b.state}; " + ", ".join(f"{k} {v}" for k, v in out.items())
                   + f"; replied or pressed a button afterwards {await store.broadcasts.responded(b.id)}")
+            if b.failure:
+                print(f"  stopped: {b.failure}")
             for reason, n in await store.broadcasts.failures(b.id):
                 print(f"  failed ({n}): {reason}")
         return 0

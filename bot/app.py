@@ -143,8 +143,9 @@ class App:
         )
         self.services.faq.ranker(s.locale)  # build the index now, not on the first question
         self.engine = Engine(self.services)
-        self.broadcaster = Broadcaster(s, self.store, self.delivery, self.clock, self.services.communes,
-                                       set(library.topics))
+        # Workers keep no snapshot of the content: they read self.services when they run.
+        self.broadcaster = Broadcaster(s, self.store, self.delivery, self.clock,
+                                       notify=lambda text: self.notify_staff(text, always=True))
         self.notices = CourseNotices(s, self.store, self.delivery, self.clock, self.services.communes)
         self.reports = ReportCalendar(s, self.store, self.delivery, self.clock, self.services.communes,
                                       lambda: self.services.library)
@@ -166,6 +167,9 @@ class App:
                 len(e.problems), "\n".join(e.problems[:20]),
             )
             return False
+        except Exception:  # a loader bug must not take the watcher (or SIGHUP) down with it
+            log.exception("content not reloaded (unexpected error); keeping the previous content")
+            return False
         self.services.library, self.services.faq = library, faq
         if getattr(self, "scheduler", None):
             schedule_series(self.scheduler, library, self.settings.zone, self.series_tick)
@@ -184,22 +188,32 @@ class App:
         return await CheckinScheduler(self.store, s.library, s.communes, self.settings, self.clock).tick()
 
     async def watch_content(self, every: float = 3.0) -> None:
-        """Reload when a content file changes (checked every few seconds)."""
-        last = await asyncio.to_thread(signature, self.settings.content)
+        """Reload when a content file changes (checked every few seconds).  Nothing
+        stops it but cancelling: a failed look or reload is logged, the old content
+        stays, and it keeps watching."""
+        last: tuple | None = None
         while True:
-            await asyncio.sleep(every)
-            now = await asyncio.to_thread(signature, self.settings.content)
-            if now != last:
+            try:
+                now = await asyncio.to_thread(signature, self.settings.content)
+                if last is not None and now != last:
+                    await self.reload_content()
                 last = now
-                await self.reload_content()
+            except Exception:
+                log.exception("content watcher: looking for changes failed; trying again")
+                last = ("unreadable",)  # reload once it can be read again
+            await asyncio.sleep(every)
 
-    async def notify_staff(self, text: str) -> None:
-        """Tell the staff chat (at most one alert a minute, so errors cannot flood it)."""
+    async def notify_staff(self, text: str, *, always: bool = False) -> None:
+        """Tell the staff chat (at most one alert a minute, so errors cannot flood it;
+        ``always`` for a notice sent once per event, such as a broadcast stopped)."""
         target = self.settings.staff_chat
         now = _time.monotonic()
-        if not target or target[0] not in self.delivery.channels or now - self._last_alert < 60:
+        if not target or target[0] not in self.delivery.channels:
             return
-        self._last_alert = now
+        if not always:
+            if now - self._last_alert < 60:
+                return
+            self._last_alert = now
         channel, chat_id = target
         for msg in render(Reply(md_escape(text)), self.delivery.channels[channel].caps):
             await self.delivery.send(channel, chat_id, msg, high=False)

@@ -27,6 +27,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime, time
 
@@ -35,12 +37,16 @@ from .config import Settings
 from .delivery import Delivery, Outcome
 from .geo import Communes
 from .i18n import N_, Problem, md_escape, translator
-from .segments import SegmentError, parse_segment
-from .store import Broadcast, CopyResult, Recipient, Store
+from .segments import SegmentError, parse_segment, stored_segment
+from .store import Broadcast, CopyResult, Recipient, Store, StoreError
 from .types import Button, Rendered, Reply
 from .when import parse_local_time
 
 log = logging.getLogger(__name__)
+
+# Errors that say nothing about the broadcast itself (the database busy or unusable, the
+# disk, the network): it is tried again at the next look instead of being stopped.
+NOT_ITS_FAULT = (sqlite3.Error, StoreError, OSError)
 
 
 def in_quiet_hours(now: datetime, settings: Settings) -> bool:
@@ -55,15 +61,20 @@ def in_quiet_hours(now: datetime, settings: Settings) -> bool:
 
 
 class Broadcaster:
-    def __init__(self, settings: Settings, store: Store, delivery: Delivery, clock: Clock,
-                 communes: Communes, topics: set[str], *, batch: int = 200,
+    """Sends every due broadcast; one that cannot be sent is stopped ("failed", with
+    its reason, staff told once through ``notify``) and the others go on.
+
+    It keeps no copy of the content: a broadcast's segment is read as stored when it
+    was made (validated then), so a content reload changes nothing here."""
+
+    def __init__(self, settings: Settings, store: Store, delivery: Delivery, clock: Clock, *,
+                 notify: Callable[[str], Awaitable[None]] | None = None, batch: int = 200,
                  in_flight: int = 64, chunk: int = 32, every: float = 2.0) -> None:
         self.settings = settings
         self.store = store
         self.delivery = delivery
         self.clock = clock
-        self.communes = communes
-        self.topics = topics
+        self.notify = notify
         self.batch = batch
         self.in_flight = in_flight  # copies being sent at once (waiting for a slot included)
         self.chunk = chunk  # copies marked in flight per write, just before they are handed over
@@ -95,8 +106,30 @@ class Broadcaster:
         now = self.clock.now()
         done = 0
         for b in await self.store.broadcasts.due(now):
-            done += await self._work(b)
+            try:
+                done += await self._work(b)
+            except NOT_ITS_FAULT:
+                log.warning("broadcast %d: the store or the system failed; trying again at the "
+                            "next look", b.id, exc_info=True)
+            except Exception as e:
+                await self._failed(b, e)
         return done
+
+    async def _failed(self, b: Broadcast, e: Exception) -> None:
+        """This broadcast cannot be sent: stop it, say why, tell staff once."""
+        log.exception("broadcast %d cannot be sent; stopped (the others go on)", b.id)
+        reason = str(e) if isinstance(e, Problem) else f"{type(e).__name__}: {e}"
+        if not await self.store.broadcasts.fail(b.id, reason[:500], self.clock.now()):
+            return  # finished or stopped meanwhile
+        if self.notify is not None:
+            t = translator(self.settings.locale, self.settings.tz)
+            why = t.plain(e.msgid, **e.values) if isinstance(e, Problem) else reason
+            try:
+                await self.notify(t.plain("⚠️ Broadcast #{id} was stopped: it cannot be sent "
+                                          "({reason}). The other broadcasts go on.",
+                                          id=b.id, reason=why[:300]))
+            except Exception:
+                log.exception("broadcast %d: staff could not be told", b.id)
 
     async def _work(self, b: Broadcast) -> int:
         bs = self.store.broadcasts
@@ -109,7 +142,7 @@ class Broadcaster:
         if in_quiet_hours(now, self.settings):
             return 0
         if not b.planned:
-            seg = parse_segment(b.segment, self.communes, self.topics)
+            seg = stored_segment(b.segment)  # as validated when it was made
             n = await bs.plan(b.id, seg, now)
             log.info("broadcast %d planned for %d recipient(s)", b.id, n)
         if b.state != "sending":

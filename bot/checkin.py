@@ -201,22 +201,32 @@ class CheckinScheduler:
     async def tick(self) -> list[int]:
         """Open, invite and remind as due; returns the broadcasts created."""
         now = self.clock.now()
-        zone = self.settings.zone
         made: list[int] = []
-        for c in self.library.checkins.values():
-            opens = latest_opening(c, now, zone)
-            if opens is None or now >= opens + timedelta(days=c.close_after_days):
-                continue
-            run = await self.store.checkins.ensure_run(
-                c.id, quarter_of(opens.astimezone(zone).date()), opens,
-                opens + timedelta(days=c.remind_after_days), opens + timedelta(days=c.close_after_days),
-                now)
-            if run.invited_at is None and await self.store.checkins.claim(run.id, "invited", now):
-                made.append(await self._push(c, run, self.audience(c), now, reminder=False))
-            if (run.remind_at and run.remind_at <= now and run.reminded_at is None
-                    and await self.store.checkins.claim(run.id, "reminded", now)):
-                seg = self.audience(c, ("pending_checkin", (str(run.id),)))
-                made.append(await self._push(c, run, seg, now, reminder=True))
+        for c in self.library.checkins.values():  # one that fails does not hold up the others
+            try:
+                made += await self._due(c, now)
+            except Exception:
+                log.exception("check-in %s: not opened, invited or reminded now; the others go on",
+                              c.id)
+        return made
+
+    async def _due(self, c: Checkin, now: datetime) -> list[int]:
+        zone = self.settings.zone
+        opens = latest_opening(c, now, zone)
+        if opens is None or now >= opens + timedelta(days=c.close_after_days):
+            return []
+        audience = self.audience(c)  # before anything is claimed: a bad audience claims nothing
+        run = await self.store.checkins.ensure_run(
+            c.id, quarter_of(opens.astimezone(zone).date()), opens,
+            opens + timedelta(days=c.remind_after_days), opens + timedelta(days=c.close_after_days),
+            now)
+        made = []
+        if run.invited_at is None and await self.store.checkins.claim(run.id, "invited", now):
+            made.append(await self._push(c, run, audience, now, reminder=False))
+        if (run.remind_at and run.remind_at <= now and run.reminded_at is None
+                and await self.store.checkins.claim(run.id, "reminded", now)):
+            seg = Segment((*audience.terms, ("pending_checkin", (str(run.id),))))
+            made.append(await self._push(c, run, seg, now, reminder=True))
         return made
 
     async def _push(self, c: Checkin, run: Run, seg: Segment, now: datetime, *, reminder: bool) -> int:

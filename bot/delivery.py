@@ -13,6 +13,7 @@ import logging
 from dataclasses import dataclass
 
 from .channels import Channel
+from .chatfiles import discard
 from .clock import Clock
 from .errors import Blocked, ChatMoved, Closed, Permanent, RetryLater, Transient
 from .i18n import Translator
@@ -66,15 +67,19 @@ class Delivery:
     async def reply(
         self, channel: str, chat_id: str, replies: list[Reply], t: Translator
     ) -> list[Outcome]:
-        """Send replies to a person talking to the bot (high lane), in order."""
+        """Send replies to a person talking to the bot (high lane), in order.  Files
+        made for a reply (``temporary``) are deleted afterwards, whatever happened."""
         outcomes: list[Outcome] = []
-        for reply in replies:
-            for msg in self.render(channel, reply, t):
-                o = await self.send(channel, chat_id, msg, high=True)
-                outcomes.append(o)
-                if o.status == "blocked":
-                    return outcomes
-        return outcomes
+        try:
+            for reply in replies:
+                for msg in self.render(channel, reply, t):
+                    o = await self.send(channel, chat_id, msg, high=True)
+                    outcomes.append(o)
+                    if o.status == "blocked":
+                        return outcomes
+            return outcomes
+        finally:
+            discard(f for r in replies if r.temporary for f in (r.image, r.document))
 
     async def send(self, channel: str, chat_id: str, msg: Rendered, high: bool) -> Outcome:
         ch = self.channels[channel]

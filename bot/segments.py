@@ -51,6 +51,27 @@ def parse_segment(expr: str, communes: Communes, topics: set[str]) -> Segment:
     return Segment(tuple(terms))
 
 
+def stored_segment(text: str) -> Segment:
+    """A segment as stored with its broadcast (``Segment.text``), read back as it is.
+
+    It was checked against the communes and topics when the broadcast was made and
+    stored normalised, so it is not checked against today's content again: a topic
+    removed since simply matches fewer people.  Only a field this version does not
+    know (written by a newer one) is refused, as it cannot be turned into SQL."""
+    terms: list[tuple[str, tuple[str, ...]]] = []
+    for raw in [t for t in (text or "").split(",") if t.strip()]:
+        name, sep, value = raw.partition("=")
+        name = name.strip()
+        values = tuple(v.strip() for v in value.split("|") if v.strip())
+        if name not in FIELDS:
+            raise SegmentError(N_("unknown segment field “{name}” (known: {known})"), name=name,
+                               known=", ".join(FIELDS))
+        if not sep or not values:
+            raise SegmentError(N_("“{term}” is not FIELD=VALUE"), term=raw.strip())
+        terms.append((name, values))
+    return Segment(tuple(terms))
+
+
 def _value(name: str, v: str, communes: Communes, topics: set[str]) -> str:
     if name == "commune":
         c = communes.get(v)

@@ -70,6 +70,9 @@ class Reply:
     # The person types the answer (a number, a date): on channels without buttons the
     # choices are listed as words to type, so a typed "1" stays the answer 1.
     typed_answer: bool = False
+    # ``image`` and ``document`` were made for this reply only (bot.chatfiles): deleted
+    # once it has been sent or has failed.
+    temporary: bool = False
 
     def actions(self) -> list[Button]:
         return [b for row in self.buttons for b in row]

@@ -225,6 +225,8 @@ async def status_lines(ctx: Context) -> list[str]:
                        "unknown {unknown}, replied afterwards {replied}", id=b.id, state=b.state,
                        sent=c["sent"], planned=planned, blocked=c["blocked"], failed=c["failed"],
                        unknown=c["unknown"], replied=await bs.responded(b.id)))
+        if b.failure:
+            lines.append(t("  ⚠️ stopped, it cannot be sent: {reason}", reason=b.failure))
     return lines
 
 

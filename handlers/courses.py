@@ -7,10 +7,9 @@ Creating a course asks one field at a time and checks each as it is typed
 
 from __future__ import annotations
 
-import tempfile
 from datetime import timedelta
-from pathlib import Path
 
+from bot.chatfiles import discard_folder, private_folder, seal
 from bot.course_sheets import STATUS, export_registrations
 from bot.engine import Context
 from bot.i18n import N_, Problem, md_escape
@@ -166,17 +165,22 @@ async def _absent_rest(ctx: Context, course: Course) -> None:
 async def _export(ctx: Context, course: Course) -> None:
     t = ctx.t
     s = ctx.services
-    folder = Path(tempfile.mkdtemp(prefix="nhanong-export-"))
-    path = folder / f"khoa-hoc-{course.id}.xlsx"
-    n = await export_registrations(s.store, course.id, path, "xlsx", t, s.communes,
-                                   by=ctx.actor, now=s.clock.now())
     caps = ctx.caps
     if caps is not None and not caps.documents:
         ctx.reply(t("This chat cannot receive files. Export on the server: `python -m bot export "
                     "registrations --course {id} --format xlsx --out list.xlsx`.", id=course.id))
         return
+    folder = private_folder("export")  # the file goes once sent (Reply.temporary)
+    path = folder / f"khoa-hoc-{course.id}.xlsx"
+    try:
+        n = await export_registrations(s.store, course.id, path, "xlsx", t, s.communes,
+                                       by=ctx.actor, now=s.clock.now())
+        seal(path)
+    except BaseException:
+        discard_folder(folder)
+        raise
     ctx.reply(t("Registrants of **{title}**: {n} row(s).", title=course.title, n=n),
-              document=str(path))
+              document=str(path), temporary=True)
 
 
 async def _cancel(ctx: Context, course: Course, sure: bool) -> None:

@@ -11,7 +11,7 @@ from bot.engine import Context
 from bot.i18n import N_, Translator, md_escape, translator
 from bot.roles import ROLES
 from bot.router import Router
-from bot.text import fold, shorten
+from bot.text import MAX_INPUT, clean, fold, shorten
 from bot.types import Button, Reply
 
 STAFF_LIMIT = 3  # questions a person may send to staff per hour
@@ -125,7 +125,14 @@ async def _relay(ctx: Context, qid: int, answer: str) -> None:
     if asker is None:
         ctx.reply(ctx.t("There is no question #{id}.", id=qid))
         return
-    answer = answer.strip()[:3000]
+    raw = ctx.inbound.text or ""
+    if len(clean(raw, limit=len(raw))) > MAX_INPUT:  # the core read only the start of it
+        ctx.reply(ctx.t("⚠️ Not sent: the answer is longer than {limit} characters, the most "
+                        "one message can carry here. Please send it in two parts.",
+                        limit=ctx.t.number(MAX_INPUT)))
+        return
+    # Sent whole: the farmer's channel splits a long answer into several messages.
+    answer = answer.strip()
     await s.store.questions.answer(qid, answer, ctx.actor, s.clock.now())
     await ctx.audit("faq.staff_answer", question=qid)
     ctx.send_to(asker, _answer_post(translator(asker.locale, s.settings.tz), qid, q.text, answer))
@@ -156,7 +163,8 @@ async def traloi(ctx: Context) -> None:
     if len(ctx.args) < 2 or not ctx.args[0].lstrip("#").isdigit():
         ctx.reply(ctx.t("Write it as: /traloi 12 the answer"))
         return
-    await _relay(ctx, int(ctx.args[0].lstrip("#")), " ".join(ctx.args[1:]))
+    answer = ctx.text.split(None, 2)[2]  # as typed, paragraphs kept
+    await _relay(ctx, int(ctx.args[0].lstrip("#")), answer)
 
 
 async def on_question_action(ctx: Context) -> None:

@@ -140,8 +140,9 @@ async def on_text(ctx: Context) -> None:
     t = ctx.t
     kind = ctx.inbound.kind
     if step == "phone" and kind is InboundKind.CONTACT:
-        if not ctx.inbound.phone_is_own:
-            ctx.reply(t("Please share your own phone number, or type it."))
+        if not ctx.inbound.phone_is_own:  # someone else's contact: nothing is saved
+            ctx.reply(t("Please share your own phone number, or type it."), [[_skip(ctx)]],
+                      ask_contact=True)
             return
         await _save_phone(ctx, ctx.inbound.phone)
         return

@@ -3,10 +3,10 @@ and the report (chart as a picture, workbook as a document) offered by /xuat."""
 
 from __future__ import annotations
 
-import tempfile
+from dataclasses import replace
 from datetime import date
-from pathlib import Path
 
+from bot.chatfiles import discard_folder, private_folder, seal
 from bot.engine import Context
 from bot.i18n import N_, Problem
 from bot.indicators import Period, compute, parse_period, quarter_of
@@ -62,10 +62,16 @@ async def _report(ctx: Context, label: str) -> None:
         return
     from bot.reports import build_report, report_messages
 
-    out = Path(tempfile.mkdtemp(prefix="nhanong-report-")) / f"bao-cao-{period.label}.xlsx"
-    built = await build_report(s.store, s.library, s.communes, period, out, t, by=ctx.actor,
-                               now=s.clock.now())
-    ctx.replies += report_messages(t, built, documents=True)
+    folder = private_folder("report")  # the files go once sent (Reply.temporary)
+    try:
+        built = await build_report(s.store, s.library, s.communes, period,
+                                   folder / f"bao-cao-{period.label}.xlsx", t, by=ctx.actor,
+                                   now=s.clock.now())
+        seal(built.xlsx, built.png)
+    except BaseException:
+        discard_folder(folder)
+        raise
+    ctx.replies += [replace(r, temporary=True) for r in report_messages(t, built, documents=True)]
 
 
 async def on_action(ctx: Context) -> None:

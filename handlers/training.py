@@ -184,8 +184,8 @@ async def on_text(ctx: Context) -> None:
     store = ctx.services.store
     kind = ctx.inbound.kind
     if step == "phone" and kind is InboundKind.CONTACT:
-        if not ctx.inbound.phone_is_own:
-            ctx.reply(t("Please share your own phone number, or type it."))
+        if not ctx.inbound.phone_is_own:  # someone else's contact: nothing is saved
+            ctx.reply(t("Please share your own phone number, or type it."), ask_contact=True)
             return
         phone = parse_phone(ctx.inbound.phone)
     elif kind is not InboundKind.TEXT or not ctx.text:

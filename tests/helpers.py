@@ -26,11 +26,17 @@ class RecordingChannel:
     sent: list[tuple[str, Rendered]] = field(default_factory=list)
     fail: list[SendError] = field(default_factory=list)  # raised by the next sends, in order
     fail_chat: dict[str, list[SendError]] = field(default_factory=dict)  # per chat, in order
+    # Each local file attached, read when it is sent (as a platform's upload reads it):
+    # path → (its mode, its folder's mode, its bytes).
+    files: dict[str, tuple[int, int, bytes]] = field(default_factory=dict)
 
     def chat_limit(self, chat_id: str) -> tuple[float, float]:
         return (1000.0, 1000.0)
 
     async def send(self, chat_id: str, msg: Rendered) -> Sent:
+        for attached in (msg.image, msg.document):
+            if attached:
+                _upload(self.files, attached)
         if self.fail:
             raise self.fail.pop(0)
         if self.fail_chat.get(chat_id):
@@ -43,6 +49,13 @@ class RecordingChannel:
 
     async def stop(self) -> None:
         pass
+
+
+def _upload(files: dict[str, tuple[int, int, bytes]], attached: str) -> None:
+    path = Path(attached)
+    if path.is_file():
+        files[attached] = (path.stat().st_mode & 0o777, path.parent.stat().st_mode & 0o777,
+                           path.read_bytes())
 
 
 def make_settings(tmp_path: Path, **overrides: str) -> Settings:

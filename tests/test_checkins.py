@@ -233,3 +233,30 @@ async def test_scheduler_opens_invites_and_reminds_once_each(bot):
     await bot.app.broadcaster.tick()
     reminded = [c for c, m in bot.channel.sent if "Nhắc nhở" in m.text]  # the new process's channel
     assert sorted(reminded) == ["c2", "o1"]
+
+
+async def test_a_questionnaire_whose_audience_cannot_be_read_does_not_hold_up_the_others(tmp_path):
+    content = tmp_path / "content"
+    shutil.copytree(CONTENT, content)
+    path = content / "checkins" / "hoat-dong-co-so.yaml"  # read first
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "audience: role=official", "audience: role=official, commune=Quận 1"), encoding="utf-8")
+    h = await Harness(tmp_path, NHANONG_CONTENT=str(content)).open()
+    try:
+        await _member(h, "c1", "coop")
+        await _member(h, "o1", "official")
+        first_monday = datetime(2027, 3, 1, 1, 0, tzinfo=UTC)
+        h.clock.set(first_monday)
+        assert len(await h.app.checkin_tick()) == 1  # the OCOP one goes out
+        await h.app.broadcaster.tick()
+        sent = {c: m.text for c, m in h.channel.sent}
+        assert "Báo cáo quý về sản phẩm OCOP" in sent["c1"] and "Hoạt động" not in sent.get("o1", "")
+        # Nothing of the broken one was claimed: once the editors fix it, it opens.
+        path.write_text(path.read_text(encoding="utf-8").replace(", commune=Quận 1", ""),
+                        encoding="utf-8")
+        assert await h.app.reload_content()
+        assert len(await h.app.checkin_tick()) == 1
+        await h.app.broadcaster.tick()
+        assert any("Hoạt động của Hội cơ sở" in m.text for c, m in h.channel.sent if c == "o1")
+    finally:
+        await h.close()

@@ -69,6 +69,21 @@ def test_content_check_reports_file_and_line(tmp_path):
     assert p.returncode == 1 and "refusing to start" in p.stderr
 
 
+def test_content_check_reports_a_deeply_nested_file_in_one_line(tmp_path):
+    import shutil
+
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    deep = content / "faq" / "vi" / "sau.yaml"
+    deep.write_text("- id: x.deep\n  question: Sâu\n  variants: " + "[" * 500 + "]" * 500 + "\n",
+                    encoding="utf-8")
+    p = run(tmp_path, "content", "check", NHANONG_CONTENT=str(content))
+    assert p.returncode == 1
+    assert "Traceback" not in p.stderr + p.stdout
+    assert p.stdout.splitlines() == [
+        f"{deep}:3: nested too deeply (more than 40 levels of lists or mappings)"]
+
+
 def test_faq_answers_one_question_as_json(tmp_path):
     import json
 

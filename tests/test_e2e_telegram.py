@@ -504,3 +504,51 @@ async def test_staff_get_the_report_and_a_course_list_as_files(tmp_path, fake):
         assert all(d.ok for d in docs)
     finally:
         await app.stop()
+
+
+def test_a_contact_is_ones_own_only_with_ones_own_user_id():
+    """Bot API ``Contact``: ``user_id`` is there when the contact is a Telegram user; the
+    "share my number" button sends the sender's own.  A contact without one is someone
+    from the address book who is not on Telegram."""
+    from telegram import Update
+
+    from bot.channels.telegram import TelegramChannel
+
+    ch = TelegramChannel("1:x", base_url="http://127.0.0.1:9/bot", rate=30)
+    sender = {"id": USER, "is_bot": False, "first_name": "Tư"}
+
+    def shared(**contact) -> Update:
+        return Update.de_json({"update_id": 1, "message": {
+            "message_id": 5, "date": 1767225600, "from": sender,
+            "chat": {"id": USER, "type": "private", "first_name": "Tư"},
+            "contact": {"phone_number": "+84987654321", "first_name": "Ba", **contact}}}, None)
+
+    assert ch.to_inbound(shared(user_id=USER)).phone_is_own
+    assert not ch.to_inbound(shared(user_id=USER + 1)).phone_is_own
+    without = ch.to_inbound(shared())
+    assert without.phone == "+84987654321" and not without.phone_is_own
+
+
+async def test_a_contact_from_the_address_book_is_not_saved_as_the_members_phone(tmp_path, fake):
+    app = await _app(tmp_path, fake)
+    p = TelegramDriver(fake)
+    try:
+        p.command(USER, "/start")
+        await p.wait_for_sent(USER, 2)
+        p.choose(USER, "Điền hồ sơ")
+        await p.wait_for_sent(USER, 3)
+        p.say(USER, "son dong")
+        await p.wait_for_sent(USER, 5)
+        p.choose(USER, "Hội viên nông dân")
+        await p.wait_for_sent(USER, 6)  # the phone question
+        fake.user_contact(USER, "+84987654321", contact_user_id=0)  # no user_id: not on Telegram
+        answer = (await p.wait_for_sent(USER, 7))[6]
+        assert "của chính mình" in answer
+        keyboard = fake.sent(USER)[6]["reply_markup"]["keyboard"]
+        assert keyboard[0][0]["request_contact"]  # the button to share their own is offered again
+        assert (await _member(app)).phone is None
+        p.share_phone(USER, "+84912345678")  # their own, with the button
+        await p.wait_for_sent(USER, 8)
+        assert (await _member(app)).phone == "+84912345678"
+    finally:
+        await app.stop()

@@ -10,7 +10,7 @@ import pytest
 from bot.content import load_library
 from bot.faq import FaqRanker, Normaliser
 from bot.faq.evaluate import evaluate, read_set
-from tests.helpers import Harness, actions_of, text_of
+from tests.helpers import BUTTONS, TEXT_ONLY, Harness, actions_of, text_of
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT = ROOT / "content"
@@ -115,8 +115,8 @@ async def test_without_a_staff_chat_there_is_no_staff_button(bot):
     assert "chi hội" in text_of(out)
 
 
-async def _handoff(tmp_path):
-    h = Harness(tmp_path)
+async def _handoff(tmp_path, caps=BUTTONS):
+    h = Harness(tmp_path, caps)
     h.settings = h.settings.model_copy(update={"staff_chat": ("rec", "-100500"),
                                                "admins": h.settings.admins | {("rec", "staff9")}})
     await h.open()
@@ -127,7 +127,8 @@ async def _handoff(tmp_path):
     await h.press("pf:skip")  # phone
     await h.press("pf:skip")  # topics: the profile is done
     out = await h.say("con bò nhà em bị chướng bụng thì làm sao")
-    qid = int(next(a for a in actions_of(out) if a.startswith("q:s:")).split(":")[2])
+    offered = actions_of(out) or [a for _, a in (await h.state()).offered]  # buttons or a list
+    qid = int(next(a for a in offered if a.startswith("q:s:")).split(":")[2])
     return h, qid
 
 
@@ -173,6 +174,38 @@ async def test_traloi_command_and_the_gaps_list(tmp_path):
         assert "chỉ dành cho cán bộ" in text_of(out)
         gaps = await h.app.store.questions.gaps()
         assert gaps[0][0] == "con bò nhà em bị chướng bụng thì làm sao" and gaps[0][2] == 1
+    finally:
+        await h.close()
+
+
+@pytest.mark.parametrize("caps", [BUTTONS, TEXT_ONLY], ids=["telegram-like", "zalo-like"])
+async def test_a_long_staff_answer_reaches_the_farmer_whole(tmp_path, caps):
+    h, qid = await _handoff(tmp_path, caps)
+    try:
+        await h.press(f"q:s:{qid}")
+        paras = [f"Bước {i}: " + "cho bò uống nước ấm và theo dõi " * 8 + f"hết bước {i}." for i in range(13)]
+        answer = "\n\n".join(paras)
+        assert 3000 < len(answer) < 3950
+        before = len(h.channel.sent)
+        out = await h.say(f"/traloi {qid} {answer}", user="staff1")
+        assert f"#{qid}" in text_of(out)
+        got = [m.text for c, m in h.channel.sent[before:] if c == "u1"]
+        assert len(got) >= (1 if caps is BUTTONS else 2)
+        for para in paras:  # every paragraph arrives, none cut
+            assert sum(para in text for text in got) == 1, para
+    finally:
+        await h.close()
+
+
+async def test_a_staff_answer_too_long_to_read_whole_is_refused_not_cut(tmp_path):
+    h, qid = await _handoff(tmp_path)
+    try:
+        await h.press(f"q:s:{qid}")
+        before = len(h.channel.sent)
+        out = await h.say(f"/traloi {qid} " + "Gọi thú y xã ngay. " * 230, user="staff1")
+        assert "Chưa gửi" in text_of(out) and "4.000" in text_of(out)
+        assert [c for c, _ in h.channel.sent[before:] if c == "u1"] == []
+        assert not (await h.app.store.questions.get(qid)).answered
     finally:
         await h.close()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
@@ -132,6 +133,69 @@ async def test_hot_reload_takes_good_edits_and_keeps_old_content_on_bad_ones(tmp
         assert not await h.app.reload_content()  # refused, logged
         assert "VietGAP MỚI" in text_of(await h.press("n:a:vietgap-chung-nhan"))
     finally:
+        await h.close()
+
+
+async def test_the_content_watcher_survives_a_file_it_cannot_read_and_reloads_the_next_edit(
+        tmp_path, monkeypatch):
+    import bot.app
+
+    loop = asyncio.get_running_loop()
+    looked = asyncio.Event()
+    signature = bot.app.signature
+
+    faults: list[Exception] = []
+
+    def seen(root):  # the watcher's look at the folder (in a thread)
+        try:
+            if faults:
+                raise faults.pop()
+            return signature(root)
+        finally:
+            loop.call_soon_threadsafe(looked.set)
+
+    monkeypatch.setattr(bot.app, "signature", seen)
+    content = tmp_path / "content"
+    shutil.copytree(SHIPPED, content)
+    h = await Harness(tmp_path, NHANONG_CONTENT=str(content)).open()
+    results: asyncio.Queue[bool] = asyncio.Queue()
+    reload = h.app.reload_content
+
+    async def watched() -> bool:
+        ok = await reload()
+        results.put_nowait(ok)
+        return ok
+
+    h.app.reload_content = watched
+    watcher = loop.create_task(h.app.watch_content(every=0.01))
+
+    async def next_reload() -> bool:
+        """What the watcher's next reload gave; fails at once if the watcher died."""
+        got = asyncio.ensure_future(results.get())
+        done, _ = await asyncio.wait({got, watcher}, timeout=60, return_when=asyncio.FIRST_COMPLETED)
+        if got not in done:
+            got.cancel()
+            raise AssertionError(f"the watcher stopped: {watcher.exception() if watcher.done() else 'hung'}")
+        return got.result()
+
+    try:
+        await asyncio.wait_for(looked.wait(), 60)  # its first look: what later looks compare with
+        deep = content / "faq" / "vi" / "sau.yaml"
+        deep.write_text("- id: x.deep\n  question: Sâu\n  variants: " + "[" * 500 + "]" * 500 + "\n",
+                        encoding="utf-8")
+        assert await next_reload() is False  # refused, the old content kept
+        looked.clear()
+        faults.append(FileNotFoundError("a file went away while the folder was read"))
+        await asyncio.wait_for(looked.wait(), 60)  # that look failed (logged)
+        deep.unlink()
+        path = content / "articles" / "vi" / "vietgap-chung-nhan.md"
+        path.write_text(path.read_text(encoding="utf-8").replace(
+            "VietGAP: làm thế nào", "VietGAP MỚI: làm thế nào"), encoding="utf-8")
+        while not await next_reload():  # the deletion and the edit may be seen apart
+            pass
+        assert "VietGAP MỚI" in text_of(await h.press("n:a:vietgap-chung-nhan"))
+    finally:
+        watcher.cancel()
         await h.close()
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import sqlite3
 import struct
 from datetime import UTC, date, datetime
+from io import BytesIO
 from pathlib import Path
 
 import pytest
@@ -221,10 +222,41 @@ async def test_xuat_offers_the_report_and_sends_chart_and_workbook(staff_bot):
     got = await h.press("rp:r:2026-Q3", user="staff1")
     assert got[0].image and got[0].image.endswith(".png") and "Quý 3/2026" in got[0].text
     assert got[1].document.endswith("bao-cao-2026-Q3.xlsx")
-    assert "OCOP từ 3 sao" in load_workbook(got[1].document).sheetnames
+    workbook = BytesIO(h.channel.files[got[1].document][2])  # as sent: the file is gone now
+    assert "OCOP từ 3 sao" in load_workbook(workbook).sheetnames
     assert text_of(await h.press("rp:r:2026-Q9", user="staff1")).startswith("Nút này đã cũ")
     farmer = await h.press("rp:q", user="u1")
     assert "rp:r:2026" not in actions_of(farmer)  # staff only
+
+
+async def test_files_sent_in_the_chat_are_private_and_gone_afterwards(staff_bot, tmp_path, monkeypatch):
+    import tempfile
+
+    from bot.errors import Permanent
+    from bot.training import parse_course
+
+    scratch = tmp_path / "scratch"  # the system's temporary folder, for this test
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    h = await staff_bot()
+    h.clock.set(NOW)
+    s = h.app.services
+    fields = parse_course({"title": "Lớp OCOP", "start": "08:00 04/12/2026", "end": "11:00",
+                           "venue": "Hội trường", "capacity": "5"}, s.communes, s.settings, NOW)
+    cid = await h.app.store.courses.create(fields, "cli:test", NOW)
+    await h.say("/start", user="staff1")
+    got = await h.press("rp:r:2026-Q3", user="staff1")  # the Đề án report: chart and workbook
+    listing = await h.say(f"/xuat {cid}", user="staff1")  # a course's registrants
+    sent = [got[0].image, got[1].document, listing[0].document]
+    assert sent[1].endswith(".xlsx") and sent[2].endswith(f"khoa-hoc-{cid}.xlsx")
+    for path in sent:
+        mode, folder_mode, data = h.channel.files[path]
+        assert (mode, folder_mode) == (0o600, 0o700) and data, path  # private while it existed
+    assert list(scratch.iterdir()) == []  # every file and folder gone
+    # A send that fails deletes the file too.
+    h.channel.fail_chat["staff1"] = [Permanent("Bad Request: file is too big")]
+    failed = await h.say(f"/xuat {cid}", user="staff1")
+    assert failed == [] and list(scratch.iterdir()) == []
 
 
 # -- the command line ---------------------------------------------------------------------------

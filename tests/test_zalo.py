@@ -70,6 +70,35 @@ def test_events_become_inbounds():
         assert ch.to_inbound(junk) is None
 
 
+def test_events_whose_ids_are_not_ids_are_ignored():
+    ch = ZaloChannel("1:x", base_url="http://127.0.0.1:9/bot", rate=5)
+
+    def event(sender_id, chat_id=U, **sender):
+        return {"event_name": "message.text.received", "message": {
+            "from": {"id": sender_id, "display_name": "Ted", "is_bot": False, **sender},
+            "chat": {"id": chat_id, "chat_type": "PRIVATE"}, "message_id": "2d75", "text": "hi"}}
+
+    for bad in ({"a": 1}, [U], True, False, 1.5, "  ", None):
+        assert ch.to_inbound(event(bad)) is None, bad
+        assert ch.to_inbound(event(U, chat_id=bad)) is None, bad
+    number = ch.to_inbound(event(1234567, chat_id=1234567))
+    assert (number.user_id, number.chat_id) == ("1234567", "1234567")
+    assert ch.to_inbound(event(U, display_name={"x": 1})).display_name is None
+
+
+async def test_an_event_with_object_ids_makes_no_member(tmp_path, zalo):
+    app = await _app(tmp_path, zalo)
+    try:
+        junk = zalo.fake.user_text(U, "/start")
+        junk["message"]["from"]["id"] = {"a": 1}  # before the bot polls it
+        zalo.command(U, "/start")
+        await zalo.wait_for_sent(U, 2)
+        rows = await app.store.db.fetchall("SELECT user_id FROM members")
+        assert [r[0] for r in rows] == [U]
+    finally:
+        await app.stop()
+
+
 async def test_replies_split_at_2000_on_paragraphs_and_typing_is_shown(tmp_path, zalo):
     app = await _app(tmp_path, zalo)
     try:

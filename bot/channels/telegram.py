@@ -231,7 +231,10 @@ class TelegramChannel:
         if msg.text is not None:
             return Inbound(kind=InboundKind.TEXT, text=msg.text, **base)
         if msg.contact is not None:
-            own = msg.contact.user_id is None or msg.contact.user_id == user.id
+            # Only a contact carrying the sender's own user id is theirs (the "share my
+            # number" button sends that); one without a user id is someone from their
+            # address book who is not on Telegram.
+            own = msg.contact.user_id is not None and msg.contact.user_id == user.id
             return Inbound(
                 kind=InboundKind.CONTACT, phone=msg.contact.phone_number, phone_is_own=own, **base
             )

@@ -210,19 +210,28 @@ class ZaloChannel:
         sender, chat = msg.get("from"), msg.get("chat")
         if not isinstance(sender, dict) or not isinstance(chat, dict):
             return None
-        if sender.get("is_bot") or sender.get("id") in (None, "") or chat.get("id") in (None, ""):
-            return None
+
+        def ident(value: Any) -> str | None:
+            """An id as Zalo sends one (text, or a number); anything else is not one."""
+            if isinstance(value, bool) or not isinstance(value, str | int):
+                return None
+            return str(value).strip() or None
+
+        user_id, chat_id = ident(sender.get("id")), ident(chat.get("id"))
+        if sender.get("is_bot") or user_id is None or chat_id is None:
+            return None  # an event without usable ids would make a junk member
         kind = _KINDS.get(str(event.get("event_name", "")), InboundKind.OTHER)
         text = msg.get("text") if kind is InboundKind.TEXT else msg.get("caption")
         photo = msg.get("photo") if kind is InboundKind.PHOTO else None
+        name = sender.get("display_name") or sender.get("name")
         return Inbound(
             channel=self.name,
-            user_id=str(sender["id"]),
-            chat_id=str(chat["id"]),
+            user_id=user_id,
+            chat_id=chat_id,
             kind=kind,
             text=text if isinstance(text, str) else None,
-            display_name=sender.get("display_name") or sender.get("name"),
-            message_id=str(msg["message_id"]) if msg.get("message_id") else None,
+            display_name=name if isinstance(name, str) else None,
+            message_id=ident(msg.get("message_id")),
             is_group=str(chat.get("chat_type", "PRIVATE")).upper() == "GROUP",
             media=photo if isinstance(photo, str) and photo.startswith(("http://", "https://"))
             else None,

@@ -61,15 +61,46 @@ _Loader.yaml_implicit_resolvers = {
 }
 
 
+MAX_DEPTH = 40
+"""Deepest nesting of lists and mappings read (content needs a handful; the YAML
+library recurses per level, so a file nested hundreds deep would crash it)."""
+
+_OPEN = (yaml.BlockMappingStartToken, yaml.BlockSequenceStartToken, yaml.FlowMappingStartToken,
+         yaml.FlowSequenceStartToken)
+_CLOSE = (yaml.BlockEndToken, yaml.FlowMappingEndToken, yaml.FlowSequenceEndToken)
+
+
+def _too_deep(text: str) -> int | None:
+    """The 0-based line where nesting goes past MAX_DEPTH, if it does (read with the
+    scanner, which does not recurse)."""
+    depth = 0
+    for token in yaml.scan(text, Loader=_Loader):
+        if isinstance(token, _OPEN):
+            depth += 1
+            if depth > MAX_DEPTH:
+                return token.start_mark.line
+        elif isinstance(token, _CLOSE):
+            depth -= 1
+    return None
+
+
 def parse_yaml(text: str, path: Path, problems: Problems, first_line: int = 1) -> Any:
     """YAML text → (value, composed node); ``first_line`` is where ``text`` starts in the file."""
     try:
+        deep = _too_deep(text)
+        if deep is not None:
+            problems.add(path, first_line + deep,
+                         f"nested too deeply (more than {MAX_DEPTH} levels of lists or mappings)")
+            return None, None
         node = yaml.compose(text, Loader=_Loader)
         value = yaml.load(text, Loader=_Loader)  # a SafeLoader subclass
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         line = first_line + (mark.line if mark else 0)
         problems.add(path, line, f"not valid YAML: {getattr(e, 'problem', None) or e}")
+        return None, None
+    except RecursionError:  # the check above should make this unreachable
+        problems.add(path, first_line, "nested too deeply to read")
         return None, None
     return value, node
 

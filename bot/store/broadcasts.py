@@ -20,7 +20,7 @@ from .db import Database
 from .db import utc as _utc
 from .links import PUSH_EXCLUDED
 
-STATES = ("draft", "awaiting_approval", "scheduled", "sending", "done", "cancelled")
+STATES = ("draft", "awaiting_approval", "scheduled", "sending", "done", "cancelled", "failed")
 OUTCOMES = ("pending", "queued", "inflight", "sent", "blocked", "failed", "unknown", "cancelled",
             "expired")
 
@@ -37,6 +37,7 @@ class Broadcast:
     state: str
     planned: bool
     article_id: str | None = None
+    failure: str | None = None  # why it was stopped (state "failed")
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,10 +63,10 @@ class Recipient:
 def _b(row) -> Broadcast:
     return Broadcast(row["id"], row["created_by"], row["text"], row["image"], row["segment"],
                      row["send_at"], row["expires_at"], row["state"], bool(row["planned"]),
-                     row["article_id"])
+                     row["article_id"], row["failure"])
 
 
-_COLS = "id, created_by, text, image, segment, send_at, expires_at, state, planned, article_id"
+_COLS = "id, created_by, text, image, segment, send_at, expires_at, state, planned, article_id, failure"
 
 
 
@@ -227,6 +228,22 @@ class Broadcasts:
                     " WHERE broadcast_id = ? AND member_id = ? AND status = 'queued'",
                     [(_utc(now), bid, m) for m in starting],
                 )
+
+    async def fail(self, bid: int, reason: str, now: datetime) -> bool:
+        """Stop a broadcast that cannot be sent ("failed", with why); copies not yet
+        tried are cancelled.  False if it was no longer due (finished, cancelled, failed)."""
+        async with self.db.transaction() as conn:
+            cur = await conn.execute(
+                "UPDATE broadcasts SET state = 'failed', failure = ?, updated_at = ? WHERE id = ?"
+                " AND state IN ('scheduled', 'sending')", (reason, _utc(now), bid))
+            changed = cur.rowcount
+            await cur.close()
+            if changed:
+                await conn.execute(
+                    "UPDATE deliveries SET status = 'cancelled', reason = 'the broadcast failed',"
+                    " updated_at = ? WHERE broadcast_id = ? AND status IN ('pending', 'queued')",
+                    (_utc(now), bid))
+        return changed > 0
 
     async def close_pending(self, bid: int, status: str, now: datetime) -> int:
         """Pending (not in flight) deliveries become ``status`` (cancelled, expired)."""
