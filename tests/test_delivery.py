@@ -152,8 +152,8 @@ async def test_migrated_chat_is_followed(tmp_path):
 class LateClock(FakeClock):
     """Timers that wake half a millisecond late, as a busy event loop's do."""
 
-    async def sleep(self, seconds: float) -> None:
-        await super().sleep(seconds + 0.0005 if seconds > 0 else seconds)
+    async def sleep(self, seconds: float, *, passive: bool = False) -> None:
+        await super().sleep(seconds + 0.0005 if seconds > 0 else seconds, passive=passive)
 
 
 async def test_late_timers_do_not_cost_rate_and_no_second_holds_more_than_one_per_cent_over():
