@@ -19,8 +19,9 @@ import asyncio
 import heapq
 import itertools
 import time
+from collections.abc import Coroutine
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 
 class Clock(Protocol):
@@ -46,10 +47,9 @@ class SystemClock:
         await asyncio.sleep(max(0.0, seconds))
 
 
-async def sleep_or_event(clock: Clock, seconds: float, event: asyncio.Event, *,
-                         passive: bool = False) -> None:
-    """Sleep on ``clock``, but return as soon as ``event`` is set."""
-    sleeper = asyncio.ensure_future(clock.sleep(seconds, passive=passive))
+async def wake_early(sleep: Coroutine[Any, Any, None], event: asyncio.Event) -> None:
+    """Await ``sleep`` (a wait on a clock), but return as soon as ``event`` is set."""
+    sleeper = asyncio.ensure_future(sleep)
     waker = asyncio.ensure_future(event.wait())
     try:
         await asyncio.wait({sleeper, waker}, return_when=asyncio.FIRST_COMPLETED)

@@ -15,7 +15,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .clock import Clock, sleep_or_event
+from .clock import Clock, wake_early
 from .errors import Closed
 
 _EPS = 1e-9  # float dust: 0.9999999999 tokens is one token
@@ -189,7 +189,7 @@ class Pacer:
     async def _nap(self, seconds: float) -> None:
         """Sleep on the clock, but wake early when a new ticket arrives."""
         self._wake.clear()
-        await sleep_or_event(self.clock, seconds, self._wake)
+        await wake_early(self.clock.sleep(seconds), self._wake)
 
     def _prune(self) -> None:
         if len(self._chats) > 10_000:

@@ -30,7 +30,7 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from .clock import Clock, sleep_or_event
+from .clock import Clock, wake_early
 from .store import Store
 
 log = logging.getLogger(__name__)
@@ -119,10 +119,14 @@ class Scheduler:
             for job in list(self._jobs.values()):
                 if job.next_run is not None and job.next_run <= now:
                     self._beat(job, now)
-            beats = [j.next_run for j in self._jobs.values() if j.next_run is not None]
-            nap = min([LONGEST_NAP, *((b - now).total_seconds() for b in beats)])
-            self._changed.clear()  # until the next beat, or until the jobs change
-            await sleep_or_event(self.clock, nap, self._changed, passive=True)
+            self._changed.clear()
+            await wake_early(self._sleep_to_next_beat(), self._changed)  # or until the jobs change
+
+    async def _sleep_to_next_beat(self) -> None:
+        # The wait is measured when it starts, so time moved meanwhile is not slept twice.
+        now = self.clock.now()
+        beats = [(j.next_run - now).total_seconds() for j in self._jobs.values() if j.next_run]
+        await self.clock.sleep(min([LONGEST_NAP, *beats]), passive=True)
 
     @staticmethod
     def _after(trigger: BaseTrigger, now: datetime) -> datetime | None:

@@ -11,6 +11,7 @@ from bot.pacer import Pacer
 from bot.store import Store
 from bot.types import Rendered
 from tests.helpers import RecordingChannel
+from tests.waits import guarded
 
 
 async def _grants(clock: FakeClock, rate: float, n: int) -> list[float]:
@@ -69,7 +70,7 @@ async def test_replies_jump_ahead_of_waiting_broadcasts():
     assert order[0] == "reply"
     clock.auto = True
     clock.advance(0.1)
-    await asyncio.wait_for(asyncio.gather(*tasks), 5)
+    await guarded(asyncio.gather(*tasks))
     assert sorted(order[1:]) == [f"b{i}" for i in range(5)]
     await pacer.close()
 
@@ -84,7 +85,7 @@ async def test_pause_holds_every_chat_until_retry_after():
         await asyncio.sleep(0)
     assert not waiter.done()
     clock.advance(0.2)
-    await asyncio.wait_for(waiter, 1)
+    await guarded(waiter)
     await pacer.close()
 
 
