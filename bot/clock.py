@@ -94,7 +94,7 @@ class FakeClock:
     def auto(self, value: bool) -> None:
         """Turning auto on also moves on for active sleepers already waiting."""
         self._auto = value
-        if value:
+        if value and self._active():
             self._kick()
 
     def now(self) -> datetime:
@@ -133,11 +133,12 @@ class FakeClock:
     def _kick(self) -> None:
         """Something new on the clock: count the quiet rounds again from zero."""
         self._quiet = 0
-        if not self._auto or self._stepping:
+        loop = asyncio.get_running_loop()
+        if not self._auto or (self._stepping and self._loop is loop):
             return
-        self._loop = asyncio.get_running_loop()
+        self._loop = loop
         self._stepping = True
-        self._loop.call_soon(self._step)
+        loop.call_soon(self._step)
 
     def _step(self) -> None:
         # One round of the loop has passed since the last step was queued.

@@ -19,7 +19,6 @@ them at start.  The housekeeping job forgets flows abandoned a month ago.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -156,12 +155,6 @@ class Scheduler:
             await job.func(*job.args)
         except Exception:
             log.exception("job %s failed; it keeps its schedule", job.id)
-
-    async def wait_idle(self) -> None:
-        """Until no job is running (for tests and orderly stops)."""
-        while running := [j.task for j in self._jobs.values() if j.running]:
-            with contextlib.suppress(Exception):
-                await asyncio.gather(*running)  # type: ignore[arg-type]
 
 
 def build_scheduler(store: Store, clock: Clock, zone: tzinfo) -> Scheduler:
