@@ -230,20 +230,17 @@ class App:
         schedule_series(self.scheduler, self.services.library, self.settings.zone, self.series_tick)
         # Course reminders and notices are rows; this job works through the due ones
         # (also those that fell due while the bot was down: the first run is now).
-        self.scheduler.add_job(self.notices.tick, "interval", seconds=20, id="course_notices",
-                               next_run_time=self.clock.now(), coalesce=True, max_instances=1)
+        self.scheduler.add_interval("course_notices", self.notices.tick, seconds=20, first_now=True)
         # Check-ins open, invite and remind from rows too: a run missed while down still opens.
-        self.scheduler.add_job(self.checkin_tick, "interval", seconds=60, id="checkins",
-                               next_run_time=self.clock.now(), coalesce=True, max_instances=1)
+        self.scheduler.add_interval("checkins", self.checkin_tick, seconds=60, first_now=True)
         # Reports on the calendar (quarter ends, half-year, November): sent once each,
         # also after a restart within a week of falling due.
-        self.scheduler.add_job(self.reports.tick, "interval", minutes=5, id="reports",
-                               next_run_time=self.clock.now(), coalesce=True, max_instances=1)
+        self.scheduler.add_interval("reports", self.reports.tick, seconds=300, first_now=True)
         self.scheduler.start()
 
     async def stop(self) -> None:
         if getattr(self, "scheduler", None) and self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
+            self.scheduler.shutdown()
         # Close delivery first: a reply waiting out a long 429 pause must not hold
         # up the channels, which wait for the updates they are still handling.
         # Broadcast copies not yet tried go back to pending; calls already made finish.

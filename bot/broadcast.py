@@ -99,7 +99,7 @@ class Broadcaster:
                 log.exception("broadcast sender failed; retrying")
             finally:
                 self.busy = False
-            await self.clock.sleep(self.every)
+            await self.clock.sleep(self.every, passive=True)  # the next look, not work to wait out
 
     async def tick(self) -> int:
         """Work on every due broadcast once; returns how many deliveries were attempted."""

@@ -15,7 +15,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .clock import Clock
+from .clock import Clock, wake_early
 from .errors import Closed
 
 _EPS = 1e-9  # float dust: 0.9999999999 tokens is one token
@@ -189,14 +189,7 @@ class Pacer:
     async def _nap(self, seconds: float) -> None:
         """Sleep on the clock, but wake early when a new ticket arrives."""
         self._wake.clear()
-        sleeper = asyncio.ensure_future(self.clock.sleep(seconds))
-        waker = asyncio.ensure_future(self._wake.wait())
-        try:
-            await asyncio.wait({sleeper, waker}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for f in (sleeper, waker):
-                if not f.done():
-                    f.cancel()
+        await wake_early(self.clock.sleep(seconds), self._wake)
 
     def _prune(self) -> None:
         if len(self._chats) > 10_000:

@@ -333,14 +333,12 @@ async def test_series_sends_each_member_the_next_article_once(hb):
 
 
 async def test_series_jobs_are_built_from_content(hb):
-    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+    from bot.scheduler import Scheduler, schedule_series
 
-    from bot.scheduler import schedule_series
-
-    sched = AsyncIOScheduler(timezone=hb.settings.zone)
+    sched = Scheduler(hb.clock, hb.settings.zone)
     n = schedule_series(sched, hb.app.services.library, hb.settings.zone, hb.app.series_tick)
-    assert n == 2 and {j.id for j in sched.get_jobs()} == {"series:ocop-co-ban", "series:lap-htx"}
-    job = next(j for j in sched.get_jobs() if j.id == "series:ocop-co-ban")
+    assert n == 2 and {j.id for j in sched.jobs()} == {"series:ocop-co-ban", "series:lap-htx"}
+    job = next(j for j in sched.jobs() if j.id == "series:ocop-co-ban")
     assert "day_of_week='mon'" in str(job.trigger) and "hour='7'" in str(job.trigger)
 
 

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.waits import GUARD
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -16,7 +18,7 @@ def run(tmp_path: Path, *args: str, stdin: str = "", **env: str) -> subprocess.C
     e.update({"NHANONG_DB": str(tmp_path / "cli.db"), "NHANONG_LOG_LEVEL": "WARNING"}, **env)
     return subprocess.run(
         [sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True,
-        cwd=tmp_path, env=e, timeout=60,
+        cwd=tmp_path, env=e, timeout=GUARD,
     )
 
 

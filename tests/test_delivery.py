@@ -11,6 +11,7 @@ from bot.pacer import Pacer
 from bot.store import Store
 from bot.types import Rendered
 from tests.helpers import RecordingChannel
+from tests.waits import guarded
 
 
 async def _grants(clock: FakeClock, rate: float, n: int) -> list[float]:
@@ -69,7 +70,7 @@ async def test_replies_jump_ahead_of_waiting_broadcasts():
     assert order[0] == "reply"
     clock.auto = True
     clock.advance(0.1)
-    await asyncio.wait_for(asyncio.gather(*tasks), 5)
+    await guarded(asyncio.gather(*tasks))
     assert sorted(order[1:]) == [f"b{i}" for i in range(5)]
     await pacer.close()
 
@@ -84,7 +85,7 @@ async def test_pause_holds_every_chat_until_retry_after():
         await asyncio.sleep(0)
     assert not waiter.done()
     clock.advance(0.2)
-    await asyncio.wait_for(waiter, 1)
+    await guarded(waiter)
     await pacer.close()
 
 
@@ -152,8 +153,8 @@ async def test_migrated_chat_is_followed(tmp_path):
 class LateClock(FakeClock):
     """Timers that wake half a millisecond late, as a busy event loop's do."""
 
-    async def sleep(self, seconds: float) -> None:
-        await super().sleep(seconds + 0.0005 if seconds > 0 else seconds)
+    async def sleep(self, seconds: float, *, passive: bool = False) -> None:
+        await super().sleep(seconds + 0.0005 if seconds > 0 else seconds, passive=passive)
 
 
 async def test_late_timers_do_not_cost_rate_and_no_second_holds_more_than_one_per_cent_over():

@@ -55,6 +55,8 @@ from urllib.parse import urlsplit
 import aiohttp
 from aiohttp import web
 
+from ..waits import GUARD
+
 JSONDict = dict[str, Any]
 
 __all__ = ["ApiError", "Call", "FakeTelegram", "HtmlParseError", "UploadedFile", "parse_html"]
@@ -1271,7 +1273,7 @@ class FakeTelegram:
         headers = {"Content-Type": "application/json"}
         if secret is not None:
             headers["X-Telegram-Bot-Api-Secret-Token"] = secret
-        timeout = aiohttp.ClientTimeout(total=30)
+        timeout = aiohttp.ClientTimeout(total=GUARD)
         async with (
             aiohttp.ClientSession(timeout=timeout) as session,
             session.post(url, data=json.dumps(update), headers=headers) as response,
@@ -1348,7 +1350,7 @@ class FakeTelegram:
             lines.append(f"  {call.method} [{call.status}] {params}{detail}")
         return "\n".join(lines) or "  (no calls)"
 
-    async def wait_for_sent(self, chat_id: int, count: int, timeout: float = 5.0) -> list[dict[str, Any]]:  # noqa: ASYNC109 - part of the fake's interface
+    async def wait_for_sent(self, chat_id: int, count: int, timeout: float = GUARD) -> list[dict[str, Any]]:  # noqa: ASYNC109 - part of the fake's interface
         """Wait until at least ``count`` sends to ``chat_id`` succeeded.
 
         Returns:
@@ -1365,7 +1367,7 @@ class FakeTelegram:
             f"recent calls:\n{self._summary()}"
         )
 
-    async def wait_for_call(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:  # noqa: ASYNC109 - part of the fake's interface
+    async def wait_for_call(self, method: str, count: int = 1, timeout: float = GUARD) -> list[Call]:  # noqa: ASYNC109 - part of the fake's interface
         """Wait until ``count`` calls of ``method`` have been answered (with success or error).
 
         Returns:
@@ -1386,7 +1388,7 @@ class FakeTelegram:
             f"recent calls:\n{self._summary()}"
         )
 
-    async def wait_for_polling(self, timeout: float = 5.0) -> None:  # noqa: ASYNC109 - part of the fake's interface
+    async def wait_for_polling(self, timeout: float = GUARD) -> None:  # noqa: ASYNC109 - part of the fake's interface
         """Wait until a long-polling ``getUpdates`` is waiting for updates."""
         if not await self._updates_signal.wait_until(lambda: self._pollers > 0, timeout):
             raise AssertionError(

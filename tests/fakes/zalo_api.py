@@ -36,6 +36,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from ..waits import GUARD
 from .telegram_api import Call, _is_loopback_url, _Signal
 
 JSONDict = dict[str, Any]
@@ -169,7 +170,7 @@ class FakeZalo:
             headers["X-Bot-Api-Secret-Token"] = secret
         body = json.dumps({"ok": True, "result": event})
         async with (
-            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session,
+            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=GUARD)) as session,
             session.post(url, data=body, headers=headers) as response,
         ):
             await response.read()
@@ -193,13 +194,13 @@ class FakeZalo:
     def calls_to(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
 
-    async def wait_for_sent(self, chat_id: str, count: int, timeout: float = 5.0) -> list[JSONDict]:  # noqa: ASYNC109 - part of the fake's interface
+    async def wait_for_sent(self, chat_id: str, count: int, timeout: float = GUARD) -> list[JSONDict]:  # noqa: ASYNC109 - part of the fake's interface
         if await self._calls_signal.wait_until(lambda: len(self._send_calls(chat_id)) >= count, timeout):
             return self.sent(chat_id)
         raise AssertionError(f"expected {count} message(s) to {chat_id} within {timeout}s, got "
                              f"{self.texts(chat_id)!r}; calls: {[c.method for c in self.calls[-20:]]}")
 
-    async def wait_for_call(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:  # noqa: ASYNC109 - part of the fake's interface
+    async def wait_for_call(self, method: str, count: int = 1, timeout: float = GUARD) -> list[Call]:  # noqa: ASYNC109 - part of the fake's interface
         def answered() -> list[Call]:
             return [c for c in self.calls if c.method == method and c.status is not None]
 
@@ -207,7 +208,7 @@ class FakeZalo:
             return answered()
         raise AssertionError(f"expected {count} answered {method} call(s) within {timeout}s")
 
-    async def wait_for_polling(self, timeout: float = 5.0) -> None:  # noqa: ASYNC109 - part of the fake's interface
+    async def wait_for_polling(self, timeout: float = GUARD) -> None:  # noqa: ASYNC109 - part of the fake's interface
         if not await self._updates_signal.wait_until(lambda: self._pollers > 0, timeout):
             raise AssertionError(f"no long-polling getUpdates within {timeout}s")
 
