@@ -35,7 +35,7 @@ from .channels import Channel, Refused, cancel
 from .clock import Clock
 from .delivery import Delivery
 from .engine import Engine, Outgoing
-from .store import DialogState, Entry, Store
+from .store import DialogState, Entry, ReplyRow, Store
 from .types import Rendered
 
 log = logging.getLogger(__name__)
@@ -64,29 +64,27 @@ class Inbox:
         self._worker: asyncio.Task[None] | None = None
         self._closing = False
         self._pruned_at: float | None = None
+        self._marks = _Marks(self.journal, clock)
 
     # -- receiving -------------------------------------------------------------------
-    def sink(self, channel: str):
+    def sink(self, channel: str) -> _ChannelSink:
         """The sink handed to one channel (see :class:`bot.channels.Sink`)."""
+        return _ChannelSink(self, channel)
 
-        async def receive(update_id: str, payload: dict[str, Any], *, force: bool = False) -> bool:
-            return await self.receive(channel, update_id, payload, force=force)
-
-        return receive
-
-    async def receive(self, channel: str, update_id: str, payload: dict[str, Any], *,
-                      force: bool = False) -> bool:
-        """Store one update; True if new.  Raises Refused while stopping (unless
-        ``force``), and the store's error when it could not be stored."""
+    async def receive(self, channel: str, updates: list[tuple[str, dict[str, Any]]], *,
+                      force: bool = False) -> list[bool]:
+        """Store updates (one transaction); True for each new one.  Raises Refused
+        while stopping (unless ``force``), and the store's error when they could not
+        be stored."""
         if self._closing and not force:
             raise Refused("stopping")
-        entry = await self.journal.add(channel, update_id, payload, self.clock.now())
-        if entry is None:
-            log.info("%s update %s was already stored: not handled again", channel, update_id)
-            return False
-        if not self._closing:
-            self._queue.put_nowait(entry)
-        return True
+        entries = await self.journal.add_many(channel, updates, self.clock.now())
+        for (update_id, _), entry in zip(updates, entries, strict=True):
+            if entry is None:
+                log.info("%s update %s was already stored: not handled again", channel, update_id)
+            elif not self._closing:
+                self._queue.put_nowait(entry)
+        return [e is not None for e in entries]
 
     # -- lifecycle -------------------------------------------------------------------
     async def recover(self) -> None:
@@ -115,6 +113,12 @@ class Inbox:
         self._closing = True
         await cancel(self._worker)
         self._worker = None
+        try:
+            await self._in_hand()
+        finally:
+            await self._marks.close()
+
+    async def _in_hand(self) -> None:
         if not self._tasks:
             return
         log.info("finishing %d update(s) in hand (up to %.0fs)", len(self._tasks), self.grace)
@@ -157,7 +161,7 @@ class Inbox:
     async def _one(self, entry: Entry) -> None:
         if entry.state != "new":  # handled before a restart; replies still to send
             async with self.engine.person_lock(entry.person or f"#{entry.id}"):
-                await self._send(entry.id)
+                await self._send(await self.journal.pending(entry.id))
             return
         channel = self.channels.get(entry.channel)
         inbound = channel.to_inbound(entry.payload) if channel is not None else None
@@ -168,10 +172,10 @@ class Inbox:
 
         async def finish(outgoing: list[Outgoing], dialog: tuple[int, DialogState] | None) -> None:
             nonlocal finished
-            await self.journal.finish(entry.id, inbound.key, self._render(outgoing), dialog,
-                                      self.clock.now())
+            rows = await self.journal.finish(entry.id, inbound.key, self._render(outgoing),
+                                             dialog, self.clock.now())
             finished = True
-            await self._send(entry.id)
+            await self._send(rows)
 
         ok = await self.engine.handle(inbound, finish)
         if not finished:
@@ -188,36 +192,37 @@ class Inbox:
                 rows += [(channel, chat_id, m) for m in self.delivery.render(channel, reply, t)]
         return rows
 
-    async def _send(self, entry_id: int) -> None:
-        """Send an update's pending replies in order (a blocked chat gets no more)."""
-        j = self.journal
+    async def _send(self, rows: list[ReplyRow]) -> None:
+        """Send an update's pending replies in order (a blocked chat gets no more).
+        The "sending" mark is committed before the call; outcomes are written behind
+        (many people's marks share a transaction)."""
+        marks = self._marks
         blocked: set[tuple[str, str]] = set()
-        for row in await j.pending(entry_id):
+        for row in rows:
             if (row.channel, row.chat_id) in blocked or row.channel not in self.delivery.channels:
-                await j.mark(row.id, "failed", self.clock.now(), reason="not sent: chat blocked"
-                             if (row.channel, row.chat_id) in blocked else "channel not configured")
+                marks.put(row.id, "failed", reason="not sent: chat blocked"
+                          if (row.channel, row.chat_id) in blocked else "channel not configured")
                 continue
             called = False
 
             async def on_call(reply_id: int = row.id) -> None:
                 nonlocal called
                 if not called:
-                    await j.mark(reply_id, "sending", self.clock.now())
+                    await marks.put(reply_id, "sending")
                     called = True
 
             o = await self.delivery.send(row.channel, row.chat_id, row.message, high=True,
                                          on_call=on_call)
-            now = self.clock.now()
             if o.status == "deferred":
                 if called:  # a call was made before (a 429, a timeout): it may have arrived
-                    await j.mark(row.id, "unknown", now, reason=o.reason)
+                    await marks.put(row.id, "unknown", reason=o.reason)
                 else:
-                    await j.mark(row.id, "pending", now)
+                    await marks.put(row.id, "pending")
                 return  # shutting down: the rest stay pending for the next start
             if o.status == "sent":
-                await j.mark(row.id, "sent", now, message_id=o.message_id)
+                marks.put(row.id, "sent", message_id=o.message_id)
                 continue
-            await j.mark(row.id, "failed", now, reason=o.reason)
+            marks.put(row.id, "failed", reason=o.reason)
             if o.status == "blocked":
                 blocked.add((row.channel, row.chat_id))
 
@@ -230,3 +235,65 @@ class Inbox:
             return
         if n:
             log.info("deleted %d handled update(s) older than %s", n, self.keep)
+
+
+class _ChannelSink:
+    """One channel's sink (:class:`bot.channels.Sink`) on the inbox."""
+
+    def __init__(self, inbox: Inbox, channel: str) -> None:
+        self.inbox = inbox
+        self.channel = channel
+
+    async def __call__(self, update_id: str, payload: dict[str, Any], *,
+                       force: bool = False) -> bool:
+        return (await self.many([(update_id, payload)], force=force))[0]
+
+    async def many(self, updates: list[tuple[str, dict[str, Any]]], *,
+                   force: bool = False) -> list[bool]:
+        return await self.inbox.receive(self.channel, updates, force=force)
+
+
+class _Marks:
+    """Reply states written in groups: every mark asked for while a write is under
+    way goes into the next transaction, in order.  ``put`` returns a future that is
+    done once the mark is committed (awaited for "sending", before the call)."""
+
+    def __init__(self, journal: Any, clock: Clock) -> None:
+        self.journal = journal
+        self.clock = clock
+        self._queue: list[tuple[tuple[int, str, str | None, str | None], asyncio.Future[None]]] = []
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def put(self, reply_id: int, state: str, *, message_id: str | None = None,
+            reason: str | None = None) -> asyncio.Future[None]:
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[None] = loop.create_future()
+        self._queue.append(((reply_id, state, message_id, reason), fut))
+        self._wake.set()
+        if self._task is None or self._task.done():
+            self._task = loop.create_task(self._run(), name="inbox-marks")
+        return fut
+
+    async def _run(self) -> None:
+        while self._queue:
+            batch, self._queue = self._queue, []
+            self._wake.clear()
+            try:
+                await self.journal.mark_many([m for m, _ in batch], self.clock.now())
+            except Exception as e:
+                log.exception("inbox: reply states not written")
+                for _, fut in batch:
+                    if not fut.done():
+                        fut.set_exception(e)
+                continue
+            for _, fut in batch:
+                if not fut.done():
+                    fut.set_result(None)
+
+    async def close(self) -> None:
+        """Until every mark asked for is written."""
+        while self._task is not None and not self._task.done():
+            await asyncio.shield(self._task)
+        if self._queue:  # asked for after the writer ended
+            await self._run()

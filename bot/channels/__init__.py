@@ -20,6 +20,8 @@ InboundHandler = Callable[[Inbound], Awaitable[None]]
 
 
 class Sink(Protocol):
+    """Where a channel hands the updates it receives (the core's inbound journal)."""
+
     async def __call__(self, update_id: str, payload: dict[str, Any], *,
                        force: bool = False) -> bool:
         """Store one update (committed on return): True if new, False if it was
@@ -27,6 +29,10 @@ class Sink(Protocol):
         :class:`Refused` while the bot is stopping (unless ``force``: the platform
         cannot deliver that update again), and any other exception when it could
         not be stored: do not acknowledge it then."""
+
+    async def many(self, updates: list[tuple[str, dict[str, Any]]], *,
+                   force: bool = False) -> list[bool]:
+        """The same for a batch of (update id, payload), in one transaction, in order."""
 
 
 class Refused(Exception):

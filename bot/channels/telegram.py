@@ -174,18 +174,20 @@ class TelegramChannel:
                 backoff = min(backoff * 2, 30.0)
                 continue
             backoff = 1.0
-            for update in updates:
-                try:
-                    new = await self._sink(str(update.update_id), update.to_dict())
-                except Refused:
-                    return  # stopping: Telegram keeps this one and the rest for the next start
-                except Exception as e:
-                    log.error("telegram: update %s not stored (%s: %s); fetching it again",
-                              update.update_id, type(e).__name__, e)
-                    await asyncio.sleep(backoff)
-                    backoff = min(backoff * 2, 30.0)
-                    break  # the offset stays before it: the next getUpdates returns it again
-                offset = update.update_id + 1
+            if not updates:
+                continue
+            try:
+                news = await self._sink.many([(str(u.update_id), u.to_dict()) for u in updates])
+            except Refused:
+                return  # stopping: Telegram keeps these for the next start
+            except Exception as e:
+                log.error("telegram: %d update(s) not stored (%s: %s); fetching them again",
+                          len(updates), type(e).__name__, e)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 30.0)
+                continue  # the offset stays before them: the next getUpdates returns them again
+            offset = updates[-1].update_id + 1
+            for update, new in zip(updates, news, strict=True):
                 if new:
                     self._received(update)
 

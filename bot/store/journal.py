@@ -75,13 +75,22 @@ class Journal:
     async def add(self, channel: str, update_id: str, payload: dict[str, Any],
                   now: datetime) -> Entry | None:
         """Store an update (committed when this returns); None if it is already stored."""
-        text = json.dumps(payload, ensure_ascii=False)
-        row = await self.db.fetchone_write(
-            "INSERT INTO inbound (channel, update_id, payload, received_at) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT (channel, update_id) DO NOTHING RETURNING id",
-            (channel, update_id, text, utc(now)),
-        )
-        return None if row is None else Entry(row[0], channel, update_id, payload)
+        return (await self.add_many(channel, [(update_id, payload)], now))[0]
+
+    async def add_many(self, channel: str, updates: list[tuple[str, dict[str, Any]]],
+                       now: datetime) -> list[Entry | None]:
+        """Store updates in order, in one transaction; None for each already stored."""
+        out: list[Entry | None] = []
+        async with self.db.transaction() as conn:
+            for update_id, payload in updates:
+                async with conn.execute(
+                    "INSERT INTO inbound (channel, update_id, payload, received_at)"
+                    " VALUES (?, ?, ?, ?) ON CONFLICT (channel, update_id) DO NOTHING RETURNING id",
+                    (channel, update_id, json.dumps(payload, ensure_ascii=False), utc(now)),
+                ) as cur:
+                    row = await cur.fetchone()
+                out.append(None if row is None else Entry(row[0], channel, update_id, payload))
+        return out
 
     async def recover(self, now: datetime) -> tuple[int, int]:
         """At start: replies in flight at a crash become 'unknown'; updates that were
@@ -111,22 +120,26 @@ class Journal:
 
     async def finish(self, entry_id: int, person: str | None,
                      replies: list[tuple[str, str, Rendered]],
-                     dialog: tuple[int, DialogState] | None, now: datetime) -> None:
+                     dialog: tuple[int, DialogState] | None, now: datetime) -> list[ReplyRow]:
         """Mark an update done with its replies (pending) and the person's new dialog
-        state, in one transaction."""
+        state, in one transaction; the reply rows written."""
         at = utc(now)
         async with self.db.transaction() as conn:
             if dialog is not None:
                 await conn.execute(UPSERT_DIALOG, dialog_row(dialog[0], dialog[1], now))
-            if replies:
-                await conn.executemany(
+            rows = []
+            for i, (ch, chat, msg) in enumerate(replies):
+                async with conn.execute(
                     "INSERT INTO inbound_replies (inbound_id, seq, channel, chat_id, message,"
-                    " updated_at) VALUES (?, ?, ?, ?, ?, ?)",
-                    [(entry_id, i, ch, chat, _dump(msg), at)
-                     for i, (ch, chat, msg) in enumerate(replies)])
+                    " updated_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+                    (entry_id, i, ch, chat, _dump(msg), at),
+                ) as cur:
+                    row = await cur.fetchone()
+                rows.append(ReplyRow(row[0], ch, chat, msg, "pending"))
             await conn.execute(
                 "UPDATE inbound SET state = 'done', person = ?, done_at = ? WHERE id = ?",
                 (person, at, entry_id))
+        return rows
 
     async def pending(self, entry_id: int) -> list[ReplyRow]:
         rows = await self.db.fetchall(
@@ -138,9 +151,14 @@ class Journal:
     async def mark(self, reply_id: int, state: str, now: datetime, *,
                    message_id: str | None = None, reason: str | None = None) -> None:
         """A reply's new state ('sending' just before its call; then its outcome)."""
-        await self.db.execute(
+        await self.mark_many([(reply_id, state, message_id, reason)], now)
+
+    async def mark_many(self, marks: list[tuple[int, str, str | None, str | None]],
+                        now: datetime) -> None:
+        """Several (reply id, state, message id, reason) in one transaction, in order."""
+        await self.db.executemany(
             "UPDATE inbound_replies SET state = ?, message_id = ?, reason = ?, updated_at = ?"
-            " WHERE id = ?", (state, message_id, reason, utc(now), reply_id))
+            " WHERE id = ?", [(st, mid, why, utc(now), rid) for rid, st, mid, why in marks])
 
     async def prune(self, before: datetime) -> int:
         """Delete handled updates (and their replies) finished before ``before``; replies
