@@ -9,6 +9,7 @@ import logging
 import signal
 import time as _time
 from collections.abc import Iterable
+from datetime import timedelta
 
 from pydantic import SecretStr
 
@@ -23,6 +24,7 @@ from .engine import Engine, Services
 from .faq.service import FaqService, faq_service
 from .geo import communes_of
 from .i18n import Translator, check_catalogs, md_escape
+from .inbox import Inbox
 from .render import render
 from .report_calendar import ReportCalendar
 from .router import Router
@@ -143,6 +145,9 @@ class App:
         )
         self.services.faq.ranker(s.locale)  # build the index now, not on the first question
         self.engine = Engine(self.services)
+        self.inbox = Inbox(self.store, self.engine, self.delivery, self.clock,
+                           {c.name: c for c in self.channels}, grace=s.stop_grace,
+                           keep=timedelta(hours=s.journal_keep))
         # Workers keep no snapshot of the content: they read self.services when they run.
         self.broadcaster = Broadcaster(s, self.store, self.delivery, self.clock,
                                        notify=lambda text: self.notify_staff(text, always=True))
@@ -219,9 +224,13 @@ class App:
             await self.delivery.send(channel, chat_id, msg, high=False)
 
     async def start(self) -> None:
-        for ch in self.channels:  # webhook channels add their routes here
-            await ch.start(self.engine.handle)
+        # What was stored before a restart is queued first; then the channels take
+        # new updates into the journal (webhook channels add their routes here).
+        await self.inbox.recover()
+        for ch in self.channels:
+            await ch.start(self.inbox.sink(ch.name))
             log.info("channel %s started", ch.name)
+        self.inbox.start()
         if self.webserver:
             await self.webserver.start()
         await self.broadcaster.recover()
@@ -239,6 +248,9 @@ class App:
         self.scheduler.start()
 
     async def stop(self) -> None:
+        # First take no new update and finish those in hand (bounded), replies included.
+        if getattr(self, "inbox", None) is not None:
+            await self.inbox.stop()
         if getattr(self, "scheduler", None) and self.scheduler.running:
             self.scheduler.shutdown()
         # Close delivery first: a reply waiting out a long 429 pause must not hold

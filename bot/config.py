@@ -79,6 +79,10 @@ class Settings(BaseModel):
     zalo_webhook_url: str | None = Field(None, alias="ZALO_WEBHOOK_URL")
     zalo_webhook_secret: SecretStr | None = Field(None, alias="ZALO_WEBHOOK_SECRET")
     log_level: str = Field("INFO", alias="NHANONG_LOG_LEVEL")
+    # On SIGTERM: seconds to finish the updates in hand before the rest wait for the next start.
+    stop_grace: float = Field(10.0, alias="NHANONG_STOP_GRACE")
+    # Hours a handled update (it holds what the person wrote) is kept in the inbound journal.
+    journal_keep: float = Field(24.0, alias="NHANONG_JOURNAL_KEEP")
 
     @field_validator("locale")
     @classmethod
@@ -234,6 +238,20 @@ class Settings(BaseModel):
             if s in {"", "0", "false", "no", "off"}:
                 return False
             raise ValueError(f"{v!r} is not 0 or 1")
+        return v
+
+    @field_validator("stop_grace")
+    @classmethod
+    def _grace(cls, v: float) -> float:
+        if not 0 <= v <= 600:
+            raise ValueError("must be a number of seconds from 0 to 600")
+        return v
+
+    @field_validator("journal_keep")
+    @classmethod
+    def _keep(cls, v: float) -> float:
+        if not 0 < v <= 24 * 90:
+            raise ValueError("must be a number of hours above 0 (at most 2160, 90 days)")
         return v
 
     @field_validator("log_level")

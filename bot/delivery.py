@@ -10,6 +10,7 @@ network faults are retried with backoff, a refused message is reported.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from .channels import Channel
@@ -81,7 +82,10 @@ class Delivery:
         finally:
             discard(f for r in replies if r.temporary for f in (r.image, r.document))
 
-    async def send(self, channel: str, chat_id: str, msg: Rendered, high: bool) -> Outcome:
+    async def send(self, channel: str, chat_id: str, msg: Rendered, high: bool,
+                   on_call: Callable[[], Awaitable[None]] | None = None) -> Outcome:
+        """Send one message; ``on_call`` is awaited just before each API call (the
+        inbound journal marks its reply "sending" there)."""
         ch = self.channels[channel]
         pacer = self.pacers[channel]
         attempt = 0
@@ -91,6 +95,8 @@ class Delivery:
             except Closed:
                 return Outcome("deferred", reason="not sent: the bot was shutting down")
             try:
+                if on_call is not None:
+                    await on_call()
                 sent = await ch.send(chat_id, msg)
                 return Outcome("sent", sent.message_id)
             except RetryLater as e:

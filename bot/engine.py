@@ -6,7 +6,9 @@ the words of an offered choice, a keyword such as "dừng", text for the flow
 they are in, or free text — checks the person's right to it (``bot.rights``:
 a staff-only command, button or flow step runs only for staff, in every chat;
 being in the staff chat gives none), calls the handler the router names, saves
-the dialog state, and sends the replies through delivery.  One person's messages
+the dialog state, and sends the replies through delivery (or hands both to the
+inbound journal, which stores them with the update marked done and then
+sends: see :mod:`bot.inbox`).  One person's messages
 are handled one at a time, in order; different people run concurrently.  An
 exception in a handler is logged with context, answered with an apology and
 reported to staff; it never reaches the channel.
@@ -35,6 +37,13 @@ from .text import clean, same_words
 from .types import Button, Capabilities, Inbound, InboundKind, Reply
 
 log = logging.getLogger(__name__)
+
+Outgoing = tuple[str, str, Reply, Translator]
+"""One reply to send: (channel, chat id, reply, the receiver's translator)."""
+Finish = Callable[[list[Outgoing], tuple[int, DialogState] | None], Awaitable[None]]
+"""Takes an inbound's replies and the person's changed dialog state (member id, state)
+instead of the engine saving and sending them: the inbound journal stores both with
+the update marked done, then sends.  Called with the person's lock held."""
 
 _COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@\w+)?(?:\s+(.*))?$", re.S)
 
@@ -126,17 +135,25 @@ class Engine:
         self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
         self.handled = 0
 
-    async def handle(self, inbound: Inbound) -> None:
-        """Entry point for every channel; never raises."""
+    async def handle(self, inbound: Inbound, finish: Finish | None = None) -> bool:
+        """Entry point for every inbound; never raises.  Without ``finish`` the dialog
+        state is saved and the replies sent here; with it, ``finish`` gets them (see
+        :data:`Finish`).  False if handling failed before the replies were ready."""
         try:
             async with self._lock(inbound.key):
-                await self._handle(inbound)
+                await self._handle(inbound, finish)
+            return True
         except Exception:
             log.exception(
                 "failed to handle an inbound on %s from user %s", inbound.channel, inbound.user_id
             )
+            return False
 
-    async def _handle(self, inbound: Inbound) -> None:
+    def person_lock(self, key: str) -> _KeyLock:
+        """The lock that keeps one person's messages (and their replies) in order."""
+        return self._lock(key)
+
+    async def _handle(self, inbound: Inbound, finish: Finish | None = None) -> None:
         s = self.s
         if inbound.is_group and s.settings.staff_chat != (inbound.channel, inbound.chat_id):
             return  # the bot reads no group but the staff chat
@@ -174,9 +191,17 @@ class Engine:
             state.data["_typed"] = True  # a typed number is the answer, not a choice
         elif ctx.replies:
             state.data.pop("_typed", None)
-        if state.snapshot() != before:
-            await s.store.dialogs.put(member.id, state, s.clock.now())
+        changed = state.snapshot() != before
         self.handled += 1
+        if finish is not None:
+            outgoing: list[Outgoing] = [(inbound.channel, inbound.chat_id, r, ctx.t)
+                                        for r in ctx.replies]
+            outgoing += [(o.channel, o.chat_id, r, translator(o.locale, s.settings.tz))
+                         for o, r in ctx.others]
+            await finish(outgoing, (member.id, state) if changed else None)
+            return
+        if changed:
+            await s.store.dialogs.put(member.id, state, s.clock.now())
         if s.delivery:
             if ctx.replies:
                 await s.delivery.reply(inbound.channel, inbound.chat_id, ctx.replies, ctx.t)

@@ -1,9 +1,15 @@
 """Telegram, on python-telegram-bot.
 
-PTB's ``Application`` fetches updates (long polling, or from our webhook
-server with Telegram's secret-token header checked) and runs inside our own
-asyncio loop; every update becomes an :class:`Inbound`.  Sends go through
-PTB's ``Bot`` and its errors are mapped to :mod:`bot.errors`.
+Updates arrive by long polling (our own loop on PTB's ``Bot.get_updates``) or on
+our webhook server (Telegram's secret-token header checked).  Each one is handed
+to the core's sink, which stores it in the inbound journal, and only then
+acknowledged: the webhook answers 200 once the row is committed (503 while the
+bot is stopping, 500 when it could not be stored, so Telegram tries again), and
+the polling offset moves past an update only once it is stored (Telegram
+confirms updates when getUpdates is called with a higher offset, and keeps
+unconfirmed ones for the next call, also after a restart).  A stored payload
+becomes an :class:`Inbound` in :meth:`TelegramChannel.to_inbound`.  Sends go
+through PTB's ``Bot`` and its errors are mapped to :mod:`bot.errors`.
 
 PTB talks HTTP through :class:`AiohttpRequest` (aiohttp's client, already a
 dependency for the web server) rather than its default httpx transport: at a
@@ -30,6 +36,7 @@ from aiohttp import web
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 from telegram import (
+    Bot,
     BotCommand,
     BotCommandScopeChat,
     InlineKeyboardButton,
@@ -44,6 +51,7 @@ from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
     ChatMigrated,
+    Conflict,
     Forbidden,
     InvalidToken,
     NetworkError,
@@ -51,17 +59,17 @@ from telegram.error import (
     TelegramError,
     TimedOut,
 )
-from telegram.ext import Application, ContextTypes, TypeHandler
 from telegram.request import BaseRequest, RequestData
 
 from ..errors import Blocked, ChatMoved, Permanent, RetryLater, Transient
 from ..types import Capabilities, Inbound, InboundKind, Rendered, Sent
-from . import InboundHandler
+from . import Refused, Sink, cancel
 from .webserver import WebServer, derived_secret
 
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+ALLOWED_UPDATES = ["message", "callback_query"]
 
 
 @dataclass(slots=True)
@@ -99,24 +107,12 @@ class TelegramChannel:
         self.webserver = webserver
         self.commands = commands or CommandSets()
         self.poll_timeout = poll_timeout
-        self._on_inbound: InboundHandler | None = None
+        self._sink: Sink | None = None
+        self._poller: asyncio.Task[None] | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
         file_url = base_url.rstrip("/").removesuffix("/bot") + "/file/bot"
-        self.app: Application = self._build(token, base_url, file_url, webhook_url is None)
-
-    @staticmethod
-    def _build(token: str, base_url: str, file_url: str, polling: bool) -> Application:
-        builder = (
-            Application.builder()
-            .token(token)
-            .base_url(base_url)
-            .base_file_url(file_url)
-            .concurrent_updates(256)
-            .request(AiohttpRequest(pool=256))
-            .get_updates_request(AiohttpRequest(pool=1))
-        )
-        if not polling:
-            builder = builder.updater(None)
-        return builder.build()
+        self.bot = Bot(token, base_url=base_url, base_file_url=file_url,
+                       request=AiohttpRequest(pool=256), get_updates_request=AiohttpRequest(pool=1))
 
     # -- limits ---------------------------------------------------------------
     def chat_limit(self, chat_id: str) -> tuple[float, float]:
@@ -126,46 +122,85 @@ class TelegramChannel:
         return (1.0, 3.0)
 
     # -- receiving --------------------------------------------------------------
-    async def start(self, on_inbound: InboundHandler) -> None:
-        self._on_inbound = on_inbound
-        self.app.add_handler(TypeHandler(Update, self._on_update))
-        self.app.add_error_handler(self._on_error)
-        await self.app.initialize()
+    async def start(self, sink: Sink) -> None:
+        self._sink = sink
+        await self.bot.initialize()
         await self._set_commands()
-        await self.app.start()
-        allowed = ["message", "callback_query"]
         if self.webhook_url:
             if self.webserver is None:
                 raise RuntimeError("webhook mode needs the web server")
             path = urlparse(self.webhook_url).path or "/"
             self.webserver.add_post(path, self._webhook, header=SECRET_HEADER,
                                     secret=self.webhook_secret)
-            await self.app.bot.set_webhook(
-                self.webhook_url, secret_token=self.webhook_secret, allowed_updates=allowed
+            await self.bot.set_webhook(
+                self.webhook_url, secret_token=self.webhook_secret, allowed_updates=ALLOWED_UPDATES
             )
             log.info("telegram: webhook set (path %s)", path)
         else:
-            assert self.app.updater is not None
-            await self.app.bot.delete_webhook()
-            await self.app.updater.start_polling(
-                timeout=timedelta(seconds=self.poll_timeout),
-                allowed_updates=allowed,
-                error_callback=self._poll_error,
-            )
+            await self.bot.delete_webhook()
+            self._poller = asyncio.get_running_loop().create_task(self._poll(), name="telegram-poll")
             log.info("telegram: polling for updates")
 
     async def stop(self) -> None:
-        if self.app.updater and self.app.updater.running:
-            await self.app.updater.stop()
-        if self.app.running:
-            await self.app.stop()
-        await self.app.shutdown()
+        await cancel(self._poller)
+        self._poller = None
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.bot.shutdown()
 
-    def _poll_error(self, error: TelegramError) -> None:
-        log.warning("telegram polling error: %s", error)
+    async def _poll(self) -> None:
+        """Long polling, one request at a time.  The offset moves past an update only
+        once the sink has stored it; network faults back off up to 30 s."""
+        assert self._sink is not None
+        offset: int | None = None
+        backoff = 1.0
+        while True:
+            try:
+                updates = await self.bot.get_updates(
+                    offset=offset, timeout=timedelta(seconds=self.poll_timeout),
+                    allowed_updates=ALLOWED_UPDATES)
+            except TimedOut:
+                continue  # a long poll that outlived its read timeout
+            except InvalidToken as e:
+                log.error("telegram: the Bot API refused the token (%s); polling stopped", e)
+                return
+            except RetryAfter as e:
+                ra = e.retry_after
+                await asyncio.sleep(ra.total_seconds() if isinstance(ra, timedelta) else float(ra))
+                continue
+            except (Conflict, NetworkError, TelegramError) as e:
+                log.warning("telegram polling error: %s; retrying in %.0fs", e, backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 30.0)
+                continue
+            backoff = 1.0
+            if not updates:
+                continue
+            try:
+                news = await self._sink.many([(str(u.update_id), u.to_dict()) for u in updates])
+            except Refused:
+                return  # stopping: Telegram keeps these for the next start
+            except Exception as e:
+                log.error("telegram: %d update(s) not stored (%s: %s); fetching them again",
+                          len(updates), type(e).__name__, e)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 30.0)
+                continue  # the offset stays before them: the next getUpdates returns them again
+            offset = updates[-1].update_id + 1
+            for update, new in zip(updates, news, strict=True):
+                if new:
+                    self._received(update)
+
+    def _received(self, update: Update) -> None:
+        """What is done at once for a stored update: a pressed button is answered so
+        that its spinner stops (the reply itself comes from the journal)."""
+        if update.callback_query is not None:
+            task = asyncio.get_running_loop().create_task(self._answer(update))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
 
     async def _set_commands(self) -> None:
-        bot = self.app.bot
+        bot = self.bot
         try:
             for lang, cmds in self.commands.default.items():
                 await bot.set_my_commands(
@@ -181,23 +216,31 @@ class TelegramChannel:
             log.warning("telegram: could not set the command list: %s", e)
 
     async def _webhook(self, request: web.Request) -> web.Response:
+        """200 only once the update is stored; 400 for what is not an update (Telegram
+        would send it again for ever otherwise); 503 while stopping, 500 when it could
+        not be stored: Telegram tries again later."""
+        assert self._sink is not None
         try:
             data = await request.json()
-            update = Update.de_json(data, self.app.bot)
-        except (ValueError, TypeError, KeyError):
+        except ValueError:
             return web.Response(status=400)
-        await self.app.update_queue.put(update)
+        if not isinstance(data, dict) or type(data.get("update_id")) is not int:
+            return web.Response(status=400)
+        try:
+            update = Update.de_json(data, self.bot)
+        except (ValueError, TypeError, KeyError, AttributeError):
+            return web.Response(status=400)
+        try:
+            new = await self._sink(str(update.update_id), data)
+        except Refused:
+            return web.Response(status=503, headers={"Retry-After": "5"})
+        except Exception as e:
+            log.error("telegram: webhook update %s not stored (%s: %s); Telegram will retry",
+                      update.update_id, type(e).__name__, e)
+            return web.Response(status=500)
+        if new:
+            self._received(update)
         return web.Response()
-
-    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        log.error("telegram: error while processing an update", exc_info=context.error)
-
-    async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        inbound = self.to_inbound(update)
-        if update.callback_query is not None:
-            asyncio.get_running_loop().create_task(self._answer(update))
-        if inbound is not None and self._on_inbound is not None:
-            await self._on_inbound(inbound)
 
     async def _answer(self, update: Update) -> None:
         try:
@@ -205,8 +248,12 @@ class TelegramChannel:
         except TelegramError as e:
             log.debug("telegram: answerCallbackQuery failed: %s", e)
 
-    def to_inbound(self, update: Update) -> Inbound | None:
-        """The core's view of an update; None for what the bot does not read."""
+    def to_inbound(self, payload: dict) -> Inbound | None:
+        """The core's view of a stored update; None for what the bot does not read."""
+        try:
+            update = Update.de_json(payload, self.bot)
+        except (ValueError, TypeError, KeyError, AttributeError):
+            return None
         user = update.effective_user
         chat = update.effective_chat
         if user is None or chat is None or user.is_bot:
@@ -261,7 +308,7 @@ class TelegramChannel:
         return None
 
     async def send(self, chat_id: str, msg: Rendered) -> Sent:
-        bot = self.app.bot
+        bot = self.bot
         parse_mode = ParseMode.HTML if msg.html else None
         markup = self._markup(msg)
         paid = {"allow_paid_broadcast": True} if msg.paid else {}

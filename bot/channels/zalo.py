@@ -5,7 +5,13 @@ Every method is ``POST {base}{token}/{method}`` with a JSON body and answers
 Updates come by long polling (``getUpdates``: one event per answer, no offset)
 or by webhook: Zalo POSTs each event to our web server with the secret given to
 ``setWebhook`` in the ``X-Bot-Api-Secret-Token`` header, compared here in
-constant time.  Text only (up to 2000 characters), photos by URL, no buttons.
+constant time.  Each event goes to the core's sink (the inbound journal),
+deduplicated by its message id: the webhook answers 200 once it is stored
+(503 while stopping, 500 when it could not be stored, so Zalo tries again).
+Polling has no offset, so an event is gone from the platform once fetched: it
+is stored right after the fetch (also while stopping), and the few events
+between a fetch and a crash are the platform's limit.  Text only (up to 2000
+characters), photos by URL, no buttons.
 The token is part of every URL, so no URL and no httpx error text is logged
 without the token taken out.
 """
@@ -13,6 +19,8 @@ without the token taken out.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import logging
 from typing import Any
 from urllib.parse import urlparse
@@ -22,7 +30,7 @@ from aiohttp import web
 
 from ..errors import Permanent, RetryLater, SendError, Transient
 from ..types import Capabilities, Inbound, InboundKind, Rendered, Sent
-from . import InboundHandler
+from . import Refused, Sink, cancel
 from .webserver import WebServer, derived_secret
 
 log = logging.getLogger(__name__)
@@ -85,7 +93,7 @@ class ZaloChannel:
         self.bot_id: str | None = None
         self._client = httpx.AsyncClient(timeout=httpx.Timeout(15.0, connect=10.0),
                                          limits=httpx.Limits(max_connections=128))
-        self._on_inbound: InboundHandler | None = None
+        self._sink: Sink | None = None
         self._poller: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -122,8 +130,8 @@ class ZaloChannel:
         return (1.0, 3.0)
 
     # -- receiving --------------------------------------------------------------
-    async def start(self, on_inbound: InboundHandler) -> None:
-        self._on_inbound = on_inbound
+    async def start(self, sink: Sink) -> None:
+        self._sink = sink
         try:
             me = await self.call("getMe")
         except ZaloApiError as e:
@@ -143,13 +151,8 @@ class ZaloChannel:
             log.info("zalo: polling for updates")
 
     async def stop(self) -> None:
-        if self._poller is not None:
-            self._poller.cancel()
-            try:
-                await self._poller
-            except asyncio.CancelledError:
-                pass
-            self._poller = None
+        await cancel(self._poller)
+        self._poller = None
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
         await self._client.aclose()
@@ -170,25 +173,55 @@ class ZaloChannel:
                 continue
             backoff = 1.0
             for event in result if isinstance(result, list) else [result]:
-                self._spawn(self._dispatch(event))  # tasks start in order: per person too
+                await self._keep(event)
+
+    async def _keep(self, event: Any) -> None:
+        """Store a polled event: Zalo will not give it again, so keep trying (also
+        while stopping) until it is stored or the bot stops."""
+        assert self._sink is not None
+        if not isinstance(event, dict):
+            return
+        delay = 0.5
+        while True:
+            try:
+                new = await self._sink(event_id(event), event, force=True)
+            except Exception as e:
+                log.error("zalo: event not stored (%s: %s); trying again in %.0fs",
+                          type(e).__name__, e, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30.0)
+                continue
+            if new:
+                self._received(event)
+            return
 
     async def _webhook(self, request: web.Request) -> web.Response:
+        """200 once the event is stored (or was stored before); see the module docstring."""
+        assert self._sink is not None
         try:
             data = await request.json()
         except ValueError:
             return web.Response(status=400)
-        if not isinstance(data, dict):
+        event = data.get("result", data) if isinstance(data, dict) else None
+        if not isinstance(event, dict):
             return web.Response(status=400)
-        self._spawn(self._dispatch(data.get("result", data)))  # answer at once
+        try:
+            new = await self._sink(event_id(event), event)
+        except Refused:
+            return web.Response(status=503, headers={"Retry-After": "5"})
+        except Exception as e:
+            log.error("zalo: webhook event not stored (%s: %s); Zalo will retry",
+                      type(e).__name__, e)
+            return web.Response(status=500)
+        if new:
+            self._received(event)
         return web.json_response({"ok": True})
 
-    async def _dispatch(self, event: Any) -> None:
+    def _received(self, event: dict) -> None:
+        """Show "typing…" at once for a stored text (the answer comes from the journal)."""
         inbound = self.to_inbound(event)
-        if inbound is None or self._on_inbound is None:
-            return
-        if inbound.kind is InboundKind.TEXT:
+        if inbound is not None and inbound.kind is InboundKind.TEXT:
             self._spawn(self.typing(inbound.chat_id))
-        await self._on_inbound(inbound)
 
     def _spawn(self, coro) -> None:
         task = asyncio.get_running_loop().create_task(coro)
@@ -254,6 +287,17 @@ class ZaloChannel:
             raise send_error(e) from None
         mid = (result or {}).get("message_id") if isinstance(result, dict) else None
         return Sent(str(mid) if mid is not None else None)
+
+
+def event_id(event: dict) -> str:
+    """An event's key in the journal: its message id, or a digest of the event
+    when it has none (the same event delivered twice still has one key)."""
+    msg = event.get("message")
+    mid = msg.get("message_id") if isinstance(msg, dict) else None
+    if isinstance(mid, str | int) and not isinstance(mid, bool) and str(mid):
+        return str(mid)
+    digest = hashlib.sha256(json.dumps(event, sort_keys=True, ensure_ascii=False).encode())
+    return "sha256:" + digest.hexdigest()[:32]
 
 
 def _number(value: Any) -> bool:

@@ -10,6 +10,7 @@ from .checkins import Checkins, Response, Run
 from .courses import Course, Courses, Notice, Registrant, Registration
 from .db import Database, StoreError
 from .dialogs import Dialogs, DialogState
+from .journal import Entry, Journal, ReplyRow
 from .links import Links
 from .members import Member, Members
 from .questions import Question, Questions
@@ -28,6 +29,8 @@ __all__ = [
     "Database",
     "DialogState",
     "Dialogs",
+    "Entry",
+    "Journal",
     "Links",
     "Member",
     "Members",
@@ -38,6 +41,7 @@ __all__ = [
     "Recipient",
     "Registrant",
     "Registration",
+    "ReplyRow",
     "Reporting",
     "Response",
     "Run",
@@ -61,6 +65,7 @@ class Store:
         self.courses = Courses(self.db)
         self.checkins = Checkins(self.db)
         self.links = Links(self.db)
+        self.journal = Journal(self.db)
         self.reporting = Reporting(self.db)
 
     async def open(self, migrate: bool = True) -> Store:

@@ -30,6 +30,26 @@ class DialogState:
         return (self.flow, self.step, json.dumps(self.data, sort_keys=True), tuple(self.offered))
 
 
+UPSERT_DIALOG = (
+    "INSERT INTO dialog_state (member_id, flow, step, data, offered, updated_at)"
+    " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (member_id) DO UPDATE SET"
+    " flow = excluded.flow, step = excluded.step, data = excluded.data,"
+    " offered = excluded.offered, updated_at = excluded.updated_at"
+)
+
+
+def dialog_row(member_id: int, state: DialogState, now: datetime) -> tuple:
+    """The parameters of UPSERT_DIALOG (also written with the inbound journal)."""
+    return (
+        member_id,
+        state.flow,
+        state.step,
+        json.dumps(state.data, ensure_ascii=False),
+        json.dumps(state.offered, ensure_ascii=False),
+        now.isoformat(),
+    )
+
+
 class Dialogs:
     """Repository of dialog states."""
 
@@ -50,20 +70,7 @@ class Dialogs:
         )
 
     async def put(self, member_id: int, state: DialogState, now: datetime) -> None:
-        await self.db.execute(
-            "INSERT INTO dialog_state (member_id, flow, step, data, offered, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (member_id) DO UPDATE SET"
-            " flow = excluded.flow, step = excluded.step, data = excluded.data,"
-            " offered = excluded.offered, updated_at = excluded.updated_at",
-            (
-                member_id,
-                state.flow,
-                state.step,
-                json.dumps(state.data, ensure_ascii=False),
-                json.dumps(state.offered, ensure_ascii=False),
-                now.isoformat(),
-            ),
-        )
+        await self.db.execute(UPSERT_DIALOG, dialog_row(member_id, state, now))
 
     async def prune(self, before: datetime) -> int:
         """Forget flows left untouched since ``before`` (the person moved on)."""

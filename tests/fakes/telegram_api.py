@@ -22,6 +22,8 @@ server answers, including its error descriptions):
   values are JSON strings), multipart (uploads, ``attach://`` references) or
   JSON.  Values are decoded to Python types per parameter name.
 * ``getUpdates`` with ``offset`` (confirmation, negative offsets), ``limit``,
+  (updates not confirmed by a higher offset are kept and given again to the
+  next ``getUpdates``, also to a new process after a restart, as Telegram does),
   ``timeout`` (long polling on an event, no sleeping), ``allowed_updates``;
   409 ``Conflict`` while a webhook is set and for a poll superseded by a newer
   one.  Webhooks are stored (``setWebhook`` checks HTTPS, port and secret).
@@ -29,6 +31,9 @@ server answers, including its error descriptions):
   length (UTF-16 code units, after entity parsing), HTML markup and reply
   markup; successful sends answer with a full ``Message``.
 * Failures on demand with `FakeTelegram.fail_next`.
+* Held answers with `FakeTelegram.hold_sends_after`: a send is carried out (the
+  person has the message) but its HTTP answer never comes, as when the bot
+  dies while Telegram is answering.
 
 The one deliberate difference: by default the HTML parser is *stricter* than
 Telegram, which silently accepts a bare ``&`` or ``>``.  The Bot API
@@ -336,6 +341,7 @@ class Call:
     at: float
     status: int | None = None
     response: JSONDict | None = None
+    held: bool = False  # carried out, answer held back (`FakeTelegram.hold_sends_after`)
 
     @property
     def done(self) -> bool:
@@ -823,6 +829,9 @@ class FakeTelegram:
         self._webhook: JSONDict | None = None
         self._commands: dict[tuple[str, str], list[JSONDict]] = {}
         self._failures: list[_Failure] = []
+        self._hold_after: int | None = None
+        self._release: asyncio.Event | None = None
+        self._send_arrivals = 0
 
         self._users: dict[int, JSONDict] = {}
         self._messages: dict[int, dict[int, JSONDict]] = {}
@@ -1437,6 +1446,28 @@ class FakeTelegram:
             )
         )
 
+    def hold_sends_after(self, count: int | None) -> None:
+        """From the send call after the ``count``-th on, carry each send out but hold its
+        answer back until `release_held` (``None``: stop holding new ones)."""
+        self._hold_after = count
+        self._send_arrivals = 0
+
+    def release_held(self) -> None:
+        """Answer the held sends (those whose client is still there) and hold no more."""
+        self._hold_after = None
+        if self._release is not None:
+            self._release.set()
+            self._release = None
+
+    def held_calls(self) -> list[Call]:
+        """The send calls whose answer is held back."""
+        return [c for c in self.calls if c.held]
+
+    async def wait_until(self, predicate: Callable[[], bool], timeout: float = 60.0) -> None:  # noqa: ASYNC109 - part of the fake's interface
+        """Wait until ``predicate()`` holds, re-checked whenever a call arrives or is answered."""
+        if not await self._calls_signal.wait_until(predicate, timeout):
+            raise AssertionError(f"condition not met within {timeout}s\nrecent calls:\n{self._summary()}")
+
     def _take_failure(self, method: str, params: Mapping[str, Any]) -> _Failure | None:
         for failure in self._failures:
             if failure.method != method:
@@ -1526,6 +1557,9 @@ class FakeTelegram:
         params, parse_error = await self._read_params(request)
         call = Call(method=method, params=params, at=arrived)
         self.calls.append(call)
+        if method in SEND_METHODS:
+            self._send_arrivals += 1
+            call.held = self._hold_after is not None and self._send_arrivals > self._hold_after
         self._calls_signal.notify()
         try:
             outcome = await self._answer(request.match_info["token"], call, parse_error)
@@ -1533,6 +1567,12 @@ class FakeTelegram:
             call.status = 499
             self._calls_signal.notify()
             raise
+        if call.held and outcome is not None:
+            call.status, call.response = outcome  # done: the person has the message
+            self._calls_signal.notify()
+            if self._release is None:
+                self._release = asyncio.Event()
+            await self._release.wait()  # the answer is held back (cancelled if the bot dies)
         if outcome is None:
             call.status = 0
             self._calls_signal.notify()
