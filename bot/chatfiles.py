@@ -41,6 +41,13 @@ def discard(paths: Iterable[str | Path | None]) -> None:
             log.warning("could not delete the chat file %s: %s", path, e)
 
 
+def discard_ours(paths: Iterable[str | Path | None]) -> None:
+    """Delete those of these files that were made for a chat message (they lie in one
+    of our private folders); anything else (an editor's picture) is left alone.  The
+    inbound journal sends stored messages and calls this after each send attempt."""
+    discard(p for p in paths if p and Path(p).parent.name.startswith(PREFIX))
+
+
 def discard_folder(folder: Path) -> None:
     """A private folder whose message will not be sent (it failed while being made)."""
     if folder.name.startswith(PREFIX):

@@ -32,6 +32,7 @@ from datetime import timedelta
 from typing import Any
 
 from .channels import Channel, Refused, cancel
+from .chatfiles import discard_ours
 from .clock import Clock
 from .delivery import Delivery
 from .engine import Engine, Outgoing
@@ -200,6 +201,7 @@ class Inbox:
         blocked: set[tuple[str, str]] = set()
         for row in rows:
             if (row.channel, row.chat_id) in blocked or row.channel not in self.delivery.channels:
+                discard_ours((row.message.document, row.message.image))
                 marks.put(row.id, "failed", reason="not sent: chat blocked"
                           if (row.channel, row.chat_id) in blocked else "channel not configured")
                 continue
@@ -213,6 +215,8 @@ class Inbox:
 
             o = await self.delivery.send(row.channel, row.chat_id, row.message, high=True,
                                          on_call=on_call)
+            if o.status != "deferred":  # a file made for this message is gone once tried
+                discard_ours((row.message.document, row.message.image))
             if o.status == "deferred":
                 if called:  # a call was made before (a 429, a timeout): it may have arrived
                     await marks.put(row.id, "unknown", reason=o.reason)

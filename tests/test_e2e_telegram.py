@@ -477,11 +477,17 @@ async def test_checkin_end_to_end(tmp_path, platform):
         await app.stop()
 
 
-async def test_staff_get_the_report_and_a_course_list_as_files(tmp_path, fake):
+async def test_staff_get_the_report_and_a_course_list_as_files(tmp_path, fake, monkeypatch):
     """/xuat on Telegram: the Đề án chart arrives as a photo and the workbook as a document,
-    and a course's registrants as a document, all accepted by the Bot API."""
+    and a course's registrants as a document, all accepted by the Bot API; the files made
+    for them (names and phones) do not stay on the server once sent."""
+    import tempfile
+
     from bot.training import parse_course
 
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp))
     app = await _app(tmp_path, fake)
     s = app.services
     fields = parse_course({"title": "Lớp OCOP", "start": "08:00 04/12/2026", "end": "11:00",
@@ -503,6 +509,7 @@ async def test_staff_get_the_report_and_a_course_list_as_files(tmp_path, fake):
         fake.user_callback(staff, f"kh:e:{cid}")
         docs = await fake.wait_for_call("sendDocument", 2)
         assert all(d.ok for d in docs)
+        await until(lambda: not any(tmp.iterdir()))  # deleted after the send, not kept
     finally:
         await app.stop()
 
