@@ -518,18 +518,16 @@ def test_a_contact_is_ones_own_only_with_ones_own_user_id():
     """Bot API ``Contact``: ``user_id`` is there when the contact is a Telegram user; the
     "share my number" button sends the sender's own.  A contact without one is someone
     from the address book who is not on Telegram."""
-    from telegram import Update
-
     from bot.channels.telegram import TelegramChannel
 
     ch = TelegramChannel("1:x", base_url="http://127.0.0.1:9/bot", rate=30)
     sender = {"id": USER, "is_bot": False, "first_name": "Tư"}
 
-    def shared(**contact) -> Update:
-        return Update.de_json({"update_id": 1, "message": {
+    def shared(**contact) -> dict:  # an update as the journal stores it: the Bot API's JSON
+        return {"update_id": 1, "message": {
             "message_id": 5, "date": 1767225600, "from": sender,
             "chat": {"id": USER, "type": "private", "first_name": "Tư"},
-            "contact": {"phone_number": "+84987654321", "first_name": "Ba", **contact}}}, None)
+            "contact": {"phone_number": "+84987654321", "first_name": "Ba", **contact}}}
 
     assert ch.to_inbound(shared(user_id=USER)).phone_is_own
     assert not ch.to_inbound(shared(user_id=USER + 1)).phone_is_own
