@@ -101,18 +101,21 @@ class TelegramChannel:
         self.poll_timeout = poll_timeout
         self._on_inbound: InboundHandler | None = None
         file_url = base_url.rstrip("/").removesuffix("/bot") + "/file/bot"
-        self.app: Application = self._build(token, base_url, file_url, webhook_url is None)
+        self._requests = [AiohttpRequest(pool=256), AiohttpRequest(pool=1)]
+        self.app: Application = self._build(token, base_url, file_url, webhook_url is None,
+                                            self._requests)
 
     @staticmethod
-    def _build(token: str, base_url: str, file_url: str, polling: bool) -> Application:
+    def _build(token: str, base_url: str, file_url: str, polling: bool,
+               requests: list[AiohttpRequest]) -> Application:
         builder = (
             Application.builder()
             .token(token)
             .base_url(base_url)
             .base_file_url(file_url)
             .concurrent_updates(256)
-            .request(AiohttpRequest(pool=256))
-            .get_updates_request(AiohttpRequest(pool=1))
+            .request(requests[0])
+            .get_updates_request(requests[1])
         )
         if not polling:
             builder = builder.updater(None)
@@ -127,6 +130,19 @@ class TelegramChannel:
 
     # -- receiving --------------------------------------------------------------
     async def start(self, on_inbound: InboundHandler) -> None:
+        """Start receiving; a Bot API that cannot be reached or refuses the token raises
+        RuntimeError with one line saying so (and what was opened is closed)."""
+        try:
+            await self._start(on_inbound)
+        except TelegramError as e:
+            await self.stop()
+            where = urlparse(self.base_url)
+            what = ("the Bot API refused the token; check TELEGRAM_BOT_TOKEN"
+                    if isinstance(e, InvalidToken) else f"{type(e).__name__}: {e}")
+            raise RuntimeError(f"telegram: cannot start ({where.scheme}://{where.netloc}): "
+                               f"{what}".replace(self.token, "<token>")) from None
+
+    async def _start(self, on_inbound: InboundHandler) -> None:
         self._on_inbound = on_inbound
         self.app.add_handler(TypeHandler(Update, self._on_update))
         self.app.add_error_handler(self._on_error)
@@ -160,6 +176,8 @@ class TelegramChannel:
         if self.app.running:
             await self.app.stop()
         await self.app.shutdown()
+        for request in self._requests:  # also when initialize() failed half-way
+            await request.shutdown()
 
     def _poll_error(self, error: TelegramError) -> None:
         log.warning("telegram polling error: %s", error)
