@@ -1,6 +1,9 @@
 """The command line: ``python -m bot …`` (also installed as ``nhanong``).
 
-Every command exits non-zero with a one-line reason on bad input.
+Every command exits non-zero with a one-line reason on bad input, and ``run``
+with a one-line reason (no traceback) on any start-up failure.  Files the bot
+creates (database, its -wal/-shm, backups, exports) are private to its user:
+every command runs under umask 077.
 """
 
 from __future__ import annotations
@@ -8,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -30,6 +34,7 @@ def _parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database maintenance")
     dbsub = db.add_subparsers(dest="dbcmd", required=True)
     dbsub.add_parser("migrate", help="apply pending migrations")
+    dbsub.add_parser("check", help="check the database's integrity (exit 1 if damaged)")
     backup = dbsub.add_parser("backup", help="copy the live database to FILE")
     backup.add_argument("file", type=Path)
     faq = sub.add_parser("faq", help='answer questions as the bot would; "faq gaps" lists '
@@ -66,6 +71,9 @@ def _logging(settings: Settings) -> None:
     # httpx logs every request URL at INFO, and the URL holds the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # PTB logs a traceback for an answer that is not JSON, then raises an error that
+    # says the same (start-up prints it in one line; sends map it to a SendError).
+    logging.getLogger("telegram.request").setLevel(logging.CRITICAL)
 
 
 async def _run(settings: Settings) -> int:
@@ -106,8 +114,19 @@ async def _chat(settings: Settings, as_staff: bool, user: str) -> int:
 
 async def _db(settings: Settings, args: argparse.Namespace) -> int:
     store = Store(settings.db)
-    await store.open(migrate=False)
+    # Only migrate may create the database: a backup or check of a mistyped path must fail.
+    await store.open(migrate=False, create=args.dbcmd == "migrate")
     try:
+        if args.dbcmd == "check":
+            problems = await store.db.integrity()
+            for line in problems:
+                print(line)
+            if problems:
+                print(f"{settings.db}: the database is damaged ({len(problems)} problem(s) shown); "
+                      "restore it from a backup", file=sys.stderr)
+                return 1
+            print(f"{settings.db}: ok")
+            return 0
         if args.dbcmd == "migrate":
             applied = await store.db.migrate()
             print(f"applied {len(applied)} migration(s)" + (": " + ", ".join(applied) if applied else ""))
@@ -250,6 +269,7 @@ async def _broadcast(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    os.umask(0o077)  # the database, its WAL, backups and exports: the bot's user only
     args = _parser().parse_args(argv)
     try:
         settings = load_settings()
@@ -259,7 +279,7 @@ def main(argv: list[str] | None = None) -> int:
     _logging(settings)
     try:
         if args.cmd == "run":
-            return asyncio.run(_run(settings))
+            return _start_up(_run(settings))
         if args.cmd == "chat":
             return asyncio.run(_chat(settings, args.as_staff, args.user))
         if args.cmd == "db":
@@ -287,6 +307,21 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     return 2
+
+
+def _start_up(run) -> int:
+    """``run`` (the bot): any failure before or while serving is one line on stderr and
+    exit 1, so that a service manager restarts it or someone reads why."""
+    try:
+        return asyncio.run(run)
+    except (StoreError, ContentError, CatalogError, KeyboardInterrupt):
+        raise
+    except Exception as e:
+        log.debug("start-up failed", exc_info=True)
+        text = " ".join(str(e).split()) or type(e).__name__
+        print(f"error: {text}" if isinstance(e, RuntimeError) else f"error: {type(e).__name__}: {text}",
+              file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -124,6 +124,14 @@ class App:
         check_catalogs()
         library = load_library(s.content)
         self.store = await Store(s.db).open()
+        try:
+            return self._wire(library)
+        except BaseException:
+            await self.store.close()  # its connections' threads would keep the process alive
+            raise
+
+    def _wire(self, library: Library) -> App:
+        s = self.settings
         self.router = build_router()
         if self._given_channels is None:
             if s.webhook_url or s.zalo_webhook_url:  # one server for every webhook
@@ -284,7 +292,11 @@ class App:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         loop.add_signal_handler(signal.SIGHUP, lambda: loop.create_task(self.reload_content()))
-        await self.start()
+        try:
+            await self.start()
+        except BaseException:
+            await self.stop()  # release what was opened, so that the process can exit
+            raise
         watcher = loop.create_task(self.watch_content(), name="content-watch")
         log.info("Nhà Nông is running (%s)", ", ".join(c.name for c in self.channels))
         try:

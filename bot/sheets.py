@@ -10,6 +10,7 @@ and when.
 from __future__ import annotations
 
 import csv
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,9 +53,13 @@ class SheetError(Problem):
 
 
 def write(path: Path, sheets: list[Sheet], fmt: str, about: list[tuple[str, str]] = ()) -> Path:
-    """Write ``sheets`` (CSV: the first only) to ``path`` atomically."""
+    """Write ``sheets`` (CSV: the first only) to ``path`` atomically, readable by
+    the bot's user only (0600): exports hold names and phone numbers."""
     path = Path(path)
     partial = path.with_name(path.name + ".part")
+    partial.unlink(missing_ok=True)
+    os.close(os.open(partial, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    os.chmod(partial, 0o600)  # whatever the umask; writing below keeps the mode
     if fmt == "csv":
         # UTF-8 with a BOM, so Excel on Windows shows Vietnamese letters right.
         with partial.open("w", newline="", encoding="utf-8-sig") as fh:

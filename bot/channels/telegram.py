@@ -111,8 +111,9 @@ class TelegramChannel:
         self._poller: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         file_url = base_url.rstrip("/").removesuffix("/bot") + "/file/bot"
+        self._requests = [AiohttpRequest(pool=256), AiohttpRequest(pool=1)]
         self.bot = Bot(token, base_url=base_url, base_file_url=file_url,
-                       request=AiohttpRequest(pool=256), get_updates_request=AiohttpRequest(pool=1))
+                       request=self._requests[0], get_updates_request=self._requests[1])
 
     # -- limits ---------------------------------------------------------------
     def chat_limit(self, chat_id: str) -> tuple[float, float]:
@@ -123,6 +124,19 @@ class TelegramChannel:
 
     # -- receiving --------------------------------------------------------------
     async def start(self, sink: Sink) -> None:
+        """Start receiving; a Bot API that cannot be reached or refuses the token raises
+        RuntimeError with one line saying so (and what was opened is closed)."""
+        try:
+            await self._start(sink)
+        except TelegramError as e:
+            await self.stop()
+            where = urlparse(self.base_url)
+            what = ("the Bot API refused the token; check TELEGRAM_BOT_TOKEN"
+                    if isinstance(e, InvalidToken) else f"{type(e).__name__}: {e}")
+            raise RuntimeError(f"telegram: cannot start ({where.scheme}://{where.netloc}): "
+                               f"{what}".replace(self.token, "<token>")) from None
+
+    async def _start(self, sink: Sink) -> None:
         self._sink = sink
         await self.bot.initialize()
         await self._set_commands()
@@ -147,6 +161,8 @@ class TelegramChannel:
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
         await self.bot.shutdown()
+        for request in self._requests:  # also when initialize() failed half-way
+            await request.shutdown()
 
     async def _poll(self) -> None:
         """Long polling, one request at a time.  The offset moves past an update only

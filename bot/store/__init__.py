@@ -68,8 +68,8 @@ class Store:
         self.journal = Journal(self.db)
         self.reporting = Reporting(self.db)
 
-    async def open(self, migrate: bool = True) -> Store:
-        await self.db.open(migrate=migrate)
+    async def open(self, migrate: bool = True, create: bool = True) -> Store:
+        await self.db.open(migrate=migrate, create=create)
         return self
 
     async def close(self) -> None:

@@ -1,32 +1,54 @@
-"""The SQLite connection: pragmas, migrations, transactions and backup.
+"""The SQLite connections: pragmas, checks at open, migrations, transactions, backup.
 
 This is the only module that knows it talks to SQLite.  Repositories use plain
 SQL with ``?`` placeholders and ``INSERT … ON CONFLICT`` upserts, which a
 PostgreSQL backend can serve from a sibling module.
+
+One writer, several readers (WAL mode).  Every write runs on the one writer
+connection, serialised by a lock, as ``BEGIN IMMEDIATE … COMMIT``; the writer
+never holds a read open between writes, so SQLite's busy timeout applies when
+another process (the CLI, a backup) is writing, and a write that still finds the
+database busy is tried again with backoff for a bounded time, then fails with a
+:class:`StoreError`.  Reads run on a small pool of read-only connections, each
+read taken whole and its statement closed before the connection is handed back,
+so a read never stands in a write's way; a read after a committed write sees it.
+Reads that must see a transaction's own uncommitted rows use the connection
+that :meth:`Database.transaction` yields.
+
+At open an existing file is checked (SQLite header, ``PRAGMA quick_check``,
+writable) and refused with a one-line reason rather than silently replaced;
+only a missing file becomes a new database, created private (0600).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import random
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
-from contextlib import asynccontextmanager
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from contextlib import asynccontextmanager, suppress
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
 log = logging.getLogger(__name__)
 
 _MIGRATION = re.compile(r"^(\d{4})_[\w-]+\.sql$")
+_HEADER = b"SQLite format 3\x00"
+_RESTORE = "restore it from a backup (python -m bot db backup makes them)"
+T = TypeVar("T")
 
 
 class StoreError(Exception):
-    """The database cannot be used (unreadable, newer schema than this code)."""
+    """The database cannot be used (unreadable, damaged, read-only, locked too long,
+    newer schema than this code)."""
 
 
 def migrations() -> list[tuple[int, str, str]]:
@@ -40,55 +62,148 @@ def migrations() -> list[tuple[int, str, str]]:
     return sorted(found)
 
 
+def _busy(e: BaseException) -> bool:
+    """SQLite's "database is locked/busy" (another connection holds the lock)."""
+    code = getattr(e, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    return isinstance(e, sqlite3.OperationalError) and "locked" in str(e)
+
+
+def create_private(path: Path) -> None:
+    """Create an empty file readable by its owner only (0600); fails if it exists."""
+    os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    os.chmod(path, 0o600)  # whatever the umask
+
+
 class Database:
-    """One aiosqlite connection in WAL mode, shared by every repository.
+    """The writer connection and a small pool of reader connections (WAL mode),
+    shared by every repository; see the module docstring.
 
     Writes that must stand or fall together go through :meth:`transaction`,
     which also serialises them against each other.
     """
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, readers: int = 3, busy_timeout: float = 5.0,
+                 retry_for: float = 20.0) -> None:
         self.path = Path(path)
+        self.readers = max(1, readers)
+        self.busy_timeout = busy_timeout  # SQLite waits this long for a lock, per attempt
+        self.retry_for = retry_for  # then we try again with backoff until this much has passed
         self._conn: aiosqlite.Connection | None = None
+        self._pool: list[aiosqlite.Connection] = []
+        self._idle: asyncio.Queue[aiosqlite.Connection] | None = None
         self._tx_lock = asyncio.Lock()
 
     @property
     def conn(self) -> aiosqlite.Connection:
+        """The writer connection (use :meth:`transaction` to write with it)."""
         if self._conn is None:
             raise StoreError("database is not open")
         return self._conn
 
-    async def open(self, migrate: bool = True) -> None:
-        if self.path.parent and not self.path.parent.exists():
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+    # -- opening and closing ---------------------------------------------------------
+    async def open(self, migrate: bool = True, create: bool = True) -> None:
+        """Open (``create``: a missing file becomes a new database), check, migrate.
+
+        Raises StoreError with a one-line reason, having closed what it opened."""
+        new = self._check_file(create)
         try:
-            self._conn = await aiosqlite.connect(self.path, isolation_level=None)
-            self._conn.row_factory = aiosqlite.Row
-            await self._conn.execute("PRAGMA journal_mode=WAL")
-            await self._conn.execute("PRAGMA foreign_keys=ON")
-            await self._conn.execute("PRAGMA busy_timeout=5000")
-            await self._conn.execute("PRAGMA synchronous=NORMAL")
-        except sqlite3.Error as e:
-            raise StoreError(f"{self.path}: cannot open database: {e}") from e
-        if migrate:
-            try:
+            self._conn = await self._connect(reader=False)
+            if not new:
+                await self._quick_check(self._conn)
+            for _ in range(self.readers):
+                self._pool.append(await self._connect(reader=True))
+            self._idle = asyncio.Queue()
+            for reader in self._pool:
+                self._idle.put_nowait(reader)
+            if migrate:
                 await self.migrate()
-            except BaseException:
-                await self.close()
-                raise
+        except BaseException as e:
+            await self.close()
+            if isinstance(e, sqlite3.Error):
+                raise self._error(e) from e
+            raise
+
+    def _check_file(self, create: bool) -> bool:
+        """True when the database is new; StoreError for a file that is no database."""
+        path = self.path
+        if not path.exists():
+            if not create:
+                raise StoreError(f"{path}: no database there (check NHANONG_DB)")
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                create_private(path)
+            except OSError as e:
+                raise StoreError(f"{path}: cannot create the database: {e.strerror}") from None
+            return True
+        if not path.is_file():
+            raise StoreError(f"{path}: not a file (check NHANONG_DB)")
+        try:
+            with path.open("rb") as f:
+                head = f.read(len(_HEADER))
+        except OSError as e:
+            raise StoreError(f"{path}: cannot read the database: {e.strerror}") from None
+        if not head:
+            raise StoreError(f"{path}: the database file is empty (0 bytes); {_RESTORE}, "
+                             "or move it away to start a new, empty database")
+        if head != _HEADER:
+            raise StoreError(f"{path}: not an SQLite database (damaged?); {_RESTORE}")
+        return False
+
+    async def _connect(self, reader: bool) -> aiosqlite.Connection:
+        conn = await aiosqlite.connect(self.path, isolation_level=None, timeout=self.busy_timeout)
+        try:
+            conn.row_factory = aiosqlite.Row
+            if not reader:
+                await conn.execute("PRAGMA journal_mode=WAL")
+                await conn.execute("PRAGMA synchronous=NORMAL")
+            await conn.execute("PRAGMA foreign_keys=ON")
+            await conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout * 1000)}")
+            if reader:
+                await conn.execute("PRAGMA query_only=ON")  # a write here is a bug: say so
+        except BaseException:
+            await conn.close()
+            raise
+        return conn
+
+    async def _quick_check(self, conn: aiosqlite.Connection) -> None:
+        async with conn.execute("PRAGMA quick_check(3)") as cur:
+            found = [r[0] for r in await cur.fetchall()]
+        if found != ["ok"]:
+            raise StoreError(f"{self.path}: the database is damaged ({'; '.join(found)}); {_RESTORE}")
+
+    def _error(self, e: sqlite3.Error) -> StoreError:
+        """A one-line reason for what SQLite said while opening."""
+        code = (getattr(e, "sqlite_errorcode", 0) or 0) & 0xFF
+        if code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
+            return StoreError(f"{self.path}: the database is damaged ({e}); {_RESTORE}")
+        if code in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM):
+            return StoreError(f"{self.path}: cannot write the database ({e}); the bot needs "
+                              "write access to the file and to its folder (for the -wal and "
+                              "-shm files)")
+        return StoreError(f"{self.path}: cannot open the database: {e}")
 
     async def close(self) -> None:
-        if self._conn is not None:
-            await self._conn.close()
-            self._conn = None
+        pool, self._pool, self._idle = self._pool, [], None
+        conn, self._conn = self._conn, None
+        for c in [*pool, *([conn] if conn is not None else [])]:
+            with suppress(Exception):
+                await c.close()
 
     async def migrate(self) -> list[str]:
-        """Apply shipped migrations not yet recorded; returns the names applied."""
-        await self.conn.execute(
-            "CREATE TABLE IF NOT EXISTS schema_migrations ("
-            " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
-        )
-        done = {r[0] for r in await self.fetchall("SELECT version FROM schema_migrations")}
+        """Apply shipped migrations not yet recorded; returns the names applied.
+
+        Also proves that the database can be written (a read-only file says so here,
+        not at the first member's message)."""
+        async with self.transaction() as conn:
+            await conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+            )
+            await conn.execute("UPDATE schema_migrations SET version = version WHERE 0")
+            async with conn.execute("SELECT version FROM schema_migrations") as cur:
+                done = {r[0] for r in await cur.fetchall()}
         shipped = migrations()
         newest = max((v for v, _, _ in shipped), default=0)
         if done and max(done) > newest:
@@ -111,58 +226,125 @@ class Database:
             applied.append(name)
         return applied
 
+    # -- busy: wait, back off, give up clearly ----------------------------------------------
+    async def _retrying(self, what: str, op: Callable[[], Awaitable[T]]) -> T:
+        """``op()``, again with backoff while SQLite says busy, for ``retry_for`` seconds."""
+        start = time.monotonic()
+        delay = 0.02
+        while True:
+            try:
+                return await op()
+            except sqlite3.OperationalError as e:
+                if not _busy(e):
+                    raise
+                waited = time.monotonic() - start
+                if waited >= self.retry_for:
+                    raise StoreError(
+                        f"{self.path}: the database stayed locked for {waited:.0f} s ({what}); "
+                        "another program is holding it"
+                    ) from e
+                log.warning("database busy (%s); trying again", what)
+                await asyncio.sleep(min(delay, self.retry_for - waited) * random.uniform(0.5, 1.0))
+                delay = min(delay * 2, 1.0)
+
+    # -- writing -------------------------------------------------------------------------
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """BEGIN IMMEDIATE … COMMIT, rolled back on any exception."""
+        """BEGIN IMMEDIATE … COMMIT on the writer, rolled back on any exception.
+
+        Reads inside must use the connection yielded (it sees the uncommitted rows)."""
         async with self._tx_lock:
-            await self.conn.execute("BEGIN IMMEDIATE")
+            conn = self.conn
             try:
-                yield self.conn
+                await self._retrying("begin", lambda: conn.execute("BEGIN IMMEDIATE"))
             except BaseException:
-                await self.conn.execute("ROLLBACK")
+                await _rollback(conn)  # a cancelled BEGIN may still run in the thread
                 raise
-            else:
-                await self.conn.execute("COMMIT")
+            try:
+                yield conn
+                await conn.execute("COMMIT")
+            except BaseException:
+                await _rollback(conn)
+                raise
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run one statement on its own; returns the rows changed (or lastrowid for inserts)."""
-        async with self._tx_lock:
-            cur = await self.conn.execute(sql, params)
+        async with self.transaction() as conn:
+            cur = await conn.execute(sql, params)
             n = cur.lastrowid if sql.lstrip().upper().startswith("INSERT") else cur.rowcount
             await cur.close()
-            return n or 0
+        return n or 0
 
     async def fetchone_write(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
         """A write that returns a row (``INSERT … RETURNING``), serialised like execute."""
-        async with self._tx_lock:
-            async with self.conn.execute(sql, params) as cur:
-                return await cur.fetchone()
+        async with self.transaction() as conn:
+            async with conn.execute(sql, params) as cur:
+                row = await cur.fetchone()
+        return row
 
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         async with self.transaction() as conn:
             await conn.executemany(sql, rows)
 
+    # -- reading ---------------------------------------------------------------------------
+    @asynccontextmanager
+    async def _reader(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A reader connection of the pool, for one read."""
+        if self._idle is None:
+            raise StoreError("database is not open")
+        idle = self._idle
+        conn = await idle.get()
+        try:
+            yield conn
+        finally:
+            idle.put_nowait(conn)
+
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
-        async with self.conn.execute(sql, params) as cur:
-            return await cur.fetchone()
+        async def once() -> aiosqlite.Row | None:
+            async with self._reader() as conn, conn.execute(sql, params) as cur:
+                return await cur.fetchone()
+
+        return await self._retrying("read", once)
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
-        async with self.conn.execute(sql, params) as cur:
-            return list(await cur.fetchall())
+        async def once() -> list[aiosqlite.Row]:
+            async with self._reader() as conn, conn.execute(sql, params) as cur:
+                return list(await cur.fetchall())
+
+        return await self._retrying("read", once)
+
+    async def integrity(self) -> list[str]:
+        """SQLite's full ``PRAGMA integrity_check``: [] when the database is sound."""
+        found = [r[0] for r in await self.fetchall("PRAGMA integrity_check(20)")]
+        return [] if found == ["ok"] else found
 
     async def backup(self, target: Path) -> None:
-        """Copy the live database with SQLite's online backup (safe while running)."""
+        """Copy the live database with SQLite's online backup (safe while running);
+        the copy is private (0600)."""
         target = Path(target)
         if target.exists():
             raise StoreError(f"{target}: already exists; choose a new file")
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_name(target.name + ".part")
-        dest = await aiosqlite.connect(partial)
+        partial.unlink(missing_ok=True)  # left by a backup that was interrupted
+        create_private(partial)
         try:
-            await self.conn.backup(dest)
-        finally:
-            await dest.close()
-        partial.rename(target)
+            dest = await aiosqlite.connect(partial)
+            try:
+                async with self._reader() as conn:
+                    await conn.backup(dest)
+            finally:
+                await dest.close()
+            partial.rename(target)
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+
+
+async def _rollback(conn: aiosqlite.Connection) -> None:
+    """ROLLBACK if a transaction is open (queued after whatever the thread still runs)."""
+    with suppress(sqlite3.Error, ValueError):
+        await conn.execute("ROLLBACK")
 
 
 def utc(when: datetime) -> str:
