@@ -233,3 +233,22 @@ def test_an_export_is_private(tmp_path):
     p = _cli(tmp_path, "export", "registrations", "--course", add.stdout.strip(), "--out", str(out))
     assert p.returncode == 0, p.stderr
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
+
+
+async def test_zalo_unreachable_or_refusing_the_token_is_refused(tmp_path):
+    """The Zalo channel likewise: a closed port, and a token the platform answers 401."""
+    from tests.fakes.zalo_api import FakeZalo
+
+    for d in ("a", "b"):
+        (tmp_path / d).mkdir()
+    env = {"ZALO_BOT_TOKEN": "123:abc", "ZALO_BASE_URL": f"http://127.0.0.1:{_closed_port()}/bot"}
+    _assert_fails_fast(await _run_bot(tmp_path / "a" / "bot.db", **env), "zalo")
+    fake = FakeZalo()
+    await fake.start()
+    try:
+        env = {"ZALO_BOT_TOKEN": "999:WRONG-TOKEN", "ZALO_BASE_URL": fake.base_url}
+        rc, took, lines = await _run_bot(tmp_path / "b" / "bot.db", **env)
+        _assert_fails_fast((rc, took, lines), "ZALO_BOT_TOKEN")
+        assert "WRONG-TOKEN" not in lines[0]
+    finally:
+        await fake.stop()

@@ -136,6 +136,10 @@ class ZaloChannel:
             me = await self.call("getMe")
         except ZaloApiError as e:
             raise RuntimeError(f"zalo: getMe refused ({e}); check ZALO_BOT_TOKEN") from None
+        except Transient as e:  # nobody answers there: say where (the token taken out)
+            where = urlparse(self.base_url)
+            raise RuntimeError(f"zalo: cannot reach the Bot API ({where.scheme}://{where.netloc}): "
+                               f"{e}; check ZALO_BASE_URL and the network") from None
         self.bot_id = str((me or {}).get("id", "")) or None
         if self.webhook_url:
             if self.webserver is None:
