@@ -157,7 +157,7 @@ class Database:
             conn.row_factory = aiosqlite.Row
             if not reader:
                 await conn.execute("PRAGMA journal_mode=WAL")
-                await conn.execute("PRAGMA synchronous=NORMAL")
+                await conn.execute("PRAGMA synchronous=FULL")
             await conn.execute("PRAGMA foreign_keys=ON")
             await conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout * 1000)}")
             if reader:
