@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from bot.store import Store
+from tests.fakes.telegram_api import FakeTelegram
 from tests.helpers import TEXT_ONLY, Harness
 from tests.reporting_data import build
 
@@ -19,6 +20,15 @@ async def textbot(tmp_path):
     h = await Harness(tmp_path, caps=TEXT_ONLY).open()
     yield h
     await h.close()
+
+
+@pytest.fixture
+async def fake():
+    """A fake Telegram Bot API on 127.0.0.1 (tests/fakes/telegram_api.py)."""
+    f = FakeTelegram()
+    await f.start()
+    yield f
+    await f.stop()
 
 
 @pytest.fixture

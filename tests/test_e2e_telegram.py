@@ -14,20 +14,11 @@ from bot.app import App
 from bot.clock import FakeClock
 from bot.delivery import Delivery
 from bot.types import Rendered
-from tests.fakes.telegram_api import FakeTelegram
 from tests.helpers import make_settings
 from tests.platforms import TelegramDriver, driver
 from tests.waits import guarded, until
 
 USER = 4242
-
-
-@pytest.fixture
-async def fake():
-    f = FakeTelegram()
-    await f.start()
-    yield f
-    await f.stop()
 
 
 @pytest.fixture(params=["telegram", "zalo"])

@@ -27,19 +27,11 @@ from bot.types import Rendered
 from tests.fakes.telegram_api import FakeTelegram
 from tests.platforms import TelegramDriver, driver
 from tests.test_e2e_telegram import _app
+from tests.waits import GUARD
 
 PEOPLE = 60
 USERS = [50_000 + i for i in range(PEOPLE)]
-GUARD = 60.0
 SECRET = "journal-test-secret"
-
-
-@pytest.fixture
-async def fake():
-    f = FakeTelegram()
-    await f.start()
-    yield f
-    await f.stop()
 
 
 def _free_port() -> int:

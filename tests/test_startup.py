@@ -19,9 +19,9 @@ import pytest
 from aiohttp import web
 
 from tests.fakes.telegram_api import FakeTelegram
+from tests.waits import GUARD  # a deadlock guard; the exit itself must come within 10 s
 
 ROOT = Path(__file__).resolve().parent.parent
-GUARD = 60  # a deadlock guard; the exit itself must come within 10 s
 
 
 def _env(db: Path, **extra: str) -> dict[str, str]:
@@ -70,11 +70,8 @@ def _real_database(path: Path) -> None:
 
 
 @pytest.fixture
-async def telegram():
-    fake = FakeTelegram()
-    await fake.start()
-    yield fake
-    await fake.stop()
+async def telegram(fake):
+    return fake
 
 
 def _token_env(fake: FakeTelegram) -> dict[str, str]:
