@@ -94,6 +94,9 @@ class Database:
         self._pool: list[aiosqlite.Connection] = []
         self._idle: asyncio.Queue[aiosqlite.Connection] | None = None
         self._tx_lock = asyncio.Lock()
+        self._group: list[tuple[Callable[[aiosqlite.Connection], Awaitable[Any]],
+                                asyncio.Future[Any]]] = []
+        self._grouper: asyncio.Task[None] | None = None
 
     @property
     def conn(self) -> aiosqlite.Connection:
@@ -185,6 +188,9 @@ class Database:
         return StoreError(f"{self.path}: cannot open the database: {e}")
 
     async def close(self) -> None:
+        if self._grouper is not None and not self._grouper.done():  # writes asked for
+            with suppress(Exception):
+                await asyncio.shield(self._grouper)
         pool, self._pool, self._idle = self._pool, [], None
         conn, self._conn = self._conn, None
         for c in [*pool, *([conn] if conn is not None else [])]:
@@ -266,6 +272,55 @@ class Database:
             except BaseException:
                 await _rollback(conn)
                 raise
+
+    async def together(self, work: Callable[[aiosqlite.Connection], Awaitable[T]]) -> T:
+        """``work(conn)`` in a transaction shared with the other ``together`` calls made
+        meanwhile (group commit: one COMMIT, one fsync, for many callers); returns its
+        result once that transaction is committed.
+
+        The works run one after another, in the order asked, each inside its own
+        SAVEPOINT: one that raises is rolled back alone and its caller gets the
+        exception; the others commit.  A failed COMMIT fails them all.  A caller
+        cancelled while waiting does not take its work back: it may still commit."""
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[T] = loop.create_future()
+        self._group.append((work, fut))
+        if self._grouper is None or self._grouper.done():
+            self._grouper = loop.create_task(self._commit_groups(), name="db-group-commit")
+        return await asyncio.shield(fut)
+
+    async def _commit_groups(self) -> None:
+        while self._group:
+            batch, self._group = self._group, []
+            results: list[tuple[asyncio.Future[Any], bool, Any]] = []
+            try:
+                async with self.transaction() as conn:
+                    for work, fut in batch:
+                        await conn.execute("SAVEPOINT together")
+                        try:
+                            value = await work(conn)
+                        except Exception as e:
+                            await conn.execute("ROLLBACK TO together")
+                            await conn.execute("RELEASE together")
+                            results.append((fut, False, e))
+                            continue
+                        await conn.execute("RELEASE together")
+                        results.append((fut, True, value))
+            except BaseException as e:
+                for _, fut in batch:
+                    if not fut.done():
+                        fut.set_exception(e if isinstance(e, Exception) else StoreError(
+                            f"{self.path}: the write was interrupted"))
+                if not isinstance(e, Exception):
+                    raise
+                continue
+            for fut, ok, value in results:
+                if fut.done():
+                    continue
+                if ok:
+                    fut.set_result(value)
+                else:
+                    fut.set_exception(value)
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run one statement on its own; returns the rows changed (or lastrowid for inserts)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from .db import Database
 
@@ -36,6 +37,14 @@ class Member:
 _COLUMNS = (
     "id, channel, user_id, chat_id, display_name, full_name, phone, commune_code, role,"
     " locale, subscribed, blocked_at, profile_done, consent_at, created_at, organisation"
+)
+SEEN = (
+    "INSERT INTO members (channel, user_id, chat_id, display_name, locale,"
+    " created_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT (channel, user_id) DO UPDATE SET chat_id = excluded.chat_id,"
+    " display_name = COALESCE(excluded.display_name, members.display_name),"
+    " last_seen_at = excluded.last_seen_at, blocked_at = NULL"
+    f" RETURNING {_COLUMNS}"
 )
 PROFILE_FIELDS = {"full_name", "phone", "commune_code", "role", "locale", "organisation"}
 
@@ -94,15 +103,13 @@ class Members:
         runs for every message, so topics are not read here (``get`` reads them).
         """
         at = now.isoformat()
-        row = await self.db.fetchone_write(
-            "INSERT INTO members (channel, user_id, chat_id, display_name, locale,"
-            " created_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (channel, user_id) DO UPDATE SET chat_id = excluded.chat_id,"
-            " display_name = COALESCE(excluded.display_name, members.display_name),"
-            " last_seen_at = excluded.last_seen_at, blocked_at = NULL"
-            f" RETURNING {_COLUMNS}",
-            (channel, str(user_id), str(chat_id), display_name, locale, at, at),
-        )
+        params = (channel, str(user_id), str(chat_id), display_name, locale, at, at)
+
+        async def work(conn: Any) -> Any:
+            async with conn.execute(SEEN, params) as cur:
+                return await cur.fetchone()
+
+        row = await self.db.together(work)  # committed with other people's writes
         assert row is not None
         return _member(row, [])
 
