@@ -278,34 +278,31 @@ class Database:
         meanwhile (group commit: one COMMIT, one fsync, for many callers); returns its
         result once that transaction is committed.
 
-        The works run one after another, in the order asked, each inside its own
-        SAVEPOINT: one that raises is rolled back alone and its caller gets the
-        exception; the others commit.  A failed COMMIT fails them all.  A caller
-        cancelled while waiting does not take its work back: it may still commit."""
+        The works run one after another, in the order asked; one that raises gets
+        its caller the exception and the others commit (see :meth:`_commit_group`).
+        A work must only run statements on ``conn`` (it may run twice, once rolled
+        back).  A failed BEGIN or COMMIT fails them all.  A caller cancelled while
+        waiting does not take its work back: it may still commit."""
+        return await asyncio.shield(self.soon(work))
+
+    def soon(self, work: Callable[[aiosqlite.Connection], Awaitable[T]]) -> asyncio.Future[T]:
+        """Like :meth:`together` without waiting: the future of its result.  It commits
+        with, or before, every ``together``/``soon`` work asked for after it (not
+        ordered against plain :meth:`transaction` writes).  A failure nobody awaits is
+        logged."""
         loop = asyncio.get_running_loop()
         fut: asyncio.Future[T] = loop.create_future()
+        fut.add_done_callback(_log_unawaited)
         self._group.append((work, fut))
         if self._grouper is None or self._grouper.done():
             self._grouper = loop.create_task(self._commit_groups(), name="db-group-commit")
-        return await asyncio.shield(fut)
+        return fut
 
     async def _commit_groups(self) -> None:
         while self._group:
             batch, self._group = self._group, []
-            results: list[tuple[asyncio.Future[Any], bool, Any]] = []
             try:
-                async with self.transaction() as conn:
-                    for work, fut in batch:
-                        await conn.execute("SAVEPOINT together")
-                        try:
-                            value = await work(conn)
-                        except Exception as e:
-                            await conn.execute("ROLLBACK TO together")
-                            await conn.execute("RELEASE together")
-                            results.append((fut, False, e))
-                            continue
-                        await conn.execute("RELEASE together")
-                        results.append((fut, True, value))
+                await self._commit_group(batch)
             except BaseException as e:
                 for _, fut in batch:
                     if not fut.done():
@@ -313,14 +310,39 @@ class Database:
                             f"{self.path}: the write was interrupted"))
                 if not isinstance(e, Exception):
                     raise
-                continue
-            for fut, ok, value in results:
-                if fut.done():
+
+    async def _commit_group(self, batch: list[tuple[Callable[[aiosqlite.Connection],
+                                                               Awaitable[Any]],
+                                                      asyncio.Future[Any]]]) -> None:
+        """The whole batch in one transaction; if one work raises, that transaction is
+        rolled back and each work runs again in a transaction of its own, so that
+        only the failing one fails (works are only statements: running one again
+        writes the same)."""
+        values: list[Any] = []
+        in_work = False
+        try:
+            async with self.transaction() as conn:
+                for work, _ in batch:
+                    in_work = True
+                    values.append(await work(conn))
+                    in_work = False
+        except Exception:
+            if len(batch) == 1 or not in_work:  # BEGIN or COMMIT failed: all fail
+                raise
+            for work, fut in batch:
+                try:
+                    async with self.transaction() as conn:
+                        value = await work(conn)
+                except Exception as e:
+                    if not fut.done():
+                        fut.set_exception(e)
                     continue
-                if ok:
+                if not fut.done():
                     fut.set_result(value)
-                else:
-                    fut.set_exception(value)
+            return
+        for (_, fut), value in zip(batch, values, strict=True):
+            if not fut.done():
+                fut.set_result(value)
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run one statement on its own; returns the rows changed (or lastrowid for inserts)."""
@@ -394,6 +416,11 @@ class Database:
         except BaseException:
             partial.unlink(missing_ok=True)
             raise
+
+
+def _log_unawaited(fut: asyncio.Future[Any]) -> None:
+    if not fut.cancelled() and fut.exception() is not None:  # marks it retrieved, too
+        log.debug("a grouped write failed: %s", fut.exception())
 
 
 async def _rollback(conn: aiosqlite.Connection) -> None:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from .db import Database
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
@@ -71,6 +74,11 @@ def _member(row, topics: list[str]) -> Member:
     )
 
 
+def _touch_failed(fut: Any) -> None:
+    if not fut.cancelled() and fut.exception() is not None:
+        log.warning("the time a member was last seen was not written: %s", fut.exception())
+
+
 class Members:
     """Repository of members."""
 
@@ -100,9 +108,26 @@ class Members:
         """The member for this person, created on first contact (not yet subscribed).
 
         Talking to the bot again also clears a block: the person is reachable.  This
-        runs for every message, so topics are not read here (``get`` reads them).
+        runs for every message, so topics are not read here (``get`` reads them), and
+        when only the time last seen changes it is not waited for: it commits with
+        (or before) the next grouped write, the inbound journal's finish of this
+        message (see :meth:`Database.soon`).
         """
         at = now.isoformat()
+        row = await self.db.fetchone(
+            f"SELECT {_COLUMNS} FROM members WHERE channel = ? AND user_id = ?",
+            (channel, str(user_id)),
+        )
+        if row is not None and row["chat_id"] == str(chat_id) and row["blocked_at"] is None \
+                and display_name in (None, row["display_name"]):
+            member_id = row["id"]
+
+            async def touch(conn: Any) -> None:
+                await conn.execute(
+                    "UPDATE members SET last_seen_at = ? WHERE id = ?", (at, member_id))
+
+            self.db.soon(touch).add_done_callback(_touch_failed)
+            return _member(row, [])
         params = (channel, str(user_id), str(chat_id), display_name, locale, at, at)
 
         async def work(conn: Any) -> Any:
