@@ -94,6 +94,9 @@ class Database:
         self._pool: list[aiosqlite.Connection] = []
         self._idle: asyncio.Queue[aiosqlite.Connection] | None = None
         self._tx_lock = asyncio.Lock()
+        self._group: list[tuple[Callable[[aiosqlite.Connection], Awaitable[Any]],
+                                asyncio.Future[Any]]] = []
+        self._grouper: asyncio.Task[None] | None = None
 
     @property
     def conn(self) -> aiosqlite.Connection:
@@ -185,6 +188,9 @@ class Database:
         return StoreError(f"{self.path}: cannot open the database: {e}")
 
     async def close(self) -> None:
+        if self._grouper is not None and not self._grouper.done():  # writes asked for
+            with suppress(Exception):
+                await asyncio.shield(self._grouper)
         pool, self._pool, self._idle = self._pool, [], None
         conn, self._conn = self._conn, None
         for c in [*pool, *([conn] if conn is not None else [])]:
@@ -267,6 +273,77 @@ class Database:
                 await _rollback(conn)
                 raise
 
+    async def together(self, work: Callable[[aiosqlite.Connection], Awaitable[T]]) -> T:
+        """``work(conn)`` in a transaction shared with the other ``together`` calls made
+        meanwhile (group commit: one COMMIT, one fsync, for many callers); returns its
+        result once that transaction is committed.
+
+        The works run one after another, in the order asked; one that raises gets
+        its caller the exception and the others commit (see :meth:`_commit_group`).
+        A work must only run statements on ``conn`` (it may run twice, once rolled
+        back).  A failed BEGIN or COMMIT fails them all.  A caller cancelled while
+        waiting does not take its work back: it may still commit."""
+        return await asyncio.shield(self.soon(work))
+
+    def soon(self, work: Callable[[aiosqlite.Connection], Awaitable[T]]) -> asyncio.Future[T]:
+        """Like :meth:`together` without waiting: the future of its result.  It commits
+        with, or before, every ``together``/``soon`` work asked for after it (not
+        ordered against plain :meth:`transaction` writes).  A failure nobody awaits is
+        logged."""
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[T] = loop.create_future()
+        fut.add_done_callback(_log_unawaited)
+        self._group.append((work, fut))
+        if self._grouper is None or self._grouper.done():
+            self._grouper = loop.create_task(self._commit_groups(), name="db-group-commit")
+        return fut
+
+    async def _commit_groups(self) -> None:
+        while self._group:
+            batch, self._group = self._group, []
+            try:
+                await self._commit_group(batch)
+            except BaseException as e:
+                for _, fut in batch:
+                    if not fut.done():
+                        fut.set_exception(e if isinstance(e, Exception) else StoreError(
+                            f"{self.path}: the write was interrupted"))
+                if not isinstance(e, Exception):
+                    raise
+
+    async def _commit_group(self, batch: list[tuple[Callable[[aiosqlite.Connection],
+                                                               Awaitable[Any]],
+                                                      asyncio.Future[Any]]]) -> None:
+        """The whole batch in one transaction; if one work raises, that transaction is
+        rolled back and each work runs again in a transaction of its own, so that
+        only the failing one fails (works are only statements: running one again
+        writes the same)."""
+        values: list[Any] = []
+        in_work = False
+        try:
+            async with self.transaction() as conn:
+                for work, _ in batch:
+                    in_work = True
+                    values.append(await work(conn))
+                    in_work = False
+        except Exception:
+            if len(batch) == 1 or not in_work:  # BEGIN or COMMIT failed: all fail
+                raise
+            for work, fut in batch:
+                try:
+                    async with self.transaction() as conn:
+                        value = await work(conn)
+                except Exception as e:
+                    if not fut.done():
+                        fut.set_exception(e)
+                    continue
+                if not fut.done():
+                    fut.set_result(value)
+            return
+        for (_, fut), value in zip(batch, values, strict=True):
+            if not fut.done():
+                fut.set_result(value)
+
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run one statement on its own; returns the rows changed (or lastrowid for inserts)."""
         async with self.transaction() as conn:
@@ -339,6 +416,11 @@ class Database:
         except BaseException:
             partial.unlink(missing_ok=True)
             raise
+
+
+def _log_unawaited(fut: asyncio.Future[Any]) -> None:
+    if not fut.cancelled() and fut.exception() is not None:  # marks it retrieved, too
+        log.debug("a grouped write failed: %s", fut.exception())
 
 
 async def _rollback(conn: aiosqlite.Connection) -> None:

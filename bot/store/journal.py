@@ -122,9 +122,11 @@ class Journal:
                      replies: list[tuple[str, str, Rendered]],
                      dialog: tuple[int, DialogState] | None, now: datetime) -> list[ReplyRow]:
         """Mark an update done with its replies (pending) and the person's new dialog
-        state, in one transaction; the reply rows written."""
+        state, in one transaction (which other people's finishes may share); the
+        reply rows written, once committed."""
         at = utc(now)
-        async with self.db.transaction() as conn:
+
+        async def work(conn: Any) -> list[ReplyRow]:
             if dialog is not None:
                 await conn.execute(UPSERT_DIALOG, dialog_row(dialog[0], dialog[1], now))
             rows = []
@@ -139,7 +141,10 @@ class Journal:
             await conn.execute(
                 "UPDATE inbound SET state = 'done', person = ?, done_at = ? WHERE id = ?",
                 (person, at, entry_id))
-        return rows
+            return rows
+
+        # Committed with the other people's finishes and marks asked for meanwhile.
+        return await self.db.together(work)
 
     async def pending(self, entry_id: int) -> list[ReplyRow]:
         rows = await self.db.fetchall(
@@ -155,10 +160,15 @@ class Journal:
 
     async def mark_many(self, marks: list[tuple[int, str, str | None, str | None]],
                         now: datetime) -> None:
-        """Several (reply id, state, message id, reason) in one transaction, in order."""
-        await self.db.executemany(
-            "UPDATE inbound_replies SET state = ?, message_id = ?, reason = ?, updated_at = ?"
-            " WHERE id = ?", [(st, mid, why, utc(now), rid) for rid, st, mid, why in marks])
+        """Several (reply id, state, message id, reason) in one transaction, in order
+        (shared with the finishes asked for meanwhile)."""
+        async def work(conn: Any) -> None:
+            await conn.executemany(
+                "UPDATE inbound_replies SET state = ?, message_id = ?, reason = ?,"
+                " updated_at = ? WHERE id = ?",
+                [(st, mid, why, utc(now), rid) for rid, st, mid, why in marks])
+
+        await self.db.together(work)
 
     async def prune(self, before: datetime) -> int:
         """Delete handled updates (and their replies) finished before ``before``; replies

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from .db import Database
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
@@ -37,6 +41,14 @@ _COLUMNS = (
     "id, channel, user_id, chat_id, display_name, full_name, phone, commune_code, role,"
     " locale, subscribed, blocked_at, profile_done, consent_at, created_at, organisation"
 )
+SEEN = (
+    "INSERT INTO members (channel, user_id, chat_id, display_name, locale,"
+    " created_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT (channel, user_id) DO UPDATE SET chat_id = excluded.chat_id,"
+    " display_name = COALESCE(excluded.display_name, members.display_name),"
+    " last_seen_at = excluded.last_seen_at, blocked_at = NULL"
+    f" RETURNING {_COLUMNS}"
+)
 PROFILE_FIELDS = {"full_name", "phone", "commune_code", "role", "locale", "organisation"}
 
 
@@ -60,6 +72,11 @@ def _member(row, topics: list[str]) -> Member:
         topics=topics,
         organisation=row["organisation"],
     )
+
+
+def _touch_failed(fut: Any) -> None:
+    if not fut.cancelled() and fut.exception() is not None:
+        log.warning("the time a member was last seen was not written: %s", fut.exception())
 
 
 class Members:
@@ -91,18 +108,33 @@ class Members:
         """The member for this person, created on first contact (not yet subscribed).
 
         Talking to the bot again also clears a block: the person is reachable.  This
-        runs for every message, so topics are not read here (``get`` reads them).
+        runs for every message, so topics are not read here (``get`` reads them), and
+        when only the time last seen changes it is not waited for: it commits with
+        (or before) the next grouped write, the inbound journal's finish of this
+        message (see :meth:`Database.soon`).
         """
         at = now.isoformat()
-        row = await self.db.fetchone_write(
-            "INSERT INTO members (channel, user_id, chat_id, display_name, locale,"
-            " created_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (channel, user_id) DO UPDATE SET chat_id = excluded.chat_id,"
-            " display_name = COALESCE(excluded.display_name, members.display_name),"
-            " last_seen_at = excluded.last_seen_at, blocked_at = NULL"
-            f" RETURNING {_COLUMNS}",
-            (channel, str(user_id), str(chat_id), display_name, locale, at, at),
+        row = await self.db.fetchone(
+            f"SELECT {_COLUMNS} FROM members WHERE channel = ? AND user_id = ?",
+            (channel, str(user_id)),
         )
+        if row is not None and row["chat_id"] == str(chat_id) and row["blocked_at"] is None \
+                and display_name in (None, row["display_name"]):
+            member_id = row["id"]
+
+            async def touch(conn: Any) -> None:
+                await conn.execute(
+                    "UPDATE members SET last_seen_at = ? WHERE id = ?", (at, member_id))
+
+            self.db.soon(touch).add_done_callback(_touch_failed)
+            return _member(row, [])
+        params = (channel, str(user_id), str(chat_id), display_name, locale, at, at)
+
+        async def work(conn: Any) -> Any:
+            async with conn.execute(SEEN, params) as cur:
+                return await cur.fetchone()
+
+        row = await self.db.together(work)  # committed with other people's writes
         assert row is not None
         return _member(row, [])
 
