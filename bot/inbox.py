@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from contextlib import suppress
 from datetime import timedelta
 from typing import Any
 
@@ -65,7 +66,7 @@ class Inbox:
         self._worker: asyncio.Task[None] | None = None
         self._closing = False
         self._pruned_at: float | None = None
-        self._marks = _Marks(self.journal, clock)
+        self._last_mark: asyncio.Future[None] | None = None
 
     # -- receiving -------------------------------------------------------------------
     def sink(self, channel: str) -> _ChannelSink:
@@ -117,7 +118,9 @@ class Inbox:
         try:
             await self._in_hand()
         finally:
-            await self._marks.close()
+            if self._last_mark is not None:  # marks commit in order: the last one means all
+                with suppress(Exception):  # a failed one is logged by the store
+                    await asyncio.shield(self._last_mark)
 
     async def _in_hand(self) -> None:
         if not self._tasks:
@@ -196,13 +199,13 @@ class Inbox:
     async def _send(self, rows: list[ReplyRow]) -> None:
         """Send an update's pending replies in order (a blocked chat gets no more).
         The "sending" mark is committed before the call; outcomes are written behind
-        (many people's marks share a transaction)."""
-        marks = self._marks
+        (many people's marks share a group commit, :meth:`Database.soon`)."""
+        marks = self._mark
         blocked: set[tuple[str, str]] = set()
         for row in rows:
             if (row.channel, row.chat_id) in blocked or row.channel not in self.delivery.channels:
                 discard_ours((row.message.document, row.message.image))
-                marks.put(row.id, "failed", reason="not sent: chat blocked"
+                marks(row.id, "failed", reason="not sent: chat blocked"
                           if (row.channel, row.chat_id) in blocked else "channel not configured")
                 continue
             called = False
@@ -210,7 +213,7 @@ class Inbox:
             async def on_call(reply_id: int = row.id) -> None:
                 nonlocal called
                 if not called:
-                    await marks.put(reply_id, "sending")
+                    await marks(reply_id, "sending")
                     called = True
 
             o = await self.delivery.send(row.channel, row.chat_id, row.message, high=True,
@@ -219,16 +222,22 @@ class Inbox:
                 discard_ours((row.message.document, row.message.image))
             if o.status == "deferred":
                 if called:  # a call was made before (a 429, a timeout): it may have arrived
-                    await marks.put(row.id, "unknown", reason=o.reason)
+                    await marks(row.id, "unknown", reason=o.reason)
                 else:
-                    await marks.put(row.id, "pending")
+                    await marks(row.id, "pending")
                 return  # shutting down: the rest stay pending for the next start
             if o.status == "sent":
-                marks.put(row.id, "sent", message_id=o.message_id)
+                marks(row.id, "sent", message_id=o.message_id)
                 continue
-            marks.put(row.id, "failed", reason=o.reason)
+            marks(row.id, "failed", reason=o.reason)
             if o.status == "blocked":
                 blocked.add((row.channel, row.chat_id))
+
+    def _mark(self, reply_id: int, state: str, *, message_id: str | None = None,
+              reason: str | None = None) -> asyncio.Future[None]:
+        self._last_mark = self.journal.mark_soon(reply_id, state, self.clock.now(),
+                                                 message_id=message_id, reason=reason)
+        return self._last_mark
 
     async def _prune(self) -> None:
         self._pruned_at = self.clock.monotonic()
@@ -255,49 +264,3 @@ class _ChannelSink:
     async def many(self, updates: list[tuple[str, dict[str, Any]]], *,
                    force: bool = False) -> list[bool]:
         return await self.inbox.receive(self.channel, updates, force=force)
-
-
-class _Marks:
-    """Reply states written in groups: every mark asked for while a write is under
-    way goes into the next transaction, in order.  ``put`` returns a future that is
-    done once the mark is committed (awaited for "sending", before the call)."""
-
-    def __init__(self, journal: Any, clock: Clock) -> None:
-        self.journal = journal
-        self.clock = clock
-        self._queue: list[tuple[tuple[int, str, str | None, str | None], asyncio.Future[None]]] = []
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-
-    def put(self, reply_id: int, state: str, *, message_id: str | None = None,
-            reason: str | None = None) -> asyncio.Future[None]:
-        loop = asyncio.get_running_loop()
-        fut: asyncio.Future[None] = loop.create_future()
-        self._queue.append(((reply_id, state, message_id, reason), fut))
-        self._wake.set()
-        if self._task is None or self._task.done():
-            self._task = loop.create_task(self._run(), name="inbox-marks")
-        return fut
-
-    async def _run(self) -> None:
-        while self._queue:
-            batch, self._queue = self._queue, []
-            self._wake.clear()
-            try:
-                await self.journal.mark_many([m for m, _ in batch], self.clock.now())
-            except Exception as e:
-                log.exception("inbox: reply states not written")
-                for _, fut in batch:
-                    if not fut.done():
-                        fut.set_exception(e)
-                continue
-            for _, fut in batch:
-                if not fut.done():
-                    fut.set_result(None)
-
-    async def close(self) -> None:
-        """Until every mark asked for is written."""
-        while self._task is not None and not self._task.done():
-            await asyncio.shield(self._task)
-        if self._queue:  # asked for after the writer ended
-            await self._run()

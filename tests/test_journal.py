@@ -357,7 +357,7 @@ async def test_at_start_unfinished_updates_are_handled_and_pending_replies_sent_
     await j.finish(done.id, "telegram:71", [("telegram", "71", Rendered("một")),
                                             ("telegram", "71", Rendered("hai"))], None, clock.now())
     [first, _] = await j.pending(done.id)
-    await j.mark(first.id, "sending", clock.now())
+    await j.mark_soon(first.id, "sending", clock.now())
     # Stored, not handled yet.
     update = fake.user_command(72, "/start")
     await j.add("telegram", str(update["update_id"]), update, clock.now())

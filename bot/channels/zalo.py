@@ -248,12 +248,6 @@ class ZaloChannel:
         if not isinstance(sender, dict) or not isinstance(chat, dict):
             return None
 
-        def ident(value: Any) -> str | None:
-            """An id as Zalo sends one (text, or a number); anything else is not one."""
-            if isinstance(value, bool) or not isinstance(value, str | int):
-                return None
-            return str(value).strip() or None
-
         user_id, chat_id = ident(sender.get("id")), ident(chat.get("id"))
         if sender.get("is_bot") or user_id is None or chat_id is None:
             return None  # an event without usable ids would make a junk member
@@ -293,13 +287,20 @@ class ZaloChannel:
         return Sent(str(mid) if mid is not None else None)
 
 
+def ident(value: Any) -> str | None:
+    """An id as Zalo sends one (text, or a number); anything else is not one."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        return None
+    return str(value).strip() or None
+
+
 def event_id(event: dict) -> str:
     """An event's key in the journal: its message id, or a digest of the event
     when it has none (the same event delivered twice still has one key)."""
     msg = event.get("message")
-    mid = msg.get("message_id") if isinstance(msg, dict) else None
-    if isinstance(mid, str | int) and not isinstance(mid, bool) and str(mid):
-        return str(mid)
+    mid = ident(msg.get("message_id")) if isinstance(msg, dict) else None
+    if mid is not None:
+        return mid
     digest = hashlib.sha256(json.dumps(event, sort_keys=True, ensure_ascii=False).encode())
     return "sha256:" + digest.hexdigest()[:32]
 

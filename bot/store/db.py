@@ -420,7 +420,7 @@ class Database:
 
 def _log_unawaited(fut: asyncio.Future[Any]) -> None:
     if not fut.cancelled() and fut.exception() is not None:  # marks it retrieved, too
-        log.debug("a grouped write failed: %s", fut.exception())
+        log.warning("a grouped write failed: %s", fut.exception())
 
 
 async def _rollback(conn: aiosqlite.Connection) -> None:

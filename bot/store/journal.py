@@ -13,6 +13,7 @@ what the person wrote) are deleted after a short time by :meth:`Journal.prune`.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -153,22 +154,17 @@ class Journal:
         return [ReplyRow(r["id"], r["channel"], r["chat_id"], _load(r["message"]), r["state"])
                 for r in rows]
 
-    async def mark(self, reply_id: int, state: str, now: datetime, *,
-                   message_id: str | None = None, reason: str | None = None) -> None:
-        """A reply's new state ('sending' just before its call; then its outcome)."""
-        await self.mark_many([(reply_id, state, message_id, reason)], now)
-
-    async def mark_many(self, marks: list[tuple[int, str, str | None, str | None]],
-                        now: datetime) -> None:
-        """Several (reply id, state, message id, reason) in one transaction, in order
-        (shared with the finishes asked for meanwhile)."""
+    def mark_soon(self, reply_id: int, state: str, now: datetime, *,
+                  message_id: str | None = None, reason: str | None = None) -> asyncio.Future[None]:
+        """A reply's new state ('sending' just before its call; then its outcome), written
+        in the next group commit, in the order asked; the future is done once it is
+        committed (awaited for 'sending', before the call)."""
         async def work(conn: Any) -> None:
-            await conn.executemany(
+            await conn.execute(
                 "UPDATE inbound_replies SET state = ?, message_id = ?, reason = ?,"
-                " updated_at = ? WHERE id = ?",
-                [(st, mid, why, utc(now), rid) for rid, st, mid, why in marks])
+                " updated_at = ? WHERE id = ?", (state, message_id, reason, utc(now), reply_id))
 
-        await self.db.together(work)
+        return self.db.soon(work)
 
     async def prune(self, before: datetime) -> int:
         """Delete handled updates (and their replies) finished before ``before``; replies
