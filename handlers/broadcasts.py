@@ -12,10 +12,21 @@ from bot.engine import Context
 from bot.i18n import N_
 from bot.router import Router
 from bot.segments import SegmentError, parse_segment
-from bot.text import shorten, strip_marks
+from bot.text import fold, shorten, strip_marks
 from bot.types import Button, InboundKind, Reply
 
 FLOW = "bc"
+EVERYONE = {"moi nguoi", "tat ca", "everyone", "all"}
+STATE_NAMES = {
+    "draft": N_("draft"), "awaiting_approval": N_("waiting for approval"),
+    "scheduled": N_("scheduled"), "sending": N_("sending"), "done": N_("sent"),
+    "cancelled": N_("cancelled"), "failed": N_("failed"),
+}
+
+
+def _has_buttons(ctx: Context) -> bool:
+    caps = ctx.caps
+    return caps is None or caps.buttons
 
 
 async def start(ctx: Context) -> None:
@@ -28,7 +39,7 @@ async def start(ctx: Context) -> None:
 def _ask_segment(ctx: Context) -> None:
     ctx.state.step = "segment"
     ctx.reply(
-        ctx.t("Who should get it? Press **Everyone**, or type a group such as:\n"
+        ctx.t("Who should get it? Choose **Everyone**, or type a group such as:\n"
               "`commune=Sơn Động|Tân Yên, role=coop, topic=ocop`\n"
               "Fields: commune, role (farmer, official, coop, group, business, other), "
               "topic, lang, joined_after (YYYY-MM-DD)."),
@@ -51,12 +62,65 @@ async def _preview(ctx: Context) -> None:
     if expires:
         ctx.reply(t("Copies not delivered by {when} will be dropped.",
                     when=t.datetime(datetime.fromisoformat(expires))))
+    _options(ctx, n, seg.text)
+
+
+def _options(ctx: Context, n: int, group: str, lead: str = "") -> None:
+    """The preview's last message: how many get it, and what can be done next."""
+    t = ctx.t
+    ctx.state.data["audience"] = n
     ctx.reply(
-        t("It will go to **{n}** member(s) ({group}).", n=t.number(n),
-          group=seg.text or t.plain("everyone")),
+        (lead + "\n\n" if lead else "")
+        + t("It will go to **{n}** member(s) ({group}).", n=t.number(n),
+            group=group or t.plain("everyone"))
+        + "\n" + t("To change who gets it, type a group such as `commune=Sơn Động, role=coop`."),
         [[Button("📤 " + t.plain("Send now"), "bc:now"), Button("⏰ " + t.plain("Schedule"), "bc:at")],
          [Button("⌛ " + t.plain("Set an expiry"), "bc:exp"), Button(t.plain("Cancel"), "bc:cancel")]],
     )
+
+
+async def _at_preview(ctx: Context) -> None:
+    """Typed text at the preview: a group changes who gets it; anything else is
+    answered with what is valid, and the options are shown again."""
+    s = ctx.services
+    t = ctx.t
+    text = ctx.text
+    data = ctx.state.data
+    if "=" in text or fold(text) in EVERYONE:
+        try:
+            seg = parse_segment("" if fold(text) in EVERYONE else text, s.communes,
+                                set(s.library.topics))
+        except SegmentError as e:
+            _options(ctx, data.get("audience", 0), data.get("segment", ""), "⚠️ " + e.say(t))
+            return
+        data["segment"] = seg.text
+        n = await s.store.broadcasts.count_audience(seg)
+        _options(ctx, n, seg.text, "👥 " + t("Who gets it is changed."))
+        return
+    choices = [("bc:now", "1"), ("bc:at", "2"), ("bc:exp", "3"), ("bc:cancel", "4")]
+    if text.isdigit() and _has_buttons(ctx) and 1 <= int(text) <= len(choices):
+        await on_action_named(ctx, choices[int(text) - 1][0])
+        return
+    if text.isdigit():
+        lead = t("Choose a number from 1 to {n}.", n=len(ctx.state.offered) or len(choices))
+    elif _has_buttons(ctx):
+        lead = t("Choose one of the buttons below, or type “hủy” to stop.")
+    else:
+        lead = t("Type the number of one of the choices below, or “hủy” to stop.")
+    _options(ctx, data.get("audience", 0), data.get("segment", ""), lead)
+
+
+def _ask_time(ctx: Context, step: str, lead: str = "") -> None:
+    t = ctx.t
+    ctx.state.step = step
+    if step == "at":
+        ask = t("When? Type the time, for example 07:30 05/12/2026.")
+    else:
+        ask = t("Until when is it useful? Copies not delivered by then are dropped. Type "
+                "the time, for example 18:00 06/12/2026.")
+    ctx.reply((lead + "\n\n" if lead else "") + ask + " " + t("Type “hủy” to stop."),
+              [[Button(t.plain("Back to the preview"), "bc:back"),
+                Button(t.plain("Cancel"), "bc:cancel")]], typed_answer=True)
 
 
 async def on_text(ctx: Context) -> None:
@@ -88,9 +152,11 @@ async def on_text(ctx: Context) -> None:
     elif step == "segment":
         s = ctx.services
         try:
-            seg = parse_segment(ctx.text, s.communes, set(s.library.topics))
+            seg = parse_segment("" if fold(ctx.text) in EVERYONE else ctx.text, s.communes,
+                                set(s.library.topics))
         except SegmentError as e:
-            ctx.reply(e.say(t))
+            ctx.reply("⚠️ " + e.say(t))
+            _ask_segment(ctx)
             return
         ctx.state.data["segment"] = seg.text
         await _preview(ctx)
@@ -98,15 +164,18 @@ async def on_text(ctx: Context) -> None:
         try:
             when = parse_when(ctx.text, ctx.services.settings, ctx.services.clock.now())
         except BroadcastError as e:
-            ctx.reply(e.say(t))
+            _ask_time(ctx, step, "⚠️ " + e.say(t))
             return
         if step == "at":
             await _create(ctx, when)
         else:
             ctx.state.data["expires"] = when.isoformat()
             await _preview(ctx)
+    elif step == "confirm":
+        await _at_preview(ctx)
     else:
-        ctx.reply(t("Please use the buttons above, or type “hủy”."))
+        ctx.state.clear()
+        ctx.reply(t("That button is no longer valid. Type /menu to start again."))
 
 
 async def _create(ctx: Context, when) -> None:
@@ -120,7 +189,10 @@ async def _create(ctx: Context, when) -> None:
             at=when, expires=datetime.fromisoformat(data["expires"]) if data.get("expires") else None,
             now=s.clock.now(), approval=s.settings.approval, article_id=data.get("article_id"))
     except BroadcastError as e:
-        ctx.reply(e.say(t))
+        if ctx.state.step == "at":
+            _ask_time(ctx, "at", "⚠️ " + e.say(t))
+        else:
+            _options(ctx, data.get("audience", 0), data.get("segment", ""), "⚠️ " + e.say(t))
         return
     ctx.state.clear()
     if s.settings.approval:
@@ -182,6 +254,12 @@ async def _same_person(ctx: Context) -> set[str]:
     return keys
 
 
+async def on_action_named(ctx: Context, action: str) -> None:
+    """Run one of the flow's buttons as if pressed (a typed choice)."""
+    ctx.args = action.split(":")[1:]
+    await on_action(ctx)
+
+
 async def on_action(ctx: Context) -> None:
     args = ctx.args
     t = ctx.t
@@ -201,12 +279,11 @@ async def on_action(ctx: Context) -> None:
     elif args == ["now"] and ctx.state.step == "confirm":
         await _create(ctx, None)
     elif args == ["at"] and ctx.state.step == "confirm":
-        ctx.state.step = "at"
-        ctx.reply(t("When? Type the time, for example 07:30 05/12/2026."))
+        _ask_time(ctx, "at")
     elif args == ["exp"] and ctx.state.step == "confirm":
-        ctx.state.step = "expires"
-        ctx.reply(t("Until when is it useful? Copies not delivered by then are dropped. Type "
-                    "the time, for example 18:00 06/12/2026."))
+        _ask_time(ctx, "expires")
+    elif args == ["back"] and ctx.state.step in ("at", "expires"):
+        await _preview(ctx)
     elif args == ["cancel"]:
         ctx.state.clear()
         ctx.reply(t("Cancelled. Nothing was sent."))
@@ -221,8 +298,9 @@ async def status_lines(ctx: Context) -> list[str]:
     bs = ctx.services.store.broadcasts
     for b, c in await bs.recent(5):
         planned = sum(c.values())
+        state = t.plain(STATE_NAMES[b.state]) if b.state in STATE_NAMES else b.state
         lines.append(t("- #{id} ({state}): sent {sent}/{planned}, blocked {blocked}, failed {failed}, "
-                       "unknown {unknown}, replied afterwards {replied}", id=b.id, state=b.state,
+                       "unknown {unknown}, replied afterwards {replied}", id=b.id, state=state,
                        sent=c["sent"], planned=planned, blocked=c["blocked"], failed=c["failed"],
                        unknown=c["unknown"], replied=await bs.responded(b.id)))
         if b.failure:
@@ -231,11 +309,16 @@ async def status_lines(ctx: Context) -> list[str]:
 
 
 async def _by_id(ctx: Context, usage: str):
-    """The broadcast named by the command's argument, or a usage line."""
+    """The broadcast named by the command's argument; if none, why (a usage line, or
+    that there is no broadcast with that number)."""
     arg = ctx.args[0].lstrip("#") if ctx.args else ""
-    b = await ctx.services.store.broadcasts.get(int(arg)) if arg.isdigit() else None
-    if b is None:
+    if not arg.isdigit():
         ctx.reply(usage)
+        return None
+    b = await ctx.services.store.broadcasts.get(int(arg)) if len(arg) < 10 else None
+    if b is None:
+        ctx.reply(ctx.t("There is no broadcast no. {id}. Type /thongke to see the recent ones.",
+                        id=arg))
     return b
 
 

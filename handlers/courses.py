@@ -16,8 +16,16 @@ from bot.i18n import N_, Problem, md_escape
 from bot.phone import show_phone
 from bot.router import Router
 from bot.store import Course
-from bot.text import shorten
-from bot.training import FIELDS, OPTIONAL, course_card, parse_course, parse_field, planner
+from bot.text import fold, shorten
+from bot.training import (
+    FIELDS,
+    OPTIONAL,
+    check_times,
+    course_card,
+    parse_course,
+    parse_field,
+    planner,
+)
 from bot.types import Button
 
 from . import reports
@@ -31,6 +39,8 @@ FIELD_NAMES = {
 }
 STALE = N_("That button is no longer valid. Type /menu to start again.")
 PAGE = 30  # names per attendance screen
+WHAT_TO_EXPORT = N_("What to export? The report, or a course's registrants:")
+WHAT_NO_COURSES = N_("What to export? (No courses yet.)")
 
 PROMPTS = {
     "title": N_("New course, step 1 of 9: the **title** (for example _Lập hồ sơ sản phẩm OCOP_)?"),
@@ -41,8 +51,8 @@ PROMPTS = {
     "commune": N_("Step 5 of 9: which **commune or ward** is it in?"),
     "capacity": N_("Step 6 of 9: how many **seats**?"),
     "audience": N_("Step 7 of 9: **who** may sign up? Roles separated by commas, for example "
-                   "_official, coop, group_ — or press **Skip** for everyone."),
-    "deadline": N_("Step 8 of 9: when does **registration close**? Press **Skip** to close it "
+                   "_official, coop, group_ — or choose **Skip** for everyone."),
+    "deadline": N_("Step 8 of 9: when does **registration close**? Choose **Skip** to close it "
                    "when the course starts."),
     "description": N_("Step 9 of 9: a short **description** (what people will learn, what to "
                       "bring)?"),
@@ -73,7 +83,8 @@ async def _card(ctx: Context, course: Course) -> None:
     counts = {k: sum(p.status == k for p in people) for k in STATUS}
     summary = ", ".join(f"{t.plain(label)}: {counts[k]}" for k, label in STATUS.items() if counts[k])
     text = course_card(t, course, ctx.services.communes) + "\n\n" + t(
-        "**Course no. {id}** — {summary}", id=course.id, summary=summary or "0")
+        "**Course no. {id}** — {summary}", id=course.id,
+        summary=summary or t.plain("nobody has signed up yet"))
     scores = [p.feedback_score for p in people if p.feedback_score]
     if scores:
         text += "\n" + t("Feedback: {avg}/5 from {n} person(s); comments are in the export.",
@@ -123,16 +134,20 @@ async def _attendance(ctx: Context, course: Course, page: int) -> None:
     if nav:
         rows.append(nav)
     rows.append([Button(t.plain("Done: the others were absent"), f"kh:ad:{course.id}")])
-    ctx.reply(t("**Attendance** — press a name to mark them present (✅) or absent (❌). For a "
-                "large course, import the sign-in sheet: `python -m bot courses attendance {id} "
-                "--file sheet.xlsx`.", id=course.id), rows)
+    caps = ctx.caps
+    if caps is None or caps.buttons:
+        head = t("**Attendance** — press a name to mark them present (✅) or absent (❌).")
+    else:
+        head = t("**Attendance** — type a name's number to mark them present (✅) or absent (❌).")
+    ctx.reply(head + " " + t("For a large course, import the sign-in sheet: `python -m bot "
+                             "courses attendance {id} --file sheet.xlsx`.", id=course.id), rows)
 
 
 async def _toggle(ctx: Context, course: Course, reg_id: int, page: int) -> None:
     s = ctx.services
     now = s.clock.now()
     if course.starts_at > now:
-        ctx.reply(ctx.t("The course has not started yet; attendance comes after."))
+        _not_started(ctx, course)
         return
     reg = await s.store.courses.registration(reg_id)
     if reg is None or reg.course_id != course.id:
@@ -146,11 +161,18 @@ async def _toggle(ctx: Context, course: Course, reg_id: int, page: int) -> None:
     await _attendance(ctx, course, page)
 
 
+def _not_started(ctx: Context, course: Course) -> None:
+    t = ctx.t
+    ctx.reply(t("The course has not started yet ({when}); attendance comes after.",
+                when=t.datetime(course.starts_at)),
+              [[Button(t.plain("Open the course"), f"kh:c:{course.id}")]])
+
+
 async def _absent_rest(ctx: Context, course: Course) -> None:
     s = ctx.services
     now = s.clock.now()
     if course.starts_at > now:
-        ctx.reply(ctx.t("The course has not started yet; attendance comes after."))
+        _not_started(ctx, course)
         return
     people = await s.store.courses.registrants(course.id)
     rest = {p.registration_id for p in people if p.status == "registered"}
@@ -198,27 +220,55 @@ async def _cancel(ctx: Context, course: Course, sure: bool) -> None:
 
 
 # -- creating a course in the chat ----------------------------------------------------
-def _ask(ctx: Context, name: str) -> None:
+SKIPPED = {"-", "bo qua", "skip", "khong", "none"}
+
+
+def _ask(ctx: Context, name: str, lead: str = "") -> None:
+    """Ask one step; the answer is typed (a typed "1" is one seat, never a button)."""
     t = ctx.t
     ctx.state.step = name
     row = [Button(t.plain("Cancel"), "kh:stop")]
     if name in OPTIONAL:
         row.insert(0, Button(t.plain("Skip"), "kh:skip"))
-    ctx.reply(t(PROMPTS[name]), [row])
+    ctx.reply((lead + "\n\n" if lead else "") + t(PROMPTS[name]), [row], typed_answer=True)
+
+
+def _confirm(ctx: Context, text: str) -> None:
+    t = ctx.t
+    ctx.state.step = "confirm"
+    ctx.reply(text, [[Button("✅ " + t.plain("Create"), "kh:save"),
+                      Button(t.plain("Cancel"), "kh:stop")]])
 
 
 async def on_text(ctx: Context) -> None:
+    """One step's answer, checked at once against the steps already given (the end
+    after the start, the registration deadline before it); a wrong answer keeps the
+    person on that step with the reason."""
     s = ctx.services
+    t = ctx.t
     name = ctx.state.step or "title"
+    if name == "confirm":
+        _confirm(ctx, t("Choose **Create** to save the course, or **Cancel**."))
+        return
+    if name not in PROMPTS:
+        ctx.state.clear()
+        ctx.reply(t(STALE))
+        return
     values = ctx.state.data.setdefault("values", {})
+    if name in OPTIONAL and fold(ctx.text) in SKIPPED:
+        values.pop(name, None)
+        await _next(ctx, name)
+        return
+    now = s.clock.now()
     start = None
     if values.get("start"):
-        start = parse_field("start", values["start"], s.communes, s.settings, s.clock.now())[1]
+        start = parse_field("start", values["start"], s.communes, s.settings, now)[1]
     try:
-        parse_field(name, ctx.text, s.communes, s.settings, s.clock.now(), start)
+        column, value = parse_field(name, ctx.text, s.communes, s.settings, now, start)
+        if start is not None and name in ("end", "deadline"):
+            check_times({"starts_at": start, column: value}, None)
     except Problem as e:
-        ctx.reply("⚠️ " + e.say(ctx.t))
-        _ask(ctx, name)
+        _ask(ctx, name, "⚠️ " + e.say(t))
         return
     values[name] = ctx.text
     await _next(ctx, name)
@@ -233,17 +283,14 @@ async def _next(ctx: Context, name: str) -> None:
     t = ctx.t
     try:
         fields = parse_course(ctx.state.data["values"], s.communes, s.settings, s.clock.now())
-    except Problem as e:
-        ctx.reply("⚠️ " + e.say(t) + "\n\n" + t("Let us start again from the start time."))
-        _ask(ctx, "start")
+    except Problem as e:  # each step was checked; only time passing can make this fail
+        _ask(ctx, "start", "⚠️ " + e.say(t))
         return
     preview = Course(0, fields["title"], fields.get("description", ""), fields["starts_at"],
                      fields["ends_at"], fields["venue"], fields.get("commune_code"),
                      fields["capacity"], fields.get("audience", ()), fields["deadline_at"], "open",
                      ctx.actor)
-    ctx.state.step = "confirm"
-    ctx.reply(t("**Create this course?**") + "\n\n" + course_card(t, preview, s.communes),
-              [[Button("✅ " + t.plain("Create"), "kh:save"), Button(t.plain("Cancel"), "kh:stop")]])
+    _confirm(ctx, t("**Create this course?**") + "\n\n" + course_card(t, preview, s.communes))
 
 
 async def _save(ctx: Context) -> None:
@@ -267,6 +314,8 @@ async def on_action(ctx: Context) -> None:
     t = ctx.t
     args = ctx.args
     head = args[0] if args else ""
+    if ctx.state.flow == reports.FLOW:
+        ctx.state.clear()  # a course picked at /xuat's question
     if head == "new":
         ctx.state.enter(FLOW, "title", values={})
         _ask(ctx, "title")
@@ -310,11 +359,18 @@ async def on_action(ctx: Context) -> None:
     elif head == "ef" and rest and rest[0] < len(FIELDS):
         name = list(FIELD_NAMES)[rest[0]]
         ctx.state.enter(EDIT, name, course=course.id)
-        ctx.reply(t("Type the new value for **{field}** (a time like _08:00 10/12/2026_; “-” "
-                    "empties an optional field).", field=t.plain(FIELD_NAMES[name])),
-                  [[Button(t.plain("Cancel"), "kh:stop")]])
+        _ask_edit(ctx, name)
     else:
         ctx.reply(t(STALE))
+
+
+def _ask_edit(ctx: Context, name: str, lead: str = "") -> None:
+    """Ask for a field's new value; it is typed (a typed "1" is one seat)."""
+    t = ctx.t
+    ctx.reply((lead + "\n\n" if lead else "")
+              + t("Type the new value for **{field}** (a time like _08:00 10/12/2026_; “-” "
+                  "empties an optional field).", field=t.plain(FIELD_NAMES[name])),
+              [[Button(t.plain("Cancel"), "kh:stop")]], typed_answer=True)
 
 
 async def on_edit_text(ctx: Context) -> None:
@@ -330,7 +386,7 @@ async def on_edit_text(ctx: Context) -> None:
     try:
         fields = parse_course({ctx.state.step: ctx.text}, s.communes, s.settings, now, current=course)
     except Problem as e:
-        ctx.reply("⚠️ " + e.say(t), [[Button(t.plain("Cancel"), "kh:stop")]])
+        _ask_edit(ctx, ctx.state.step, "⚠️ " + e.say(t))
         return
     promoted = await s.store.courses.update(course.id, fields, planner(s.settings, now), now)
     await ctx.audit("course.edit", course=course.id, fields=sorted(fields), promoted=len(promoted))
@@ -350,10 +406,9 @@ async def xuat(ctx: Context) -> None:
     t = ctx.t
     s = ctx.services
     listing = await s.store.courses.listing(s.clock.now() - timedelta(days=365))
-    ctx.reply(t("What to export? The report, or a course's registrants:") if listing
-              else t("What to export? (No courses yet.)"),
-              [reports.offer(ctx)] + [[Button(f"{t.date(c.starts_at)} · {shorten(c.title, 34)}",
-                                              f"kh:e:{c.id}")] for c in listing[-20:]])
+    reports.ask(ctx, WHAT_TO_EXPORT if listing else WHAT_NO_COURSES,
+                [reports.offer(ctx)] + [[Button(f"{t.date(c.starts_at)} · {shorten(c.title, 34)}",
+                                                f"kh:e:{c.id}")] for c in listing[-20:]], "what")
 
 
 def register(router: Router) -> None:

@@ -14,6 +14,8 @@ from bot.router import Router
 from bot.types import Button
 
 STALE = N_("This button is out of date. Type /xuat again.")
+FLOW = "xuat"  # /xuat's questions: what to export, then the report's period
+WHICH_PERIOD = N_("The report for which period?")
 
 
 def this_year(today: date) -> Period:
@@ -47,6 +49,49 @@ def _choices(ctx: Context) -> list[list[Button]]:
     return [[Button(p.title(t), f"rp:r:{p.label}")] for p in periods]
 
 
+def ask(ctx: Context, question: str, rows: list[list[Button]], step: str) -> None:
+    """Ask one of /xuat's questions and stay in /xuat until it is answered."""
+    ctx.state.enter(FLOW, step, ask=question)
+    ctx.reply(ctx.t(question), rows)
+
+
+async def on_text(ctx: Context) -> None:
+    """Typed at one of /xuat's questions: a number of a choice, a period such as
+    2026-Q3; anything else is told what is valid and asked again."""
+    t = ctx.t
+    offered = ctx.state.offered
+    text = ctx.text.strip()
+    if text.isdigit() and 1 <= int(text) <= len(offered):  # Telegram: the number of a button
+        action = offered[int(text) - 1][1]
+        ctx.args = action.split(":")[1:]
+        if action.startswith("rp:"):
+            await on_action(ctx)
+            return
+        from . import courses
+
+        await courses.on_action(ctx)
+        return
+    if ctx.state.step == "period" and text and not text.isdigit():
+        try:
+            period = parse_period(text)
+        except Problem:
+            period = None
+        if period is not None:
+            ctx.state.clear()
+            await _report(ctx, period.label)
+            return
+    if text.isdigit() and offered:
+        lead = t("Choose a number from 1 to {n}.", n=len(offered))
+    elif ctx.state.step == "period":
+        lead = t("Choose one of the periods below, or type one such as 2026-Q3, 2026-H1 or "
+                 "2026.")
+    else:
+        lead = t("Choose one of the choices below.")
+    lead += " " + t("Type “hủy” to stop.")
+    ctx.reply(lead + "\n\n" + t(ctx.state.data.get("ask") or WHICH_PERIOD),
+              [[Button(label, action)] for label, action in offered])
+
+
 async def _report(ctx: Context, label: str) -> None:
     t = ctx.t
     s = ctx.services
@@ -57,8 +102,9 @@ async def _report(ctx: Context, label: str) -> None:
         return
     caps = ctx.caps
     if caps is not None and not caps.documents:
-        ctx.reply(t("This chat cannot receive files. On the server: `python -m bot report --period "
-                    "{period} --out report.xlsx`.", period=period.label))
+        ctx.reply(t("This chat cannot receive files, so the report for {title} is made on the "
+                    "server: `python -m bot report --period {period} --out report.xlsx`.",
+                    title=period.title(t), period=period.label))
         return
     from bot.reports import build_report, report_messages
 
@@ -77,8 +123,10 @@ async def _report(ctx: Context, label: str) -> None:
 async def on_action(ctx: Context) -> None:
     args = ctx.args
     if args[:1] == ["q"]:
-        ctx.reply(ctx.t("The report for which period?"), _choices(ctx))
+        ask(ctx, WHICH_PERIOD, _choices(ctx), "period")
     elif args[:1] == ["r"] and len(args) == 2:
+        if ctx.state.flow == FLOW:
+            ctx.state.clear()
         await _report(ctx, args[1])
     else:
         ctx.reply(ctx.t(STALE))
@@ -86,3 +134,4 @@ async def on_action(ctx: Context) -> None:
 
 def register(router: Router) -> None:
     router.action("rp", on_action, staff=True)
+    router.flow(FLOW, on_text, staff=True)
