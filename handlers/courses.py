@@ -406,9 +406,10 @@ async def xuat(ctx: Context) -> None:
     t = ctx.t
     s = ctx.services
     listing = await s.store.courses.listing(s.clock.now() - timedelta(days=365))
-    reports.ask(ctx, WHAT_TO_EXPORT if listing else WHAT_NO_COURSES,
-                [reports.offer(ctx)] + [[Button(f"{t.date(c.starts_at)} · {shorten(c.title, 34)}",
-                                                f"kh:e:{c.id}")] for c in listing[-20:]], "what")
+    await reports.start(ctx, WHAT_TO_EXPORT if listing else WHAT_NO_COURSES,
+                        [reports.offer(ctx)]
+                        + [[Button(f"{t.date(c.starts_at)} · {shorten(c.title, 34)}",
+                                   f"kh:e:{c.id}")] for c in listing[-20:]])
 
 
 def register(router: Router) -> None:

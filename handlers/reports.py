@@ -8,6 +8,7 @@ from datetime import date
 
 from bot.chatfiles import discard_folder, private_folder, seal
 from bot.engine import Context
+from bot.flows import LEFT, Flow, Invalid, Step
 from bot.i18n import N_, Problem
 from bot.indicators import Period, compute, parse_period, quarter_of
 from bot.router import Router
@@ -49,47 +50,55 @@ def _choices(ctx: Context) -> list[list[Button]]:
     return [[Button(p.title(t), f"rp:r:{p.label}")] for p in periods]
 
 
-def ask(ctx: Context, question: str, rows: list[list[Button]], step: str) -> None:
-    """Ask one of /xuat's questions and stay in /xuat until it is answered."""
-    ctx.state.enter(FLOW, step, ask=question)
-    ctx.reply(ctx.t(question), rows)
+def _ask(ctx: Context) -> None:
+    """Ask the step's question again with its choices (kept in the flow's data)."""
+    data = ctx.state.data
+    ctx.reply(ctx.t(data.get("ask") or WHICH_PERIOD),
+              [[Button(label, action)] for label, action in data.get("rows", [])])
 
 
-async def on_text(ctx: Context) -> None:
-    """Typed at one of /xuat's questions: a number of a choice, a period such as
-    2026-Q3; anything else is told what is valid and asked again."""
-    t = ctx.t
-    offered = ctx.state.offered
-    text = ctx.text.strip()
-    if text.isdigit() and 1 <= int(text) <= len(offered):  # Telegram: the number of a button
-        action = offered[int(text) - 1][1]
-        ctx.args = action.split(":")[1:]
-        if action.startswith("rp:"):
-            await on_action(ctx)
-            return
-        from . import courses
+async def _typed_period(ctx: Context, text: str) -> str:
+    try:
+        period = parse_period(text)
+    except Problem:
+        raise Invalid(N_("“{text}” is not one of the periods: choose one below, or type one "
+                         "such as 2026-Q3, 2026-H1 or 2026."), text=text[:40]) from None
+    ctx.state.clear()
+    await _report(ctx, period.label)
+    return LEFT
 
-        await courses.on_action(ctx)
+
+async def _which_period(ctx: Context, args: list[str]) -> None:
+    rows = [(b.label, b.action) for row in _choices(ctx) for b in row]
+    await XUAT.start(ctx, "period", ask=WHICH_PERIOD, rows=rows)
+
+
+async def _period(ctx: Context, args: list[str]) -> None:
+    if ctx.state.flow == FLOW:
+        ctx.state.clear()
+    if len(args) != 1:
+        ctx.reply(ctx.t(STALE))
         return
-    if ctx.state.step == "period" and text and not text.isdigit():
-        try:
-            period = parse_period(text)
-        except Problem:
-            period = None
-        if period is not None:
-            ctx.state.clear()
-            await _report(ctx, period.label)
-            return
-    if text.isdigit() and offered:
-        lead = t("Choose a number from 1 to {n}.", n=len(offered))
-    elif ctx.state.step == "period":
-        lead = t("Choose one of the periods below, or type one such as 2026-Q3, 2026-H1 or "
-                 "2026.")
-    else:
-        lead = t("Choose one of the choices below.")
-    lead += " " + t("Type “hủy” to stop.")
-    ctx.reply(lead + "\n\n" + t(ctx.state.data.get("ask") or WHICH_PERIOD),
-              [[Button(label, action)] for label, action in offered])
+    await _report(ctx, args[0])
+
+
+XUAT = Flow(
+    FLOW, "rp", staff=True, first="what",
+    steps={
+        "what": Step("what", _ask),
+        "period": Step("period", _ask, text=_typed_period,
+                       expects=N_("Choose one of the periods below, or type one such as "
+                                  "2026-Q3, 2026-H1 or 2026.")),
+    },
+    actions={"q": _which_period, "r": _period},
+    doc="/xuat: what to export, then the report's period.",
+)
+
+
+async def start(ctx: Context, question: str, rows: list[list[Button]]) -> None:
+    """/xuat's first question: the report or a course's registrants."""
+    await XUAT.start(ctx, "what", ask=question,
+                     rows=[(b.label, b.action) for row in rows for b in row])
 
 
 async def _report(ctx: Context, label: str) -> None:
@@ -120,18 +129,5 @@ async def _report(ctx: Context, label: str) -> None:
     ctx.replies += [replace(r, temporary=True) for r in report_messages(t, built, documents=True)]
 
 
-async def on_action(ctx: Context) -> None:
-    args = ctx.args
-    if args[:1] == ["q"]:
-        ask(ctx, WHICH_PERIOD, _choices(ctx), "period")
-    elif args[:1] == ["r"] and len(args) == 2:
-        if ctx.state.flow == FLOW:
-            ctx.state.clear()
-        await _report(ctx, args[1])
-    else:
-        ctx.reply(ctx.t(STALE))
-
-
 def register(router: Router) -> None:
-    router.action("rp", on_action, staff=True)
-    router.flow(FLOW, on_text, staff=True)
+    router.add_flow(XUAT)
