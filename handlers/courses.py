@@ -12,6 +12,7 @@ from datetime import timedelta
 from bot.chatfiles import discard_folder, private_folder, seal
 from bot.course_sheets import STATUS, export_registrations
 from bot.engine import Context
+from bot.flows import LEFT, Flow, Invalid, Step
 from bot.i18n import N_, Problem, md_escape
 from bot.phone import show_phone
 from bot.router import Router
@@ -223,90 +224,112 @@ async def _cancel(ctx: Context, course: Course, sure: bool) -> None:
 SKIPPED = {"-", "bo qua", "skip", "khong", "none"}
 
 
-def _ask(ctx: Context, name: str, lead: str = "") -> None:
-    """Ask one step; the answer is typed (a typed "1" is one seat, never a button)."""
+def _ask(ctx: Context, name: str) -> None:
+    """Ask one step; the answer is typed (the table marks it: a typed "1" is one seat,
+    never a button)."""
     t = ctx.t
-    ctx.state.step = name
-    row = [Button(t.plain("Cancel"), "kh:stop")]
+    row = [WIZARD.button(t.plain("Cancel"), "stop")]
     if name in OPTIONAL:
-        row.insert(0, Button(t.plain("Skip"), "kh:skip"))
-    ctx.reply((lead + "\n\n" if lead else "") + t(PROMPTS[name]), [row], typed_answer=True)
+        row.insert(0, WIZARD.button(t.plain("Skip"), "skip"))
+    ctx.reply(t(PROMPTS[name]), [row])
 
 
-def _confirm(ctx: Context, text: str) -> None:
-    t = ctx.t
-    ctx.state.step = "confirm"
-    ctx.reply(text, [[Button("✅ " + t.plain("Create"), "kh:save"),
-                      Button(t.plain("Cancel"), "kh:stop")]])
+def _values(ctx: Context) -> dict[str, str]:
+    return ctx.state.data.setdefault("values", {})
 
 
-async def on_text(ctx: Context) -> None:
-    """One step's answer, checked at once against the steps already given (the end
-    after the start, the registration deadline before it); a wrong answer keeps the
-    person on that step with the reason."""
-    s = ctx.services
-    t = ctx.t
-    name = ctx.state.step or "title"
-    if name == "confirm":
-        _confirm(ctx, t("Choose **Create** to save the course, or **Cancel**."))
-        return
-    if name not in PROMPTS:
-        ctx.state.clear()
-        ctx.reply(t(STALE))
-        return
-    values = ctx.state.data.setdefault("values", {})
-    if name in OPTIONAL and fold(ctx.text) in SKIPPED:
-        values.pop(name, None)
-        await _next(ctx, name)
-        return
-    now = s.clock.now()
-    start = None
-    if values.get("start"):
-        start = parse_field("start", values["start"], s.communes, s.settings, now)[1]
-    try:
-        column, value = parse_field(name, ctx.text, s.communes, s.settings, now, start)
-        if start is not None and name in ("end", "deadline"):
-            check_times({"starts_at": start, column: value}, None)
-    except Problem as e:
-        _ask(ctx, name, "⚠️ " + e.say(t))
-        return
-    values[name] = ctx.text
-    await _next(ctx, name)
+def _answer(name: str):
+    async def answer(ctx: Context, text: str) -> None:
+        """The step's answer, checked at once against the steps already given (the end
+        after the start, the registration deadline before it)."""
+        s = ctx.services
+        values = _values(ctx)
+        if name in OPTIONAL and fold(text) in SKIPPED:
+            values.pop(name, None)
+            return None
+        now = s.clock.now()
+        try:
+            start = None
+            if values.get("start"):
+                start = parse_field("start", values["start"], s.communes, s.settings, now)[1]
+            column, value = parse_field(name, text, s.communes, s.settings, now, start)
+            if start is not None and name in ("end", "deadline"):
+                check_times({"starts_at": start, column: value}, None)
+        except Problem as e:
+            raise Invalid(e.msgid, **e.values) from None
+        values[name] = text
+        return None
+
+    return answer
 
 
-async def _next(ctx: Context, name: str) -> None:
-    i = FIELDS.index(name)
-    if i + 1 < len(FIELDS):
-        _ask(ctx, FIELDS[i + 1])
-        return
+async def _skip(ctx: Context, arg: str) -> None:
+    _values(ctx).pop(ctx.state.step or "", None)
+    return None
+
+
+async def _stop(ctx: Context, arg: str) -> str:
+    await WIZARD.leave(ctx) if ctx.state.flow == FLOW else await EDITOR.leave(ctx)
+    return LEFT
+
+
+async def _ask_confirm(ctx: Context) -> None:
     s = ctx.services
     t = ctx.t
     try:
-        fields = parse_course(ctx.state.data["values"], s.communes, s.settings, s.clock.now())
+        fields = parse_course(_values(ctx), s.communes, s.settings, s.clock.now())
     except Problem as e:  # each step was checked; only time passing can make this fail
-        _ask(ctx, "start", "⚠️ " + e.say(t))
+        ctx.reply("⚠️ " + e.say(t))
+        await WIZARD.ask(ctx, "start")
         return
     preview = Course(0, fields["title"], fields.get("description", ""), fields["starts_at"],
                      fields["ends_at"], fields["venue"], fields.get("commune_code"),
                      fields["capacity"], fields.get("audience", ()), fields["deadline_at"], "open",
                      ctx.actor)
-    _confirm(ctx, t("**Create this course?**") + "\n\n" + course_card(t, preview, s.communes))
+    ctx.reply(t("**Create this course?**") + "\n\n" + course_card(t, preview, s.communes),
+              [[WIZARD.button("✅ " + t.plain("Create"), "save"),
+                WIZARD.button(t.plain("Cancel"), "stop")]])
 
 
-async def _save(ctx: Context) -> None:
+async def _save(ctx: Context, arg: str) -> str:
     s = ctx.services
     t = ctx.t
     try:
-        fields = parse_course(ctx.state.data.get("values", {}), s.communes, s.settings, s.clock.now())
+        fields = parse_course(_values(ctx), s.communes, s.settings, s.clock.now())
     except Problem as e:
         ctx.reply("⚠️ " + e.say(t))
-        _ask(ctx, "start")
-        return
+        return "start"
     cid = await s.store.courses.create(fields, ctx.actor, s.clock.now())
     await ctx.audit("course.create", course=cid)
     ctx.state.clear()
     ctx.reply(t("Course no. {id} is created. Members see it with /taphuan; announce it with "
                 "/guitin.", id=cid), [[Button(t.plain("Open the course"), f"kh:c:{cid}")]])
+    return LEFT
+
+
+def _wizard_step(i: int, name: str) -> Step:
+    choices = {"stop": _stop}
+    if name in OPTIONAL:
+        choices["skip"] = _skip
+    return Step(name, lambda ctx: _ask(ctx, name), choices=choices, text=_answer(name),
+                typed=True, next=FIELDS[i + 1] if i + 1 < len(FIELDS) else "confirm",
+                back=FIELDS[i - 1] if i else None)
+
+
+async def _entry(ctx: Context, args: list[str]) -> None:
+    await on_action(ctx)
+
+
+WIZARD = Flow(
+    FLOW, "kh", staff=True, first="title",
+    steps={**{name: _wizard_step(i, name) for i, name in enumerate(FIELDS)},
+           "confirm": Step("confirm", _ask_confirm, choices={"save": _save, "stop": _stop},
+                           back=FIELDS[-1])},
+    # The course area's buttons work from anywhere (kh:c:12 opens course 12, …).
+    actions={key: _entry for key in ("new", "c", "l", "a", "t", "ad", "e", "x", "xx", "ed",
+                                     "ef")},
+    doc="/khoahoc → Tạo khóa học: nine typed steps, each checked when answered, then confirm.",
+)
 
 
 async def on_action(ctx: Context) -> None:
@@ -317,18 +340,7 @@ async def on_action(ctx: Context) -> None:
     if ctx.state.flow == reports.FLOW:
         ctx.state.clear()  # a course picked at /xuat's question
     if head == "new":
-        ctx.state.enter(FLOW, "title", values={})
-        _ask(ctx, "title")
-        return
-    if head == "skip" and ctx.state.flow == FLOW and ctx.state.step in OPTIONAL:
-        await _next(ctx, ctx.state.step)
-        return
-    if head == "stop":
-        ctx.state.clear()
-        ctx.reply(t("Cancelled. Type /menu to see what I can do."))
-        return
-    if head == "save" and ctx.state.flow == FLOW and ctx.state.step == "confirm":
-        await _save(ctx)
+        await WIZARD.start(ctx, "title", values={})
         return
     if len(args) < 2 or not args[1].isdigit():
         ctx.reply(t(STALE))
@@ -353,47 +365,66 @@ async def on_action(ctx: Context) -> None:
     elif head in ("x", "xx"):
         await _cancel(ctx, course, head == "xx")
     elif head == "ed":
-        ctx.reply(t("What do you want to change?"),
-                  [[Button(t.plain(label), f"kh:ef:{course.id}:{i}")]
-                   for i, label in enumerate(FIELD_NAMES.values())])
+        await EDITOR.start(ctx, "field", course=course.id)
     elif head == "ef" and rest and rest[0] < len(FIELDS):
-        name = list(FIELD_NAMES)[rest[0]]
-        ctx.state.enter(EDIT, name, course=course.id)
-        _ask_edit(ctx, name)
+        await EDITOR.start(ctx, list(FIELD_NAMES)[rest[0]], course=course.id)
     else:
         ctx.reply(t(STALE))
 
 
-def _ask_edit(ctx: Context, name: str, lead: str = "") -> None:
+# -- editing a course in the chat ------------------------------------------------------
+def _ask_field(ctx: Context) -> None:
+    t = ctx.t
+    cid = ctx.state.data.get("course", 0)
+    ctx.reply(t("What do you want to change?"),
+              [[Button(t.plain(label), f"kh:ef:{cid}:{i}")]
+               for i, label in enumerate(FIELD_NAMES.values())])
+
+
+def _ask_edit(ctx: Context, name: str) -> None:
     """Ask for a field's new value; it is typed (a typed "1" is one seat)."""
     t = ctx.t
-    ctx.reply((lead + "\n\n" if lead else "")
-              + t("Type the new value for **{field}** (a time like _08:00 10/12/2026_; “-” "
-                  "empties an optional field).", field=t.plain(FIELD_NAMES[name])),
-              [[Button(t.plain("Cancel"), "kh:stop")]], typed_answer=True)
+    ctx.reply(t("Type the new value for **{field}** (a time like _08:00 10/12/2026_; “-” "
+                "empties an optional field).", field=t.plain(FIELD_NAMES[name])),
+              [[EDITOR.button(t.plain("Cancel"), "stop")]])
 
 
-async def on_edit_text(ctx: Context) -> None:
-    """The new value of the course field being edited."""
-    s = ctx.services
-    t = ctx.t
-    course = await s.store.courses.get(ctx.state.data.get("course", 0))
-    if course is None or ctx.state.step not in FIELD_NAMES:
+def _edit_answer(name: str):
+    async def answer(ctx: Context, text: str) -> str:
+        """The new value of the course field being edited."""
+        s = ctx.services
+        t = ctx.t
+        course = await s.store.courses.get(ctx.state.data.get("course", 0))
+        if course is None:
+            ctx.state.clear()
+            ctx.reply(t(STALE))
+            return LEFT
+        now = s.clock.now()
+        try:
+            fields = parse_course({name: text}, s.communes, s.settings, now, current=course)
+        except Problem as e:
+            raise Invalid(e.msgid, **e.values) from None
+        promoted = await s.store.courses.update(course.id, fields, planner(s.settings, now), now)
+        await ctx.audit("course.edit", course=course.id, fields=sorted(fields),
+                        promoted=len(promoted))
         ctx.state.clear()
-        ctx.reply(t(STALE))
-        return
-    now = s.clock.now()
-    try:
-        fields = parse_course({ctx.state.step: ctx.text}, s.communes, s.settings, now, current=course)
-    except Problem as e:
-        _ask_edit(ctx, ctx.state.step, "⚠️ " + e.say(t))
-        return
-    promoted = await s.store.courses.update(course.id, fields, planner(s.settings, now), now)
-    await ctx.audit("course.edit", course=course.id, fields=sorted(fields), promoted=len(promoted))
-    ctx.state.clear()
-    ctx.reply(t("Saved.") + (" " + t("{n} person(s) moved in from the waiting list.", n=len(promoted))
-                             if promoted else ""))
-    await _card(ctx, await s.store.courses.get(course.id))
+        ctx.reply(t("Saved.") + (" " + t("{n} person(s) moved in from the waiting list.",
+                                         n=len(promoted)) if promoted else ""))
+        await _card(ctx, await s.store.courses.get(course.id))
+        return LEFT
+
+    return answer
+
+
+EDITOR = Flow(
+    EDIT, "kh", staff=True, first="field",
+    steps={"field": Step("field", _ask_field),
+           **{name: Step(name, lambda ctx, name=name: _ask_edit(ctx, name),
+                         choices={"stop": _stop}, text=_edit_answer(name), typed=True,
+                         back="field")
+              for name in FIELD_NAMES}},
+    doc="Course card → Sửa: which field, then its new value (checked like the CLI).",
+)
 
 
 async def xuat(ctx: Context) -> None:
@@ -415,6 +446,5 @@ async def xuat(ctx: Context) -> None:
 def register(router: Router) -> None:
     router.command(("khoahoc", "courses"), khoahoc, N_("Training courses (staff)"), staff=True)
     router.command(("xuat", "export"), xuat, N_("Export lists (staff)"), staff=True)
-    router.flow(FLOW, on_text, staff=True)
-    router.flow(EDIT, on_edit_text, staff=True)
-    router.action("kh", on_action, staff=True)
+    router.add_flow(WIZARD)
+    router.add_flow(EDITOR)
