@@ -12,7 +12,7 @@ from datetime import timedelta
 from bot.chatfiles import discard_folder, private_folder, seal
 from bot.course_sheets import STATUS, export_registrations
 from bot.engine import Context
-from bot.flows import LEFT, Flow, Invalid, Step
+from bot.flows import LEFT, Flow, Step
 from bot.i18n import N_, Problem, md_escape
 from bot.phone import show_phone
 from bot.router import Router
@@ -30,6 +30,7 @@ from bot.training import (
 from bot.types import Button
 
 from . import reports
+from .broadcasts import Reason
 
 FLOW = "course_new"
 EDIT = "course_edit"
@@ -256,7 +257,7 @@ def _answer(name: str):
             if start is not None and name in ("end", "deadline"):
                 check_times({"starts_at": start, column: value}, None)
         except Problem as e:
-            raise Invalid(e.msgid, **e.values) from None
+            raise Reason(e) from None
         values[name] = text
         return None
 
@@ -403,7 +404,7 @@ def _edit_answer(name: str):
         try:
             fields = parse_course({name: text}, s.communes, s.settings, now, current=course)
         except Problem as e:
-            raise Invalid(e.msgid, **e.values) from None
+            raise Reason(e) from None
         promoted = await s.store.courses.update(course.id, fields, planner(s.settings, now), now)
         await ctx.audit("course.edit", course=course.id, fields=sorted(fields),
                         promoted=len(promoted))

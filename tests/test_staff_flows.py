@@ -338,3 +338,25 @@ async def test_xuat_out_of_range_end_to_end(tmp_path, platform):
             assert "bấm" not in " ".join(texts).lower()
     finally:
         await app.stop()
+
+
+async def test_guitin_article_preview_numbers_are_the_options_on_text_only(textbot):
+    h = textbot
+    h.clock.set(NOW)
+    await h.say("/guitin", user=STAFF)
+    await h.say("bai: vietgap", user=STAFF)
+    await h.say("1", user=STAFF)  # the first article found
+    out = await h.say("1", user=STAFF)  # everyone
+    text = text_of(out)
+    assert "1. 📤 Gửi ngay" in text and "2. ⏰ Hẹn giờ" in text
+    assert "Đọc bài" in text and "1. 📖" not in text  # named, not a number of its own
+    out = await h.say("2", user=STAFF)
+    assert "Gửi lúc nào?" in text_of(out)
+
+
+async def test_refusals_end_as_sentences(h):
+    st = Staff(h)
+    await _to_preview(st)
+    await st.choose("Hẹn giờ")
+    out = await st.say("07:00 01/01/2026")
+    assert "đã qua. Hoặc gõ “hủy”" in text_of(out)
