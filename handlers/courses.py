@@ -245,7 +245,7 @@ def _answer(name: str):
         after the start, the registration deadline before it)."""
         s = ctx.services
         values = _values(ctx)
-        if name in OPTIONAL and fold(text) in SKIPPED:
+        if name in OPTIONAL and (text.strip() == "-" or fold(text) in SKIPPED):
             values.pop(name, None)
             return None
         now = s.clock.now()

@@ -360,3 +360,77 @@ async def test_refusals_end_as_sentences(h):
     await st.choose("Hẹn giờ")
     out = await st.say("07:00 01/01/2026")
     assert "đã qua. Hoặc gõ “hủy”" in text_of(out)
+
+
+# -- 6. An explorer over the staff flows' declared steps ------------------------------------
+# How to reach each step of each staff flow from a fresh chat (typed or pressed as on
+# the channel); the test checks the path ends there, so a renamed step is noticed.
+PATHS = {
+    ("bc", "text"): ["/guitin"],
+    ("bc", "segment"): ["/guitin", "Họp chi hội"],
+    ("bc", "confirm"): ["/guitin", "Họp chi hội", "!bc:all"],
+    ("bc", "at"): ["/guitin", "Họp chi hội", "!bc:all", "!bc:at"],
+    ("bc", "expires"): ["/guitin", "Họp chi hội", "!bc:all", "!bc:exp"],
+    ("xuat", "what"): ["/xuat"],
+    ("xuat", "period"): ["/xuat", "!rp:q"],
+    ("course_edit", "field"): ["!kh:ed:1"],
+    ("course_edit", "capacity"): ["!kh:ed:1", "!kh:ef:1:5"],
+    ("course_edit", "end"): ["!kh:ed:1", "!kh:ef:1:2"],
+    ("course_new", "title"): ["!kh:new"],
+}
+_WIZARD = ["Kỹ năng bán hàng", "08:00 10/12/2026", "11:00", "Nhà văn hoá", "son dong", "30",
+           "-", "-", "Mô tả ngắn"]
+for i, name in enumerate(["start", "end", "venue", "commune", "capacity", "audience",
+                          "deadline", "description", "confirm"]):
+    PATHS[("course_new", name)] = ["!kh:new", *_WIZARD[:i + 1]]
+INPUTS = ["", "99", "0", "1", "xin chào", "ý kiến " * 300, "😀", "/abc", "<photo>",
+          "<sticker>", "hủy"]
+# Inputs that are a valid answer at that step and may finish the flow.
+FINISHES = {("bc", "confirm", "1"), ("xuat", "what", "1"), ("xuat", "period", "1"),
+            ("course_new", "confirm", "1"), ("course_edit", "capacity", "1"),
+            ("course_edit", "capacity", "99")}
+
+
+async def _send(h: Harness, what: str):
+    from bot.types import InboundKind
+
+    if what.startswith("!"):
+        return await h.press(what[1:], user=STAFF)
+    if what == "<photo>":
+        return await h.other(InboundKind.PHOTO, user=STAFF, media="telegram-file:x")
+    if what == "<sticker>":
+        return await h.other(InboundKind.STICKER, user=STAFF)
+    return await h.say(what, user=STAFF)
+
+
+async def test_every_staff_step_answers_every_input_and_hủy_gets_out(h, capsys):
+    await _course(h)
+    tables = h.app.services.router.tables
+    declared = {(f, s) for f in ("bc", "xuat", "course_new", "course_edit")
+                for s in tables[f].steps}
+    assert declared <= set(PATHS) | {("course_edit", n) for n in tables["course_edit"].steps}
+    reached = []
+    for (flow, step), path in PATHS.items():
+        for what in INPUTS:
+            await h.say("hủy", user=STAFF)
+            for p in path:
+                await _send(h, p)
+            state = await h.state(STAFF)
+            assert (state.flow, state.step) == (flow, step), (flow, step)
+            out = await _send(h, what)
+            text = text_of(out)
+            where = (flow, step, what[:20])
+            assert text.strip(), where  # never silence
+            if text_only(h):
+                low = text.lower()
+                assert "bấm" not in low and "phía trên" not in low, (where, text)
+            assert "Something went wrong" not in text and "có lỗi" not in text.lower(), where
+            state = await h.state(STAFF)
+            if what == "hủy":
+                assert state.flow is None, where
+            elif (flow, step, what) not in FINISHES and what != "/abc":
+                assert state.flow == flow, (where, text)
+        reached.append(f"{flow}/{step}")
+    with capsys.disabled():
+        print(f"\nstaff flows explored ({h.channel.caps.markup}): {len(reached)} steps × "
+              f"{len(INPUTS)} inputs: {', '.join(reached)}")
