@@ -207,7 +207,8 @@ async def test_a_crash_mid_broadcast_never_sends_twice(hb):
 async def test_bad_broadcasts_are_refused_and_nothing_is_stored(hb):
     for kw, why in [({"text": "  "}, "empty"), ({"segment": "x=y"}, "unknown segment field"),
                     ({"image": "/khong/co.jpg"}, "cannot read"),
-                    ({"expires": NOON - timedelta(hours=1)}, "expiry must come after")]:
+                    ({"expires": NOON - timedelta(hours=1)}, "expiry must come after"),
+                    ({"at": datetime(2020, 1, 1, tzinfo=UTC)}, "07:00 01/01/2020 is in the past")]:
         with pytest.raises(BroadcastError, match=why):
             await _create(hb, **kw)
     assert await hb.app.store.broadcasts.get(1) is None
