@@ -434,3 +434,15 @@ async def test_every_staff_step_answers_every_input_and_hủy_gets_out(h, capsys
     with capsys.disabled():
         print(f"\nstaff flows explored ({h.channel.caps.markup}): {len(reached)} steps × "
               f"{len(INPUTS)} inputs: {', '.join(reached)}")
+
+
+async def test_course_wizard_quay_lai_goes_back_one_step(h):
+    st = Staff(h)
+    await h.press("kh:new", user=STAFF)
+    await st.say("Kỹ năng bán hàng")
+    await st.say("08:00 10/12/2026")
+    out = await st.say("quay lại")
+    assert "Bước 2/9" in text_of(out) and (await st.state()).step == "start"
+    out = await st.say("quay lai")  # without accents
+    assert "bước 1/9" in text_of(out)
+    st.no_buttons_talk()
