@@ -292,6 +292,9 @@ async def create_broadcast(
         seg = parse_segment(segment, communes, topics)
     except SegmentError as e:
         raise BroadcastError(e.msgid, **e.values) from None
+    if at is not None and at <= now:  # the chat refuses it too (bot.when): same rule everywhere
+        raise BroadcastError(N_("the sending time {when} is in the past"),
+                             when=f"{at.astimezone(settings.zone):%H:%M %d/%m/%Y}")
     send_at = at or now
     if expires is not None and expires <= send_at:
         raise BroadcastError(N_("the expiry must come after the sending time"))

@@ -28,6 +28,7 @@ from .config import Settings
 from .content import Library
 from .delivery import Delivery
 from .faq.service import FaqService
+from .flows import is_cancel
 from .geo import Communes
 from .i18n import Translator, translator
 from .rights import NOBODY, STAFF_ONLY, Rights, rights_of
@@ -232,7 +233,13 @@ class Engine:
                 ctx.args = (m.group(2) or "").split()
                 await self._command(ctx, m.group(1).lower())
                 return
-        if inbound.kind is InboundKind.TEXT and text:
+        declared = state.flow in r.tables  # a flow table (bot.flows) does its own matching
+        if inbound.kind is InboundKind.TEXT and text and not declared:
+            if flow is not None and is_cancel(text):  # "hủy", "thôi": out of any flow
+                state.clear()
+                ctx.reply(ctx.t("Cancelled. Type /menu to see what I can do."),
+                          close_keyboard=True)
+                return
             action = self._offered(ctx, text)
             if action:
                 await self._action(ctx, action)
@@ -240,6 +247,8 @@ class Engine:
             cmd = r.find_keyword(text)
             if cmd:
                 await self._run_command(ctx, cmd)
+                return
+            if flow is None and self._bad_number(ctx, text):
                 return
         if flow is not None:
             if ctx.allowed(flow.staff):
@@ -283,12 +292,11 @@ class Engine:
             await r.staff_chat(ctx)
 
     def _offered(self, ctx: Context, text: str) -> str | None:
-        """An offered choice picked by typing its number (text-only channels) or its words."""
+        """An offered choice picked by typing its number or its words."""
         offered = ctx.state.offered
         if not offered:
             return None
-        caps = ctx.caps
-        if text.isdigit() and (caps is None or not caps.buttons) and not ctx.state.data.get("_typed"):
+        if text.isdigit() and not ctx.state.data.get("_typed"):
             i = int(text)
             return offered[i - 1][1] if 1 <= i <= len(offered) else None
         if len(text) > 64:
@@ -297,6 +305,18 @@ class Engine:
             if same_words(text, label):
                 return action
         return None
+
+    def _bad_number(self, ctx: Context, text: str) -> bool:
+        """A number that is none of the choices just offered (outside a flow): say
+        which numbers are valid and offer the same choices again."""
+        offered = ctx.state.offered
+        if not (text.isdigit() and offered and len(text) <= 3) or ctx.state.data.get("_typed"):
+            return False
+        t = ctx.t
+        ctx.reply(t("Please type a number from 1 to {n}.", n=len(offered)) + " "
+                  + t("Or type /menu to see what I can do."),
+                  [[Button(label, action)] for label, action in offered])
+        return True
 
     async def _command(self, ctx: Context, name: str) -> None:
         cmd = self.router.commands.get(name)

@@ -105,9 +105,16 @@ class Translator:
     def __call__(self, msgid: str, **values: Any) -> str:
         """Translated Markdown text; interpolated values are escaped."""
         text = self.gettext(msgid)
-        if values:
-            text = text.format(**{k: md_escape(v) for k, v in values.items()})
-        return text
+        if not values:
+            return text
+        escaped = {k: md_escape(v) for k, v in values.items()}
+        if "`" not in text:
+            return text.format(**escaped)
+        # Inside a `code span` Markdown shows backslashes as typed, so a value there goes
+        # in as it is (a backtick in it would end the span, so it becomes a quote).
+        raw = {k: str(v).replace("`", "'") for k, v in values.items()}
+        parts = text.split("`")
+        return "`".join(part.format(**(raw if i % 2 else escaped)) for i, part in enumerate(parts))
 
     def plain(self, msgid: str, **values: Any) -> str:
         """Translated plain text (button labels): values are not escaped."""

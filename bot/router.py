@@ -17,6 +17,7 @@ from .text import fold, has_marks, lower_nfc
 
 if TYPE_CHECKING:
     from .engine import Context
+    from .flows import Flow
 
 Handler = Callable[["Context"], Awaitable[None]]
 
@@ -46,6 +47,7 @@ class Router:
     keywords: dict[str, str] = field(default_factory=dict)  # folded phrase → command name
     accented: dict[str, str] = field(default_factory=dict)  # phrase with marks → command
     prefixes: list[tuple[str, Route]] = field(default_factory=list)  # folded start → handler
+    tables: dict[str, Flow] = field(default_factory=dict)  # declared flows (bot.flows)
     fallback: Handler | None = None
     staff_chat: Handler | None = None  # replies to the bot's posts in the staff chat (staff only)
 
@@ -107,6 +109,24 @@ class Router:
         if name in self.flows:
             raise ValueError(f"flow {name!r} registered twice")
         self.flows[name] = Route(handler, staff)
+
+    def add_flow(self, flow: Flow) -> None:
+        """A flow declared as a table (:class:`bot.flows.Flow`): the engine runs its
+        steps; its buttons (``prefix:…``) go to its step or entry actions.  Several
+        flows may share one prefix (their entry keys must differ)."""
+        from .flows import dispatcher, on_text
+
+        async def run(ctx: Context) -> None:
+            await on_text(ctx, flow)
+
+        self.flow(flow.name, run, staff=flow.staff)
+        for other in self.tables.values():
+            if other.prefix == flow.prefix and set(other.actions) & set(flow.actions):
+                raise ValueError(f"flows {other.name} and {flow.name} share action keys")
+        first = all(f.prefix != flow.prefix for f in self.tables.values())
+        self.tables[flow.name] = flow
+        if first:
+            self.action(flow.prefix, dispatcher(self.tables, flow.prefix), staff=flow.staff)
 
     def set_fallback(self, handler: Handler) -> None:
         self.fallback = handler

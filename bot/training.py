@@ -43,7 +43,7 @@ def parse_roles(text: str) -> tuple[str, ...]:
     """Audience roles from keys or labels ("coop, official" or "Cán bộ Hội"); empty: all."""
     out: list[str] = []
     for part in [p.strip() for p in text.replace("|", ",").replace(";", ",").split(",")]:
-        if not part or fold(part) in ("tat ca", "all", "moi nguoi", "-"):
+        if not part or part == "-" or fold(part) in ("tat ca", "all", "moi nguoi"):
             continue
         role = role_from_text(part)
         if role is None:

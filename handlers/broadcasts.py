@@ -9,107 +9,252 @@ from datetime import datetime
 
 from bot.broadcast import BroadcastError, create_broadcast, parse_when, teaser
 from bot.engine import Context
-from bot.i18n import N_
+from bot.flows import LEFT, STAY, Flow, Invalid, Step, buttons
+from bot.i18n import N_, Problem
 from bot.router import Router
 from bot.segments import SegmentError, parse_segment
-from bot.text import shorten, strip_marks
+from bot.text import fold, shorten, strip_marks
 from bot.types import Button, InboundKind, Reply
 
 FLOW = "bc"
+EVERYONE = {"moi nguoi", "tat ca", "everyone", "all"}
+STATE_NAMES = {
+    "draft": N_("draft"), "awaiting_approval": N_("waiting for approval"),
+    "scheduled": N_("scheduled"), "sending": N_("sending"), "done": N_("sent"),
+    "cancelled": N_("cancelled"), "failed": N_("failed"),
+}
 
 
+class Reason(Invalid):
+    """A checker's reason (a Problem: "the title must be 3 to 120 characters") as the
+    flow's refusal, ending as a sentence."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.msgid, **problem.values)
+
+    def say(self, t) -> str:
+        text = super().say(t)
+        return text if text.endswith((".", "!", "?", "…")) else text + "."
+
+
+# -- the flow: message → who gets it → the preview → now, at a time, or with an expiry ----
 async def start(ctx: Context) -> None:
-    ctx.state.enter(FLOW, "text")
+    await BC.start(ctx)
+
+
+def _ask_text(ctx: Context) -> None:
     ctx.reply(ctx.t("✍️ Type the message to send to members (you can use **bold** and "
                     "_italic_). To send an article from the library, type “bài:” and a few "
                     "words of it, for example _bài: vietgap_. Type “hủy” to stop."))
 
 
+async def _message(ctx: Context, text: str) -> str | None:
+    """The message (or a picture with its caption), or "bài: …" to pick an article."""
+    t = ctx.t
+    if ctx.inbound.kind is InboundKind.PHOTO and ctx.inbound.media:
+        if not text:
+            raise Invalid(N_("Please send the picture with a caption: the caption is the "
+                             "message."))
+        ctx.state.data.update(text=text, image=ctx.inbound.media)
+        return "segment"
+    if not text:
+        raise Invalid(N_("Please type text, or send a picture with a caption."))
+    if strip_marks(text).lower().lstrip().startswith("bai:"):
+        query = text.split(":", 1)[1]
+        found = ctx.services.library.search(query, t.locale, limit=5)
+        if not found:
+            raise Invalid(N_("I found no article about “{query}”. Try other words, or browse "
+                             "the topics with /tin."), query=query.strip()[:60])
+        ctx.reply(t("Which article?"), [[BC.button(shorten(a.title), "art", a.id)] for a in found])
+        return LEFT  # still at this step: a number or a title picks the article
+    if len(text) > 3500:
+        raise Invalid(N_("The message is {n} characters; keep it under 3500."), n=len(text))
+    ctx.state.data.pop("article_id", None)
+    ctx.state.data["text"] = text
+    return "segment"
+
+
+async def _article(ctx: Context, arg: str) -> str:
+    art = ctx.services.library.article(arg)
+    if art is None:
+        ctx.reply(ctx.t(STALE))
+        return STAY
+    ctx.state.data.update(text=teaser(art), article_id=art.id)
+    return "segment"
+
+
 def _ask_segment(ctx: Context) -> None:
-    ctx.state.step = "segment"
     ctx.reply(
-        ctx.t("Who should get it? Press **Everyone**, or type a group such as:\n"
+        ctx.t("Who should get it? Choose **Everyone**, or type a group such as:\n"
               "`commune=Sơn Động|Tân Yên, role=coop, topic=ocop`\n"
               "Fields: commune, role (farmer, official, coop, group, business, other), "
               "topic, lang, joined_after (YYYY-MM-DD)."),
-        [[Button(ctx.t.plain("Everyone"), "bc:all")]],
+        [[BC.button(ctx.t.plain("Everyone"), "all")]],
     )
 
 
-async def _preview(ctx: Context) -> None:
+def _segment_of(ctx: Context, text: str) -> str:
+    s = ctx.services
+    try:
+        seg = parse_segment("" if fold(text) in EVERYONE else text, s.communes,
+                            set(s.library.topics))
+    except SegmentError as e:
+        raise Reason(e) from None
+    return seg.text
+
+
+async def _segment(ctx: Context, text: str) -> str:
+    ctx.state.data["segment"] = _segment_of(ctx, text)
+    _copy(ctx)
+    return "confirm"
+
+
+async def _everyone(ctx: Context, arg: str) -> str:
+    ctx.state.data["segment"] = ""
+    _copy(ctx)
+    return "confirm"
+
+
+def _copy(ctx: Context) -> None:
+    """The message exactly as members will see it."""
+    t = ctx.t
+    data = ctx.state.data
+    ctx.reply(t("👀 This is exactly what members will see:"))
+    aid = data.get("article_id")
+    read = [[Button("📖 " + t.plain("Read the article"), f"n:a:{aid}")]] if aid else []
+    footer = t("_To stop receiving news, type /dung._")
+    text = f"{data['text']}\n\n{footer}"
+    if read and not buttons(ctx):  # listed, not numbered: the numbers are for the options
+        text += "\n\n" + t("(Members also get the choice “{label}”.)",
+                            label="📖 " + t.plain("Read the article"))
+        read = []
+    ctx.reply(text, read, image=data.get("image"))
+
+
+async def _ask_confirm(ctx: Context) -> None:
+    """How many get it and what can be done next (asked again after a bad answer)."""
     s = ctx.services
     t = ctx.t
-    seg = parse_segment(ctx.state.data.get("segment", ""), s.communes, set(s.library.topics))
+    data = ctx.state.data
+    seg = parse_segment(data.get("segment", ""), s.communes, set(s.library.topics))
     n = await s.store.broadcasts.count_audience(seg)
-    ctx.state.step = "confirm"
-    footer = t("_To stop receiving news, type /dung._")
-    ctx.reply(t("👀 This is exactly what members will see:"))
-    aid = ctx.state.data.get("article_id")
-    read = [[Button("📖 " + t.plain("Read the article"), f"n:a:{aid}")]] if aid else []
-    ctx.reply(f"{ctx.state.data['text']}\n\n{footer}", read, image=ctx.state.data.get("image"))
-    expires = ctx.state.data.get("expires")
-    if expires:
-        ctx.reply(t("Copies not delivered by {when} will be dropped.",
-                    when=t.datetime(datetime.fromisoformat(expires))))
-    ctx.reply(
-        t("It will go to **{n}** member(s) ({group}).", n=t.number(n),
-          group=seg.text or t.plain("everyone")),
-        [[Button("📤 " + t.plain("Send now"), "bc:now"), Button("⏰ " + t.plain("Schedule"), "bc:at")],
-         [Button("⌛ " + t.plain("Set an expiry"), "bc:exp"), Button(t.plain("Cancel"), "bc:cancel")]],
-    )
+    lines = []
+    if data.get("expires"):
+        lines.append(t("Copies not delivered by {when} will be dropped.",
+                       when=t.datetime(datetime.fromisoformat(data["expires"]))))
+    lines.append(t("It will go to **{n}** member(s) ({group}).", n=t.number(n),
+                   group=seg.text or t.plain("everyone")))
+    lines.append(t("To change who gets it, type a group such as `commune=Sơn Động, role=coop`."))
+    ctx.reply("\n".join(lines),
+              [[BC.button("📤 " + t.plain("Send now"), "now"),
+                BC.button("⏰ " + t.plain("Schedule"), "at")],
+               [BC.button("⌛ " + t.plain("Set an expiry"), "exp"),
+                BC.button(t.plain("Cancel"), "cancel")]])
 
 
-async def on_text(ctx: Context) -> None:
-    t = ctx.t
-    step = ctx.state.step
-    if step == "text" and ctx.inbound.kind is InboundKind.PHOTO and ctx.inbound.media:
-        if not ctx.text:
-            ctx.reply(t("Please send the picture with a caption: the caption is the message."))
-            return
-        ctx.state.data.update(text=ctx.text, image=ctx.inbound.media)
-        _ask_segment(ctx)
-        return
-    if ctx.inbound.kind is not InboundKind.TEXT or not ctx.text:
-        ctx.reply(t("Please type text, or send a picture with a caption."))
-        return
-    if step == "text" and strip_marks(ctx.text).lower().lstrip().startswith("bai:"):
-        found = ctx.services.library.search(ctx.text.split(":", 1)[1], t.locale, limit=5)
-        if not found:
-            ctx.reply(t("I found no article about “{query}”. Try other words, or browse the "
-                        "topics with /tin.", query=ctx.text.split(":", 1)[1].strip()))
-            return
-        ctx.reply(t("Which article?"), [[Button(shorten(a.title), f"bc:art:{a.id}")] for a in found])
-    elif step == "text":
-        if len(ctx.text) > 3500:
-            ctx.reply(t("The message is {n} characters; keep it under 3500.", n=len(ctx.text)))
-            return
-        ctx.state.data["text"] = ctx.text
-        _ask_segment(ctx)
-    elif step == "segment":
-        s = ctx.services
-        try:
-            seg = parse_segment(ctx.text, s.communes, set(s.library.topics))
-        except SegmentError as e:
-            ctx.reply(e.say(t))
-            return
-        ctx.state.data["segment"] = seg.text
-        await _preview(ctx)
-    elif step in ("at", "expires"):
-        try:
-            when = parse_when(ctx.text, ctx.services.settings, ctx.services.clock.now())
-        except BroadcastError as e:
-            ctx.reply(e.say(t))
-            return
+async def _regroup(ctx: Context, text: str) -> str:
+    """Typed at the preview: a group changes who gets it; anything else is refused."""
+    if "=" not in text and fold(text) not in EVERYONE:
+        raise Invalid(N_("Choose one of the options below, or type a group such as "
+                         "commune=Sơn Động to change who gets it."))
+    ctx.state.data["segment"] = _segment_of(ctx, text)
+    ctx.reply("👥 " + ctx.t("Who gets it is changed."))
+    return STAY
+
+
+async def _now(ctx: Context, arg: str) -> str:
+    try:
+        await _create(ctx, None)
+    except Invalid as e:
+        ctx.reply("⚠️ " + e.say(ctx.t))
+        return STAY
+    return LEFT
+
+
+def _goto(step: str):
+    async def go(ctx: Context, arg: str) -> str:
+        return step
+
+    return go
+
+
+def _ask_time(step: str):
+    def ask(ctx: Context) -> None:
+        t = ctx.t
         if step == "at":
-            await _create(ctx, when)
+            text = t("When? Type the time, for example 07:30 05/12/2026.")
         else:
-            ctx.state.data["expires"] = when.isoformat()
-            await _preview(ctx)
+            text = t("Until when is it useful? Copies not delivered by then are dropped. Type "
+                     "the time, for example 18:00 06/12/2026.")
+        ctx.reply(text + " " + t("Type “hủy” to stop."),
+                  [[BC.button(t.plain("Back to the preview"), "back"),
+                    BC.button(t.plain("Cancel"), "cancel")]])
+
+    return ask
+
+
+def _when(ctx: Context, text: str) -> datetime:
+    try:
+        return parse_when(text, ctx.services.settings, ctx.services.clock.now())
+    except BroadcastError as e:
+        raise Reason(e) from None
+
+
+async def _at(ctx: Context, text: str) -> str:
+    await _create(ctx, _when(ctx, text))
+    return LEFT
+
+
+async def _expires(ctx: Context, text: str) -> str:
+    ctx.state.data["expires"] = _when(ctx, text).isoformat()
+    return "confirm"
+
+
+async def _cancel_choice(ctx: Context, arg: str) -> str:
+    await BC.leave(ctx)
+    return LEFT
+
+
+async def _cancelled(ctx: Context) -> None:
+    ctx.reply(ctx.t("Cancelled. Nothing was sent."), close_keyboard=True)
+
+
+async def _approve_button(ctx: Context, args: list[str]) -> None:
+    if len(args) == 1 and args[0].isdigit():
+        await approve(ctx, int(args[0]))
     else:
-        ctx.reply(t("Please use the buttons above, or type “hủy”."))
+        ctx.reply(ctx.t(STALE))
+
+
+STALE = N_("That button is no longer valid. Type /menu to start again.")
+_PHOTO = frozenset({InboundKind.TEXT, InboundKind.PHOTO})
+_TIME = N_("Type the time, for example 07:30 05/12/2026.")
+BC = Flow(
+    FLOW, "bc", staff=True, first="text",
+    steps={
+        "text": Step("text", _ask_text, choices={"art": _article}, text=_message,
+                     accepts=_PHOTO, expects=N_("Type the message, or send a picture with a "
+                                                "caption.")),
+        "segment": Step("segment", _ask_segment, choices={"all": _everyone}, text=_segment,
+                        back="text", expects=N_("Choose **Everyone**, or type a group such as "
+                                                "commune=Sơn Động.")),
+        "confirm": Step("confirm", _ask_confirm, text=_regroup, back="segment",
+                        choices={"now": _now, "at": _goto("at"), "exp": _goto("expires"),
+                                 "cancel": _cancel_choice}),
+        "at": Step("at", _ask_time("at"), text=_at, typed=True, back="confirm", expects=_TIME,
+                   choices={"back": _goto("confirm"), "cancel": _cancel_choice}),
+        "expires": Step("expires", _ask_time("expires"), text=_expires, typed=True,
+                        back="confirm", expects=_TIME,
+                        choices={"back": _goto("confirm"), "cancel": _cancel_choice}),
+    },
+    actions={"ok": _approve_button},
+    cancel=_cancelled,
+    doc="/guitin: the message, who gets it, the preview, then now / at a time / an expiry.",
+)
 
 
 async def _create(ctx: Context, when) -> None:
+    """Store the broadcast; raises Invalid (the flow asks again) if it cannot be made."""
     s = ctx.services
     t = ctx.t
     data = ctx.state.data
@@ -120,20 +265,20 @@ async def _create(ctx: Context, when) -> None:
             at=when, expires=datetime.fromisoformat(data["expires"]) if data.get("expires") else None,
             now=s.clock.now(), approval=s.settings.approval, article_id=data.get("article_id"))
     except BroadcastError as e:
-        ctx.reply(e.say(t))
-        return
+        raise Reason(e) from None
+    text = data.get("text", "")
     ctx.state.clear()
     if s.settings.approval:
         ctx.reply(t("📝 Broadcast #{id} waits for another staff member to approve it "
                     "(/duyet {id}).", id=bid))
-        await _ask_approval(ctx, bid, n)
+        await _ask_approval(ctx, bid, n, text)
         return
     when_text = t.datetime(when) if when else t.plain("now")
     ctx.reply(t("✅ Broadcast #{id} will go to {n} member(s) ({when}). Follow it with /thongke.",
                 id=bid, n=t.number(n), when=when_text))
 
 
-async def _ask_approval(ctx: Context, bid: int, n: int) -> None:
+async def _ask_approval(ctx: Context, bid: int, n: int, message: str) -> None:
     s = ctx.services
     if not s.settings.staff_chat or not s.delivery:
         return
@@ -143,7 +288,7 @@ async def _ask_approval(ctx: Context, bid: int, n: int) -> None:
     t = ctx.t
     text = t("📝 Broadcast #{id} by {who} to {n} member(s) needs approval:\n\n{text}",
              id=bid, who=ctx.member.display_name or ctx.actor, n=t.number(n),
-             text=ctx.state.data.get("text", "") if ctx.state.data else "")
+             text="").rstrip() + "\n\n" + message  # the message is Markdown already
     reply = Reply(text, [[Button("✅ " + t.plain("Approve"), f"bc:ok:{bid}")]])
     for msg in s.delivery.render(channel, reply, t):
         await s.delivery.send(channel, chat, msg, high=True)
@@ -182,38 +327,6 @@ async def _same_person(ctx: Context) -> set[str]:
     return keys
 
 
-async def on_action(ctx: Context) -> None:
-    args = ctx.args
-    t = ctx.t
-    if len(args) == 2 and args[0] == "ok" and args[1].isdigit():
-        await approve(ctx, int(args[1]))
-        return
-    if ctx.state.flow != FLOW:
-        ctx.reply(t("That button is no longer valid. Type /menu to start again."))
-        return
-    art = ctx.services.library.article(args[1]) if len(args) == 2 and args[0] == "art" else None
-    if art is not None and ctx.state.step == "text":
-        ctx.state.data.update(text=teaser(art), article_id=art.id)
-        _ask_segment(ctx)
-    elif args == ["all"] and ctx.state.step == "segment":
-        ctx.state.data["segment"] = ""
-        await _preview(ctx)
-    elif args == ["now"] and ctx.state.step == "confirm":
-        await _create(ctx, None)
-    elif args == ["at"] and ctx.state.step == "confirm":
-        ctx.state.step = "at"
-        ctx.reply(t("When? Type the time, for example 07:30 05/12/2026."))
-    elif args == ["exp"] and ctx.state.step == "confirm":
-        ctx.state.step = "expires"
-        ctx.reply(t("Until when is it useful? Copies not delivered by then are dropped. Type "
-                    "the time, for example 18:00 06/12/2026."))
-    elif args == ["cancel"]:
-        ctx.state.clear()
-        ctx.reply(t("Cancelled. Nothing was sent."))
-    else:
-        ctx.reply(t("That button is no longer valid. Type /menu to start again."))
-
-
 async def status_lines(ctx: Context) -> list[str]:
     """Recent broadcasts for /thongke."""
     t = ctx.t
@@ -221,8 +334,9 @@ async def status_lines(ctx: Context) -> list[str]:
     bs = ctx.services.store.broadcasts
     for b, c in await bs.recent(5):
         planned = sum(c.values())
+        state = t.plain(STATE_NAMES[b.state]) if b.state in STATE_NAMES else b.state
         lines.append(t("- #{id} ({state}): sent {sent}/{planned}, blocked {blocked}, failed {failed}, "
-                       "unknown {unknown}, replied afterwards {replied}", id=b.id, state=b.state,
+                       "unknown {unknown}, replied afterwards {replied}", id=b.id, state=state,
                        sent=c["sent"], planned=planned, blocked=c["blocked"], failed=c["failed"],
                        unknown=c["unknown"], replied=await bs.responded(b.id)))
         if b.failure:
@@ -231,11 +345,16 @@ async def status_lines(ctx: Context) -> list[str]:
 
 
 async def _by_id(ctx: Context, usage: str):
-    """The broadcast named by the command's argument, or a usage line."""
+    """The broadcast named by the command's argument; if none, why (a usage line, or
+    that there is no broadcast with that number)."""
     arg = ctx.args[0].lstrip("#") if ctx.args else ""
-    b = await ctx.services.store.broadcasts.get(int(arg)) if arg.isdigit() else None
-    if b is None:
+    if not arg.isdigit():
         ctx.reply(usage)
+        return None
+    b = await ctx.services.store.broadcasts.get(int(arg)) if len(arg) < 10 else None
+    if b is None:
+        ctx.reply(ctx.t("There is no broadcast no. {id}. Type /thongke to see the recent ones.",
+                        id=arg))
     return b
 
 
@@ -271,6 +390,5 @@ def register(router: Router) -> None:
     router.command(("duyet", "approve"), approve, N_("Approve a broadcast (staff)"), staff=True)
     router.command(("huytin", "cancelbroadcast"), cancel, N_("Cancel a broadcast (staff)"), staff=True)
     router.command(("guilai", "resend"), resend, N_("Re-send failed copies (staff)"), staff=True)
-    router.flow(FLOW, on_text, staff=True)
-    router.action("bc", on_action, staff=True)
+    router.add_flow(BC)
 

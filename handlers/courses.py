@@ -12,15 +12,25 @@ from datetime import timedelta
 from bot.chatfiles import discard_folder, private_folder, seal
 from bot.course_sheets import STATUS, export_registrations
 from bot.engine import Context
+from bot.flows import LEFT, Flow, Step
 from bot.i18n import N_, Problem, md_escape
 from bot.phone import show_phone
 from bot.router import Router
 from bot.store import Course
-from bot.text import shorten
-from bot.training import FIELDS, OPTIONAL, course_card, parse_course, parse_field, planner
+from bot.text import fold, shorten
+from bot.training import (
+    FIELDS,
+    OPTIONAL,
+    check_times,
+    course_card,
+    parse_course,
+    parse_field,
+    planner,
+)
 from bot.types import Button
 
 from . import reports
+from .broadcasts import Reason
 
 FLOW = "course_new"
 EDIT = "course_edit"
@@ -31,6 +41,8 @@ FIELD_NAMES = {
 }
 STALE = N_("That button is no longer valid. Type /menu to start again.")
 PAGE = 30  # names per attendance screen
+WHAT_TO_EXPORT = N_("What to export? The report, or a course's registrants:")
+WHAT_NO_COURSES = N_("What to export? (No courses yet.)")
 
 PROMPTS = {
     "title": N_("New course, step 1 of 9: the **title** (for example _Lập hồ sơ sản phẩm OCOP_)?"),
@@ -41,8 +53,8 @@ PROMPTS = {
     "commune": N_("Step 5 of 9: which **commune or ward** is it in?"),
     "capacity": N_("Step 6 of 9: how many **seats**?"),
     "audience": N_("Step 7 of 9: **who** may sign up? Roles separated by commas, for example "
-                   "_official, coop, group_ — or press **Skip** for everyone."),
-    "deadline": N_("Step 8 of 9: when does **registration close**? Press **Skip** to close it "
+                   "_official, coop, group_ — or choose **Skip** for everyone."),
+    "deadline": N_("Step 8 of 9: when does **registration close**? Choose **Skip** to close it "
                    "when the course starts."),
     "description": N_("Step 9 of 9: a short **description** (what people will learn, what to "
                       "bring)?"),
@@ -73,7 +85,8 @@ async def _card(ctx: Context, course: Course) -> None:
     counts = {k: sum(p.status == k for p in people) for k in STATUS}
     summary = ", ".join(f"{t.plain(label)}: {counts[k]}" for k, label in STATUS.items() if counts[k])
     text = course_card(t, course, ctx.services.communes) + "\n\n" + t(
-        "**Course no. {id}** — {summary}", id=course.id, summary=summary or "0")
+        "**Course no. {id}** — {summary}", id=course.id,
+        summary=summary or t.plain("nobody has signed up yet"))
     scores = [p.feedback_score for p in people if p.feedback_score]
     if scores:
         text += "\n" + t("Feedback: {avg}/5 from {n} person(s); comments are in the export.",
@@ -123,16 +136,20 @@ async def _attendance(ctx: Context, course: Course, page: int) -> None:
     if nav:
         rows.append(nav)
     rows.append([Button(t.plain("Done: the others were absent"), f"kh:ad:{course.id}")])
-    ctx.reply(t("**Attendance** — press a name to mark them present (✅) or absent (❌). For a "
-                "large course, import the sign-in sheet: `python -m bot courses attendance {id} "
-                "--file sheet.xlsx`.", id=course.id), rows)
+    caps = ctx.caps
+    if caps is None or caps.buttons:
+        head = t("**Attendance** — press a name to mark them present (✅) or absent (❌).")
+    else:
+        head = t("**Attendance** — type a name's number to mark them present (✅) or absent (❌).")
+    ctx.reply(head + " " + t("For a large course, import the sign-in sheet: `python -m bot "
+                             "courses attendance {id} --file sheet.xlsx`.", id=course.id), rows)
 
 
 async def _toggle(ctx: Context, course: Course, reg_id: int, page: int) -> None:
     s = ctx.services
     now = s.clock.now()
     if course.starts_at > now:
-        ctx.reply(ctx.t("The course has not started yet; attendance comes after."))
+        _not_started(ctx, course)
         return
     reg = await s.store.courses.registration(reg_id)
     if reg is None or reg.course_id != course.id:
@@ -146,11 +163,18 @@ async def _toggle(ctx: Context, course: Course, reg_id: int, page: int) -> None:
     await _attendance(ctx, course, page)
 
 
+def _not_started(ctx: Context, course: Course) -> None:
+    t = ctx.t
+    ctx.reply(t("The course has not started yet ({when}); attendance comes after.",
+                when=t.datetime(course.starts_at)),
+              [[Button(t.plain("Open the course"), f"kh:c:{course.id}")]])
+
+
 async def _absent_rest(ctx: Context, course: Course) -> None:
     s = ctx.services
     now = s.clock.now()
     if course.starts_at > now:
-        ctx.reply(ctx.t("The course has not started yet; attendance comes after."))
+        _not_started(ctx, course)
         return
     people = await s.store.courses.registrants(course.id)
     rest = {p.registration_id for p in people if p.status == "registered"}
@@ -198,68 +222,115 @@ async def _cancel(ctx: Context, course: Course, sure: bool) -> None:
 
 
 # -- creating a course in the chat ----------------------------------------------------
+SKIPPED = {"-", "bo qua", "skip", "khong", "none"}
+
+
 def _ask(ctx: Context, name: str) -> None:
+    """Ask one step; the answer is typed (the table marks it: a typed "1" is one seat,
+    never a button)."""
     t = ctx.t
-    ctx.state.step = name
-    row = [Button(t.plain("Cancel"), "kh:stop")]
+    row = [WIZARD.button(t.plain("Cancel"), "stop")]
     if name in OPTIONAL:
-        row.insert(0, Button(t.plain("Skip"), "kh:skip"))
+        row.insert(0, WIZARD.button(t.plain("Skip"), "skip"))
     ctx.reply(t(PROMPTS[name]), [row])
 
 
-async def on_text(ctx: Context) -> None:
-    s = ctx.services
-    name = ctx.state.step or "title"
-    values = ctx.state.data.setdefault("values", {})
-    start = None
-    if values.get("start"):
-        start = parse_field("start", values["start"], s.communes, s.settings, s.clock.now())[1]
-    try:
-        parse_field(name, ctx.text, s.communes, s.settings, s.clock.now(), start)
-    except Problem as e:
-        ctx.reply("⚠️ " + e.say(ctx.t))
-        _ask(ctx, name)
-        return
-    values[name] = ctx.text
-    await _next(ctx, name)
+def _values(ctx: Context) -> dict[str, str]:
+    return ctx.state.data.setdefault("values", {})
 
 
-async def _next(ctx: Context, name: str) -> None:
-    i = FIELDS.index(name)
-    if i + 1 < len(FIELDS):
-        _ask(ctx, FIELDS[i + 1])
-        return
+def _answer(name: str):
+    async def answer(ctx: Context, text: str) -> None:
+        """The step's answer, checked at once against the steps already given (the end
+        after the start, the registration deadline before it)."""
+        s = ctx.services
+        values = _values(ctx)
+        if name in OPTIONAL and (text.strip() == "-" or fold(text) in SKIPPED):
+            values.pop(name, None)
+            return None
+        now = s.clock.now()
+        try:
+            start = None
+            if values.get("start"):
+                start = parse_field("start", values["start"], s.communes, s.settings, now)[1]
+            column, value = parse_field(name, text, s.communes, s.settings, now, start)
+            if start is not None and name in ("end", "deadline"):
+                check_times({"starts_at": start, column: value}, None)
+        except Problem as e:
+            raise Reason(e) from None
+        values[name] = text
+        return None
+
+    return answer
+
+
+async def _skip(ctx: Context, arg: str) -> None:
+    _values(ctx).pop(ctx.state.step or "", None)
+    return None
+
+
+async def _stop(ctx: Context, arg: str) -> str:
+    await WIZARD.leave(ctx) if ctx.state.flow == FLOW else await EDITOR.leave(ctx)
+    return LEFT
+
+
+async def _ask_confirm(ctx: Context) -> None:
     s = ctx.services
     t = ctx.t
     try:
-        fields = parse_course(ctx.state.data["values"], s.communes, s.settings, s.clock.now())
-    except Problem as e:
-        ctx.reply("⚠️ " + e.say(t) + "\n\n" + t("Let us start again from the start time."))
-        _ask(ctx, "start")
+        fields = parse_course(_values(ctx), s.communes, s.settings, s.clock.now())
+    except Problem as e:  # each step was checked; only time passing can make this fail
+        ctx.reply("⚠️ " + e.say(t))
+        await WIZARD.ask(ctx, "start")
         return
     preview = Course(0, fields["title"], fields.get("description", ""), fields["starts_at"],
                      fields["ends_at"], fields["venue"], fields.get("commune_code"),
                      fields["capacity"], fields.get("audience", ()), fields["deadline_at"], "open",
                      ctx.actor)
-    ctx.state.step = "confirm"
     ctx.reply(t("**Create this course?**") + "\n\n" + course_card(t, preview, s.communes),
-              [[Button("✅ " + t.plain("Create"), "kh:save"), Button(t.plain("Cancel"), "kh:stop")]])
+              [[WIZARD.button("✅ " + t.plain("Create"), "save"),
+                WIZARD.button(t.plain("Cancel"), "stop")]])
 
 
-async def _save(ctx: Context) -> None:
+async def _save(ctx: Context, arg: str) -> str:
     s = ctx.services
     t = ctx.t
     try:
-        fields = parse_course(ctx.state.data.get("values", {}), s.communes, s.settings, s.clock.now())
+        fields = parse_course(_values(ctx), s.communes, s.settings, s.clock.now())
     except Problem as e:
         ctx.reply("⚠️ " + e.say(t))
-        _ask(ctx, "start")
-        return
+        return "start"
     cid = await s.store.courses.create(fields, ctx.actor, s.clock.now())
     await ctx.audit("course.create", course=cid)
     ctx.state.clear()
     ctx.reply(t("Course no. {id} is created. Members see it with /taphuan; announce it with "
                 "/guitin.", id=cid), [[Button(t.plain("Open the course"), f"kh:c:{cid}")]])
+    return LEFT
+
+
+def _wizard_step(i: int, name: str) -> Step:
+    choices = {"stop": _stop}
+    if name in OPTIONAL:
+        choices["skip"] = _skip
+    return Step(name, lambda ctx: _ask(ctx, name), choices=choices, text=_answer(name),
+                typed=True, next=FIELDS[i + 1] if i + 1 < len(FIELDS) else "confirm",
+                back=FIELDS[i - 1] if i else None)
+
+
+async def _entry(ctx: Context, args: list[str]) -> None:
+    await on_action(ctx)
+
+
+WIZARD = Flow(
+    FLOW, "kh", staff=True, first="title",
+    steps={**{name: _wizard_step(i, name) for i, name in enumerate(FIELDS)},
+           "confirm": Step("confirm", _ask_confirm, choices={"save": _save, "stop": _stop},
+                           back=FIELDS[-1])},
+    # The course area's buttons work from anywhere (kh:c:12 opens course 12, …).
+    actions={key: _entry for key in ("new", "c", "l", "a", "t", "ad", "e", "x", "xx", "ed",
+                                     "ef")},
+    doc="/khoahoc → Tạo khóa học: nine typed steps, each checked when answered, then confirm.",
+)
 
 
 async def on_action(ctx: Context) -> None:
@@ -267,19 +338,10 @@ async def on_action(ctx: Context) -> None:
     t = ctx.t
     args = ctx.args
     head = args[0] if args else ""
+    if ctx.state.flow == reports.FLOW:
+        ctx.state.clear()  # a course picked at /xuat's question
     if head == "new":
-        ctx.state.enter(FLOW, "title", values={})
-        _ask(ctx, "title")
-        return
-    if head == "skip" and ctx.state.flow == FLOW and ctx.state.step in OPTIONAL:
-        await _next(ctx, ctx.state.step)
-        return
-    if head == "stop":
-        ctx.state.clear()
-        ctx.reply(t("Cancelled. Type /menu to see what I can do."))
-        return
-    if head == "save" and ctx.state.flow == FLOW and ctx.state.step == "confirm":
-        await _save(ctx)
+        await WIZARD.start(ctx, "title", values={})
         return
     if len(args) < 2 or not args[1].isdigit():
         ctx.reply(t(STALE))
@@ -304,40 +366,66 @@ async def on_action(ctx: Context) -> None:
     elif head in ("x", "xx"):
         await _cancel(ctx, course, head == "xx")
     elif head == "ed":
-        ctx.reply(t("What do you want to change?"),
-                  [[Button(t.plain(label), f"kh:ef:{course.id}:{i}")]
-                   for i, label in enumerate(FIELD_NAMES.values())])
+        await EDITOR.start(ctx, "field", course=course.id)
     elif head == "ef" and rest and rest[0] < len(FIELDS):
-        name = list(FIELD_NAMES)[rest[0]]
-        ctx.state.enter(EDIT, name, course=course.id)
-        ctx.reply(t("Type the new value for **{field}** (a time like _08:00 10/12/2026_; “-” "
-                    "empties an optional field).", field=t.plain(FIELD_NAMES[name])),
-                  [[Button(t.plain("Cancel"), "kh:stop")]])
+        await EDITOR.start(ctx, list(FIELD_NAMES)[rest[0]], course=course.id)
     else:
         ctx.reply(t(STALE))
 
 
-async def on_edit_text(ctx: Context) -> None:
-    """The new value of the course field being edited."""
-    s = ctx.services
+# -- editing a course in the chat ------------------------------------------------------
+def _ask_field(ctx: Context) -> None:
     t = ctx.t
-    course = await s.store.courses.get(ctx.state.data.get("course", 0))
-    if course is None or ctx.state.step not in FIELD_NAMES:
+    cid = ctx.state.data.get("course", 0)
+    ctx.reply(t("What do you want to change?"),
+              [[Button(t.plain(label), f"kh:ef:{cid}:{i}")]
+               for i, label in enumerate(FIELD_NAMES.values())])
+
+
+def _ask_edit(ctx: Context, name: str) -> None:
+    """Ask for a field's new value; it is typed (a typed "1" is one seat)."""
+    t = ctx.t
+    ctx.reply(t("Type the new value for **{field}** (a time like _08:00 10/12/2026_; “-” "
+                "empties an optional field).", field=t.plain(FIELD_NAMES[name])),
+              [[EDITOR.button(t.plain("Cancel"), "stop")]])
+
+
+def _edit_answer(name: str):
+    async def answer(ctx: Context, text: str) -> str:
+        """The new value of the course field being edited."""
+        s = ctx.services
+        t = ctx.t
+        course = await s.store.courses.get(ctx.state.data.get("course", 0))
+        if course is None:
+            ctx.state.clear()
+            ctx.reply(t(STALE))
+            return LEFT
+        now = s.clock.now()
+        try:
+            fields = parse_course({name: text}, s.communes, s.settings, now, current=course)
+        except Problem as e:
+            raise Reason(e) from None
+        promoted = await s.store.courses.update(course.id, fields, planner(s.settings, now), now)
+        await ctx.audit("course.edit", course=course.id, fields=sorted(fields),
+                        promoted=len(promoted))
         ctx.state.clear()
-        ctx.reply(t(STALE))
-        return
-    now = s.clock.now()
-    try:
-        fields = parse_course({ctx.state.step: ctx.text}, s.communes, s.settings, now, current=course)
-    except Problem as e:
-        ctx.reply("⚠️ " + e.say(t), [[Button(t.plain("Cancel"), "kh:stop")]])
-        return
-    promoted = await s.store.courses.update(course.id, fields, planner(s.settings, now), now)
-    await ctx.audit("course.edit", course=course.id, fields=sorted(fields), promoted=len(promoted))
-    ctx.state.clear()
-    ctx.reply(t("Saved.") + (" " + t("{n} person(s) moved in from the waiting list.", n=len(promoted))
-                             if promoted else ""))
-    await _card(ctx, await s.store.courses.get(course.id))
+        ctx.reply(t("Saved.") + (" " + t("{n} person(s) moved in from the waiting list.",
+                                         n=len(promoted)) if promoted else ""))
+        await _card(ctx, await s.store.courses.get(course.id))
+        return LEFT
+
+    return answer
+
+
+EDITOR = Flow(
+    EDIT, "kh", staff=True, first="field",
+    steps={"field": Step("field", _ask_field),
+           **{name: Step(name, lambda ctx, name=name: _ask_edit(ctx, name),
+                         choices={"stop": _stop}, text=_edit_answer(name), typed=True,
+                         back="field")
+              for name in FIELD_NAMES}},
+    doc="Course card → Sửa: which field, then its new value (checked like the CLI).",
+)
 
 
 async def xuat(ctx: Context) -> None:
@@ -350,15 +438,14 @@ async def xuat(ctx: Context) -> None:
     t = ctx.t
     s = ctx.services
     listing = await s.store.courses.listing(s.clock.now() - timedelta(days=365))
-    ctx.reply(t("What to export? The report, or a course's registrants:") if listing
-              else t("What to export? (No courses yet.)"),
-              [reports.offer(ctx)] + [[Button(f"{t.date(c.starts_at)} · {shorten(c.title, 34)}",
-                                              f"kh:e:{c.id}")] for c in listing[-20:]])
+    await reports.start(ctx, WHAT_TO_EXPORT if listing else WHAT_NO_COURSES,
+                        [reports.offer(ctx)]
+                        + [[Button(f"{t.date(c.starts_at)} · {shorten(c.title, 34)}",
+                                   f"kh:e:{c.id}")] for c in listing[-20:]])
 
 
 def register(router: Router) -> None:
     router.command(("khoahoc", "courses"), khoahoc, N_("Training courses (staff)"), staff=True)
     router.command(("xuat", "export"), xuat, N_("Export lists (staff)"), staff=True)
-    router.flow(FLOW, on_text, staff=True)
-    router.flow(EDIT, on_edit_text, staff=True)
-    router.action("kh", on_action, staff=True)
+    router.add_flow(WIZARD)
+    router.add_flow(EDITOR)

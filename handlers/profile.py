@@ -2,31 +2,193 @@
 
 Four questions, each skippable: commune or ward (matched against the official
 list whatever the typing), role, phone number (shared or typed, stored in
-E.164) and topics of interest.  The step lives in the dialog state, so a
-restart in the middle resumes at the same question.
+E.164) and topics of interest.  /hoso shows the whole profile (full name and
+organisation too) with a button to change each field.  The flow is the table
+``FLOW`` (bot.flows); commune, role, phone, name and organisation are the
+shared steps that training sign-up asks too.  The step lives in the dialog
+state, so a restart in the middle resumes at the same question.
 """
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+from typing import Any
+
 from bot.engine import Context
+from bot.flows import END, LEFT, STAY, CallbackData, Flow, Invalid, Step, fits
+from bot.flows.common import (
+    choice,
+    commune_step,
+    name_step,
+    organisation_step,
+    phone_step,
+    role_step,
+    skip_button,
+    skip_hint,
+)
 from bot.i18n import N_, md_escape, translator
-from bot.phone import parse_phone, show_phone
+from bot.phone import show_phone
 from bot.roles import ROLES
 from bot.router import Router
-from bot.types import Button, InboundKind
+from bot.text import fold
+from bot.types import Button
 
 from . import link
 
-FLOW = "profile"
-STEPS = ("commune", "role", "phone", "topics")
+NAME = "profile"
+ONBOARDING = ("commune", "role", "phone", "topics")  # the questions after /start, in order
+EDITABLE = ("name", "organisation", *ONBOARDING)  # what /hoso can change
 
 
-# -- entry points --------------------------------------------------------------
+@dataclass(frozen=True)
+class Edit(CallbackData, prefix="hs"):
+    """A button of the profile card: change one field (or nophone, lang)."""
+
+    field: str
+
+
+def _onboarding(ctx: Context) -> bool:
+    return ctx.state.data.get("mode") == "onboarding"
+
+
+def _head(ctx: Context, step: str) -> str:
+    if _onboarding(ctx) and step in ONBOARDING:
+        return ctx.t("**Question {n} of {total}.**", n=ONBOARDING.index(step) + 1,
+                     total=len(ONBOARDING)) + " "
+    return ""
+
+
+def _after(step: str):
+    """Onboarding: the next question; editing from /hoso: back to the card."""
+    def following(ctx: Context) -> str:
+        if not _onboarding(ctx) or step not in ONBOARDING:
+            return END
+        i = ONBOARDING.index(step)
+        return ONBOARDING[i + 1] if i + 1 < len(ONBOARDING) else END
+    return following
+
+
+def _before(step: str):
+    """"quay lại": the previous question (onboarding) or the card (editing)."""
+    async def previous(ctx: Context) -> str | None:
+        if not _onboarding(ctx):
+            await show(ctx)
+            return LEFT
+        i = ONBOARDING.index(step)
+        return ONBOARDING[i - 1] if i > 0 else None
+    return previous
+
+
+# -- topics -------------------------------------------------------------------------------
+def _ask_topics(ctx: Context) -> None:
+    t = ctx.t
+    chosen = set(ctx.state.data.get("topics", []))
+    topics = ctx.services.library.topics
+    rows = [[choice(ctx, ("✅ " if tid in chosen else "") + labels[t.locale], "t", tid)]
+            for tid, labels in topics.items()]
+    rows.append([choice(ctx, t.plain("Done"), "td"), skip_button(ctx)])
+    how = fits(ctx,
+               t("Press a topic to choose it (press again to remove it), then **Done**."),
+               t("Type the numbers of the topics you want (for example “1 3”), then “xong”."))
+    ctx.reply(_head(ctx, "topics") + t("Which topics interest you?") + " " + how, rows)
+
+
+async def _toggle(ctx: Context, tid: str) -> Any:
+    if tid in ctx.services.library.topics:
+        chosen = list(ctx.state.data.get("topics", []))
+        if tid in chosen:
+            chosen.remove(tid)
+        else:
+            chosen.append(tid)
+        ctx.state.data["topics"] = chosen
+    return STAY
+
+
+async def _topics_done(ctx: Context, arg: str = "") -> Any:
+    await ctx.services.store.members.set_topics(ctx.member.id, ctx.state.data.get("topics", []))
+    return None
+
+
+async def _topics_skip(ctx: Context, arg: str) -> Any:
+    return None
+
+
+_SPLIT = re.compile(r"\s*(?:,|;|\+|\bva\b|\bvoi\b|\band\b|\s)\s*")
+
+
+async def _topics_typed(ctx: Context, text: str) -> Any:
+    """Several topics at once: "1 3", "1,3", "1 và 3", or their names."""
+    topics = list(ctx.services.library.topics.items())
+    folded = fold(text)
+    parts = [p for p in _SPLIT.split(folded) if p]
+    chosen: list[str] = []
+    if parts and all(p.isdigit() for p in parts):
+        for p in parts:
+            i = int(p)
+            if not 1 <= i <= len(topics):
+                raise Invalid(N_("Please type numbers from 1 to {n}, for example “1 3”."),
+                              n=len(topics))
+            chosen.append(topics[i - 1][0])
+    else:
+        for tid, labels in topics:
+            names = {fold(v) for v in labels.values()} | {tid}
+            if any(n and n in folded for n in names):
+                chosen.append(tid)
+        if not chosen:
+            raise Invalid(N_("Please type the numbers of the topics you want, for example "
+                             "“1 3”."))
+    ctx.state.data["topics"] = list(dict.fromkeys(chosen))
+    return await _topics_done(ctx)
+
+
+# -- the table -------------------------------------------------------------------------------
+async def _finish(ctx: Context) -> None:
+    if _onboarding(ctx):
+        await ctx.services.store.members.set_profile_done(ctx.member.id)
+        ctx.state.clear()
+        ctx.reply(ctx.t("Thank you! Your profile is saved. Type /hoso to see or change it, "
+                        "and /menu to see what I can do."))
+        return
+    await show(ctx)
+
+
+async def _go(ctx: Context, args: list[str]) -> None:
+    await FLOW.start(ctx, ONBOARDING[0], mode="onboarding")
+
+
+async def _later(ctx: Context, args: list[str]) -> None:
+    ctx.state.clear()
+    ctx.reply(ctx.t("All right. Whenever you like, type /hoso to fill in your profile, or "
+                    "/menu to see what I can do."))
+
+
+FLOW = Flow(
+    NAME, "pf", first="commune", finish=_finish,
+    actions={"go": _go, "later": _later},
+    doc="Onboarding after /start (4 skippable questions) and one field edited from /hoso.",
+    steps={s.name: s for s in (
+        commune_step(next=_after("commune"), back=_before("commune"), head=_head),
+        role_step(next=_after("role"), back=_before("role"), head=_head),
+        phone_step(next=_after("phone"), back=_before("phone"), head=_head),
+        Step("topics", _ask_topics,
+             {"t": _toggle, "td": _topics_done, "skip": _topics_skip},
+             text=_topics_typed, next=_after("topics"), back=_before("topics"),
+             expects=N_("Please type the numbers of the topics you want, for example “1 3”.")),
+        name_step(next=END, back=_before("name")),
+        organisation_step(next=END, back=_before("organisation")),
+    )},
+)
+
+
+# -- entry points ------------------------------------------------------------------------------
 def offer(ctx: Context) -> None:
     t = ctx.t
     ctx.reply(
         t("So that the union sends you news for your commune and your work, please answer "
-          "4 short questions. Press **Skip** for any you would rather not answer."),
+          "4 short questions.") + " " + fits(ctx, t("Press **Skip** for any you would rather "
+                                                   "not answer."),
+                                              t("You can type “bỏ qua” to skip any of them.")),
         [[Button(t.plain("Fill in my profile"), "pf:go"), Button(t.plain("Later"), "pf:later")]],
     )
 
@@ -50,220 +212,41 @@ async def show(ctx: Context) -> None:
     lines = [
         t("**Your profile**"),
         "",
-        line(t("Name"), member.display_name),
+        line(t("Full name"), member.full_name or member.display_name),
+        line(t("Organisation"), member.organisation),
         line(t("Commune/ward"), commune.name if commune else None),
         line(t("Role"), t.plain(ROLES[member.role]) if member.role in ROLES else None),
         line(t("Phone"), show_phone(member.phone) if member.phone else None),
         line(t("Topics"), ", ".join(topics)),
         line(t("Receiving news"), t.plain("yes") if member.subscribed else t.plain("no")),
     ]
+
+    def edit(label: str, what: str) -> Button:
+        return Button(t.plain(label), Edit(what).pack())
+
     buttons = [
-        [Button(t.plain("Change commune"), "hs:commune"), Button(t.plain("Change role"), "hs:role")],
-        [Button(t.plain("Change phone"), "hs:phone"), Button(t.plain("Change topics"), "hs:topics")],
+        [edit("Change name", "name"), edit("Change organisation", "organisation")],
+        [edit("Change commune", "commune"), edit("Change role", "role")],
+        [edit("Change phone", "phone"), edit("Change topics", "topics")],
     ]
     if member.phone:
-        buttons.append([Button(t.plain("Delete my phone number"), "hs:nophone")])
+        buttons.append([edit("Delete my phone number", "nophone")])
     await link.card(ctx, lines, buttons)
-    buttons.append([Button("English" if t.locale == "vi" else "Tiếng Việt", "hs:lang")])
+    buttons.append([Button("English" if t.locale == "vi" else "Tiếng Việt", Edit("lang").pack())])
     ctx.reply("\n".join(lines), buttons)
 
 
-# -- questions -------------------------------------------------------------------
-def _header(ctx: Context, step: str) -> str:
-    if ctx.state.data.get("mode") == "onboarding":
-        return ctx.t("**Question {n} of {total}.**", n=STEPS.index(step) + 1, total=len(STEPS)) + " "
-    return ""
-
-
-def _skip(ctx: Context) -> Button:
-    return Button(ctx.t.plain("Skip"), "pf:skip")
-
-
-def ask(ctx: Context, step: str) -> None:
-    t = ctx.t
-    ctx.state.flow, ctx.state.step = FLOW, step
-    head = _header(ctx, step)
-    if step == "commune":
-        ctx.reply(
-            head + t("Which commune or ward (xã/phường) of {province} do you live in? Type its "
-                     "name, for example _Sơn Động_ or _phường Từ Sơn_.",
-                     province=ctx.services.communes.province.name),
-            [[_skip(ctx)]],
-        )
-    elif step == "role":
-        roles = [Button(t.plain(label), f"pf:r:{key}") for key, label in ROLES.items()]
-        rows = [roles[i : i + 2] for i in range(0, len(roles), 2)]
-        ctx.reply(head + t("What is your role?"), [*rows, [_skip(ctx)]])
-    elif step == "phone":
-        if ctx.caps is not None and ctx.caps.contact_button:
-            text = t("Your phone number lets the union call you about training and support. "
-                     "Press the button below to share it, or type it (for example 0912 345 678). "
-                     "Only union staff can see it.")
-        else:
-            text = t("Your phone number lets the union call you about training and support. "
-                     "Type it here (for example 0912 345 678). Only union staff can see it.")
-        ctx.reply(head + text, [[_skip(ctx)]], ask_contact=True)
-    elif step == "topics":
-        chosen = set(ctx.state.data.get("topics", []))
-        topics = ctx.services.library.topics
-        buttons = [
-            [Button(("✅ " if tid in chosen else "") + labels[t.locale], f"pf:t:{tid}")]
-            for tid, labels in topics.items()
-        ]
-        buttons.append([Button(t.plain("Done"), "pf:td"), _skip(ctx)])
-        ctx.reply(
-            head + t("Which topics interest you? Press a topic to choose it (press again to "
-                     "remove it), then **Done**."),
-            buttons,
-        )
-
-
-async def _next(ctx: Context, step: str) -> None:
-    """Move on after ``step`` was answered or skipped."""
-    if ctx.state.data.get("mode") != "onboarding":
-        await show(ctx)
-        return
-    i = STEPS.index(step)
-    if i + 1 < len(STEPS):
-        ask(ctx, STEPS[i + 1])
-        return
-    await ctx.services.store.members.set_profile_done(ctx.member.id)
-    ctx.state.clear()
-    ctx.reply(ctx.t("Thank you! Your profile is saved. Type /hoso to see or change it, and "
-                    "/menu to see what I can do."))
-
-
-# -- what the person does -------------------------------------------------------
-async def on_text(ctx: Context) -> None:
-    """Typed text (or a shared contact, sticker, photo) while a question is open."""
-    step = ctx.state.step
-    t = ctx.t
-    kind = ctx.inbound.kind
-    if step == "phone" and kind is InboundKind.CONTACT:
-        if not ctx.inbound.phone_is_own:  # someone else's contact: nothing is saved
-            ctx.reply(t("Please share your own phone number, or type it."), [[_skip(ctx)]],
-                      ask_contact=True)
-            return
-        await _save_phone(ctx, ctx.inbound.phone)
-        return
-    if kind is not InboundKind.TEXT or not ctx.text:
-        ctx.reply(t("Please answer in text, or press **Skip**."))
-        ask(ctx, step or STEPS[0])
-        return
-    if step == "commune":
-        await _commune_typed(ctx)
-    elif step == "phone":
-        await _save_phone(ctx, ctx.text)
-    elif step == "role":
-        ctx.reply(t("Please choose one of the roles below."))
-        ask(ctx, "role")
-    elif step == "topics":
-        ctx.reply(t("Please press the topics you want, then **Done**."))
-        ask(ctx, "topics")
-    else:
-        ctx.state.clear()
-
-
-async def _commune_typed(ctx: Context) -> None:
-    t = ctx.t
-    communes = ctx.services.communes
-    found = communes.match(ctx.text)
-    if found.exact:
-        await _save(ctx, commune_code=found.exact.code)
-        ctx.reply(t("Saved: {name}.", name=found.exact.name))
-        await _next(ctx, "commune")
-        return
-    if found.candidates:
-        buttons = [[Button(c.name, f"pf:c:{c.code}")] for c in found.candidates]
-        ctx.reply(t("Which one do you mean?"), [*buttons, [_skip(ctx)]])
-        return
-    ctx.reply(
-        t("I could not find “{typed}” among the communes and wards of {province}. Please check "
-          "the name and type it again, or press **Skip**.",
-          typed=ctx.text[:60], province=communes.province.name),
-        [[_skip(ctx)]],
-    )
-
-
-async def _save_phone(ctx: Context, raw: str | None) -> None:
-    t = ctx.t
-    phone = parse_phone(raw)
-    if phone is None:
-        ctx.reply(
-            t("That does not look like a phone number. Please type it like 0912 345 678, "
-              "or press **Skip**."),
-            [[_skip(ctx)]],
-            ask_contact=True,
-        )
-        return
-    await _save(ctx, phone=phone)
-    ctx.reply(t("Saved your number {phone}.", phone=show_phone(phone)), close_keyboard=True)
-    await _next(ctx, "phone")
-
-
-async def _save(ctx: Context, **fields: str | None) -> None:
-    await ctx.services.store.members.update(ctx.member.id, **fields)
-
-
-async def on_action(ctx: Context) -> None:
-    """Buttons of the profile questions (prefix ``pf``)."""
-    t = ctx.t
-    args = ctx.args
-    state = ctx.state
-    in_step = state.flow == FLOW and state.step
-    if args == ["go"]:
-        state.enter(FLOW, STEPS[0], mode="onboarding")
-        ask(ctx, STEPS[0])
-    elif args == ["later"]:
-        state.clear()
-        ctx.reply(t("All right. Whenever you like, type /hoso to fill in your profile, or /menu "
-                    "to see what I can do."))
-    elif args == ["skip"] and in_step:
-        step = state.step
-        if step == "phone":
-            ctx.reply(t("Skipped."), close_keyboard=True)
-        await _next(ctx, step)
-    elif len(args) == 2 and args[0] == "c" and state.step == "commune" and in_step:
-        commune = ctx.services.communes.get(args[1])
-        if commune is None:
-            ctx.reply(t("That button is no longer valid. Type /menu to start again."))
-            return
-        await _save(ctx, commune_code=commune.code)
-        ctx.reply(t("Saved: {name}.", name=commune.name))
-        await _next(ctx, "commune")
-    elif len(args) == 2 and args[0] == "r" and state.step == "role" and in_step:
-        if args[1] not in ROLES:
-            ctx.reply(t("That button is no longer valid. Type /menu to start again."))
-            return
-        await _save(ctx, role=args[1])
-        await _next(ctx, "role")
-    elif len(args) == 2 and args[0] == "t" and state.step == "topics" and in_step:
-        if args[1] in ctx.services.library.topics:
-            chosen = list(state.data.get("topics", []))
-            if args[1] in chosen:
-                chosen.remove(args[1])
-            else:
-                chosen.append(args[1])
-            state.data["topics"] = chosen
-        ask(ctx, "topics")
-    elif args == ["td"] and state.step == "topics" and in_step:
-        await ctx.services.store.members.set_topics(ctx.member.id, state.data.get("topics", []))
-        await _next(ctx, "topics")
-    else:
-        ctx.reply(t("That button is no longer valid. Type /menu to start again."))
-
-
 async def on_edit(ctx: Context) -> None:
-    """Buttons of the profile card (prefix ``hs``)."""
-    args = ctx.args
-    field = args[0] if args else ""
+    """Buttons of the profile card (``hs:<field>``)."""
+    data = Edit.unpack(ctx.inbound.action) if ctx.inbound.action else None
+    field = data.field if data else (ctx.args[0] if ctx.args else "")
     store = ctx.services.store
-    if field in STEPS:
-        ctx.state.enter(FLOW, field, mode="edit")
+    if field in EDITABLE:
+        ctx.state.enter(NAME, field, mode="edit")
         if field == "topics":
             member = await store.members.get(ctx.member.id)
             ctx.state.data["topics"] = list(member.topics) if member else []
-        ask(ctx, field)
+        await FLOW.ask(ctx, field)
     elif field == "nophone":
         await store.members.update(ctx.member.id, phone=None)
         await ctx.audit("profile.phone_deleted")
@@ -278,9 +261,11 @@ async def on_edit(ctx: Context) -> None:
         ctx.reply(ctx.t("That button is no longer valid. Type /menu to start again."))
 
 
+__all__ = ["FLOW", "offer", "show", "skip_hint"]
+
+
 def register(router: Router) -> None:
     router.command(("hoso", "profile"), show, N_("See and change your profile"),
                    keywords=("hồ sơ", "hồ sơ của tôi"))
-    router.flow(FLOW, on_text)
-    router.action("pf", on_action)
+    router.add_flow(FLOW)
     router.action("hs", on_edit)

@@ -8,12 +8,15 @@ from datetime import date
 
 from bot.chatfiles import discard_folder, private_folder, seal
 from bot.engine import Context
+from bot.flows import LEFT, Flow, Invalid, Step
 from bot.i18n import N_, Problem
 from bot.indicators import Period, compute, parse_period, quarter_of
 from bot.router import Router
 from bot.types import Button
 
 STALE = N_("This button is out of date. Type /xuat again.")
+FLOW = "xuat"  # /xuat's questions: what to export, then the report's period
+WHICH_PERIOD = N_("The report for which period?")
 
 
 def this_year(today: date) -> Period:
@@ -47,6 +50,57 @@ def _choices(ctx: Context) -> list[list[Button]]:
     return [[Button(p.title(t), f"rp:r:{p.label}")] for p in periods]
 
 
+def _ask(ctx: Context) -> None:
+    """Ask the step's question again with its choices (kept in the flow's data)."""
+    data = ctx.state.data
+    ctx.reply(ctx.t(data.get("ask") or WHICH_PERIOD),
+              [[Button(label, action)] for label, action in data.get("rows", [])])
+
+
+async def _typed_period(ctx: Context, text: str) -> str:
+    try:
+        period = parse_period(text)
+    except Problem:
+        raise Invalid(N_("“{text}” is not one of the periods: choose one below, or type one "
+                         "such as 2026-Q3, 2026-H1 or 2026."), text=text[:40]) from None
+    ctx.state.clear()
+    await _report(ctx, period.label)
+    return LEFT
+
+
+async def _which_period(ctx: Context, args: list[str]) -> None:
+    rows = [(b.label, b.action) for row in _choices(ctx) for b in row]
+    await XUAT.start(ctx, "period", ask=WHICH_PERIOD, rows=rows)
+
+
+async def _period(ctx: Context, args: list[str]) -> None:
+    if ctx.state.flow == FLOW:
+        ctx.state.clear()
+    if len(args) != 1:
+        ctx.reply(ctx.t(STALE))
+        return
+    await _report(ctx, args[0])
+
+
+XUAT = Flow(
+    FLOW, "rp", staff=True, first="what",
+    steps={
+        "what": Step("what", _ask),
+        "period": Step("period", _ask, text=_typed_period,
+                       expects=N_("Choose one of the periods below, or type one such as "
+                                  "2026-Q3, 2026-H1 or 2026.")),
+    },
+    actions={"q": _which_period, "r": _period},
+    doc="/xuat: what to export, then the report's period.",
+)
+
+
+async def start(ctx: Context, question: str, rows: list[list[Button]]) -> None:
+    """/xuat's first question: the report or a course's registrants."""
+    await XUAT.start(ctx, "what", ask=question,
+                     rows=[(b.label, b.action) for row in rows for b in row])
+
+
 async def _report(ctx: Context, label: str) -> None:
     t = ctx.t
     s = ctx.services
@@ -57,8 +111,9 @@ async def _report(ctx: Context, label: str) -> None:
         return
     caps = ctx.caps
     if caps is not None and not caps.documents:
-        ctx.reply(t("This chat cannot receive files. On the server: `python -m bot report --period "
-                    "{period} --out report.xlsx`.", period=period.label))
+        ctx.reply(t("This chat cannot receive files, so the report for {title} is made on the "
+                    "server: `python -m bot report --period {period} --out report.xlsx`.",
+                    title=period.title(t), period=period.label))
         return
     from bot.reports import build_report, report_messages
 
@@ -74,15 +129,5 @@ async def _report(ctx: Context, label: str) -> None:
     ctx.replies += [replace(r, temporary=True) for r in report_messages(t, built, documents=True)]
 
 
-async def on_action(ctx: Context) -> None:
-    args = ctx.args
-    if args[:1] == ["q"]:
-        ctx.reply(ctx.t("The report for which period?"), _choices(ctx))
-    elif args[:1] == ["r"] and len(args) == 2:
-        await _report(ctx, args[1])
-    else:
-        ctx.reply(ctx.t(STALE))
-
-
 def register(router: Router) -> None:
-    router.action("rp", on_action, staff=True)
+    router.add_flow(XUAT)

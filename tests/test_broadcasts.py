@@ -207,7 +207,8 @@ async def test_a_crash_mid_broadcast_never_sends_twice(hb):
 async def test_bad_broadcasts_are_refused_and_nothing_is_stored(hb):
     for kw, why in [({"text": "  "}, "empty"), ({"segment": "x=y"}, "unknown segment field"),
                     ({"image": "/khong/co.jpg"}, "cannot read"),
-                    ({"expires": NOON - timedelta(hours=1)}, "expiry must come after")]:
+                    ({"expires": NOON - timedelta(hours=1)}, "expiry must come after"),
+                    ({"at": datetime(2020, 1, 1, tzinfo=UTC)}, "07:00 01/01/2020 is in the past")]:
         with pytest.raises(BroadcastError, match=why):
             await _create(hb, **kw)
     assert await hb.app.store.broadcasts.get(1) is None
@@ -539,7 +540,7 @@ async def test_a_broadcast_that_cannot_be_sent_is_stopped_once_and_the_others_go
     assert len(_staff_notices(h)) == 1  # told once, not at every look
     assert (await bs.get(again)).state == "done"
     stats = "\n".join(m.text for m in await h.say("/thongke", user="staff1"))
-    assert f"#{broken} (failed)" in stats and "crop" in stats
+    assert f"#{broken} (không gửi được)" in stats  # the state in Vietnamese and "crop" in stats
 
 
 @pytest.mark.parametrize("expr", ["", "commune=Sơn Động|Tân Yên, role=coop, topic=ocop", "lang=vi",
