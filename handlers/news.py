@@ -11,8 +11,10 @@ from bot.content import Article
 from bot.engine import Context
 from bot.i18n import N_, md_escape
 from bot.router import Router
-from bot.text import shorten
+from bot.text import fold, shorten
 from bot.types import Button
+
+from . import faq
 
 PAGE = 5
 NEW_WINDOW = timedelta(days=30)  # "new" for someone who never looked
@@ -176,8 +178,28 @@ async def on_action(ctx: Context) -> None:
     await handler(ctx, art)
 
 
+_ARTICLE_WORDS = ("tim bai", "tim tin")  # ask for articles by name; "tìm kiếm", "tra cứu" do not
+
+
+async def typed_search(ctx: Context) -> None:
+    """Free text that starts with a search phrase.  "tìm bài …", "tìm tin …" ask for
+    articles; "tìm kiếm …", "tra cứu …" often begin a question ("tra cứu mã vạch ở đâu",
+    "tìm kiếm đầu ra cho vải"): a confident FAQ answer wins, then articles, and with
+    neither the question goes to the FAQ's "not sure" answer (suggestions, staff)."""
+    if fold(ctx.text).startswith(_ARTICLE_WORDS) or not ctx.args:
+        await search(ctx)
+        return
+    s = ctx.services
+    answer = s.faq.answer(ctx.text, ctx.t.locale)
+    if answer.id is None and s.library.search(" ".join(ctx.args)[:100], ctx.t.locale, limit=1):
+        await search(ctx)
+    else:
+        await faq.ask(ctx, ctx.text)
+
+
 def register(router: Router) -> None:
     router.command(("tin", "news"), news, N_("The union's news; /tin WORD searches"),
                    keywords=("tin tức", "tin", "đọc tin", "bản tin", "xem tin", "news"))
-    router.prefix(("tìm bài về", "tìm bài", "tìm tin về", "tìm tin", "tìm kiếm", "tra cứu"), search)
+    router.prefix(("tìm bài về", "tìm bài", "tìm tin về", "tìm tin", "tìm kiếm", "tra cứu"),
+                  typed_search)
     router.action("n", on_action)
