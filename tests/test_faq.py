@@ -33,6 +33,9 @@ def test_normaliser_expands_abbreviations_and_drops_fillers():
         folds(norm, "cho em hỏi htx cần mấy thành viên ạ")
     assert folds(norm, "sp đc đk ko") == ["san", "pham", "duoc", "dang", "ky", "khong"]
     assert folds(norm, "khônggggg") == ["khong"]
+    assert folds(norm, "e hoi sp ocop 3 sao thi dc gi") == \
+        folds(norm, "em hỏi sản phẩm ocop 3 sao thì được gì") == \
+        ["san", "pham", "ocop", "3", "sao", "duoc", "gi"]
     accented = [t.acc for t in norm.tokens("Hủy HOÀ")]
     assert accented == ["huỷ", "hoà"]  # one tone placement, lower case
 
@@ -50,6 +53,10 @@ def test_normaliser_expands_abbreviations_and_drops_fillers():
         ("vay vốn quỹ hỗ trợ nông dân", "hoi.loan"),
         ("vay von quy ho tro nong dan", "hoi.loan"),
         ("lam sao de dung nhan tin", "bot.stop"),
+        # What a 3-star product gets, not who awards the stars (issue #13):
+        ("e hoi sp ocop 3 sao thi dc gi", "ocop.benefits"),
+        ("em hỏi sản phẩm OCOP 3 sao thì được gì", "ocop.benefits"),
+        ("ai công nhận sao ocop", "ocop.level"),
     ],
 )
 def test_answers_with_and_without_diacritics(ranker, question, expected):
