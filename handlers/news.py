@@ -31,11 +31,18 @@ def _listing(ctx: Context, arts: list[Article], first: int) -> list[str]:
 
 async def new_count(ctx: Context) -> int:
     """Articles dated on or after the person's last look that they have not opened."""
+    return (await _fresh(ctx))[0]
+
+
+async def _fresh(ctx: Context) -> tuple[int, bool]:
+    """(new articles, whether the person has never looked at the news): for someone who
+    never looked, "new" means the last ``NEW_WINDOW``, not "since you last looked"."""
     s = ctx.services
     seen, opened = await s.store.reads.news_state(ctx.member.id)
     since = seen or (s.clock.now() - NEW_WINDOW)
     day = since.astimezone(s.settings.zone).date()
-    return sum(1 for a in s.library.newest(ctx.t.locale) if a.date >= day and a.id not in opened)
+    n = sum(1 for a in s.library.newest(ctx.t.locale) if a.date >= day and a.id not in opened)
+    return n, seen is None
 
 
 def _topic_label(ctx: Context, topic: str) -> str:
@@ -52,7 +59,7 @@ async def news(ctx: Context) -> None:
         return
     t = ctx.t
     lib = ctx.services.library
-    fresh = await new_count(ctx)
+    fresh, first = await _fresh(ctx)
     await ctx.services.store.reads.mark_seen(ctx.member.id, ctx.services.clock.now())
     rows = [[Button("🆕 " + t.plain("Latest articles"), "n:t:new:0")]]
     for tid in lib.topics:
@@ -61,7 +68,10 @@ async def news(ctx: Context) -> None:
             rows.append([Button(f"{_topic_label(ctx, tid)} ({n})", f"n:t:{tid}:0")])
     text = t("**The union's news**\n\nChoose a topic. To search, type /tin and a word, for "
              "example /tin vietgap.")
-    if fresh:
+    if fresh and first:
+        text += "\n\n" + t("🆕 {n} article(s) from the last {days} days.", n=fresh,
+                             days=NEW_WINDOW.days)
+    elif fresh:
         text += "\n\n" + t("🆕 {n} new article(s) since you last looked.", n=fresh)
     ctx.reply(text, rows)
 
@@ -139,6 +149,8 @@ async def related(ctx: Context, art: Article) -> None:
         entry = lib.faq_entry(fid, ctx.t.locale)
         if entry:
             rows.append([Button("❓ " + shorten(entry.question), f"f:{fid}")])
+    rows.append([Button("↩ " + ctx.t.plain("Back to the article"), f"n:a:{art.id}"),
+                 Button(ctx.t.plain("All topics"), "n:home")])
     ctx.reply(ctx.t("Questions about “{title}”:", title=art.title), rows)
 
 
