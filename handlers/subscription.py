@@ -46,7 +46,7 @@ async def stop(ctx: Context) -> None:
     await s.store.members.stop(ctx.member.id, s.clock.now())
     ctx.reply(
         t("Done: the union will not send you news any more. You can still use everything else here at "
-          "any time.\n\nTo receive news again, type /start or press the button below."),
+          "any time.\n\nTo receive news again, type /start or choose **Receive news again**."),
         [[Button(t.plain("Receive news again"), "sub:start")]],
     )
 
