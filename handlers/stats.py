@@ -8,34 +8,7 @@ from bot.i18n import N_
 from bot.roles import ROLES
 from bot.router import Router
 
-from . import reports
-
-# A broadcast's state as staff read it (bot.store.broadcasts.STATES).
-STATES = {
-    "draft": N_("draft"),
-    "awaiting_approval": N_("awaiting approval"),
-    "scheduled": N_("scheduled"),
-    "sending": N_("sending"),
-    "done": N_("sent"),
-    "cancelled": N_("cancelled"),
-    "failed": N_("failed"),
-}
-
-
-async def broadcast_lines(ctx: Context) -> list[str]:
-    """The last broadcasts, each with its state in the reader's language."""
-    t = ctx.t
-    lines = []
-    bs = ctx.services.store.broadcasts
-    for b, c in await bs.recent(5):
-        state = t.plain(STATES[b.state]) if b.state in STATES else b.state
-        lines.append(t("- #{id} ({state}): sent {sent}/{planned}, blocked {blocked}, failed {failed}, "
-                       "unknown {unknown}, replied afterwards {replied}", id=b.id, state=state,
-                       sent=c["sent"], planned=sum(c.values()), blocked=c["blocked"],
-                       failed=c["failed"], unknown=c["unknown"], replied=await bs.responded(b.id)))
-        if b.failure:
-            lines.append(t("  ⚠️ stopped, it cannot be sent: {reason}", reason=b.failure))
-    return lines
+from . import broadcasts, reports
 
 
 async def stats(ctx: Context) -> None:
@@ -71,7 +44,7 @@ async def stats(ctx: Context) -> None:
     progress = await reports.progress_lines(ctx)
     if progress:
         lines += ["", *progress]
-    recent = await broadcast_lines(ctx)
+    recent = await broadcasts.status_lines(ctx)
     if recent:
         lines += ["", t("**Recent broadcasts**"), *recent]
     await ctx.audit("stats.view")

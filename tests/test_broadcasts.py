@@ -539,7 +539,7 @@ async def test_a_broadcast_that_cannot_be_sent_is_stopped_once_and_the_others_go
     assert len(_staff_notices(h)) == 1  # told once, not at every look
     assert (await bs.get(again)).state == "done"
     stats = "\n".join(m.text for m in await h.say("/thongke", user="staff1"))
-    assert f"#{broken} (không gửi được)" in stats and "crop" in stats
+    assert f"#{broken} (failed)" in stats and "crop" in stats
 
 
 @pytest.mark.parametrize("expr", ["", "commune=Sơn Động|Tân Yên, role=coop, topic=ocop", "lang=vi",

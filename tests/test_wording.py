@@ -84,23 +84,6 @@ def test_the_english_command_list_shows_start_not_batdau():
         assert "start" in [name for name, _ in lists["vi"]]
 
 
-async def test_stats_name_broadcast_states_in_vietnamese(bot):
-    from bot.broadcast import create_broadcast
-
-    app = bot.app
-    await bot.say("/start", user="m1")
-    made = []
-    for text in ("Tin một", "Tin hai"):
-        bid, _ = await create_broadcast(app.store, app.settings, app.services.communes,
-                                        set(app.services.library.topics), by="t", text=text,
-                                        at=app.clock.now().replace(year=2099), now=app.clock.now())
-        made.append(bid)
-    await app.store.broadcasts.cancel(made[0], app.clock.now())
-    text = text_of(await bot.say("/thongke", user="staff1"))
-    assert f"#{made[0]} (đã hủy)" in text and f"#{made[1]} (đã hẹn giờ)" in text
-    assert "(cancelled)" not in text and "(scheduled)" not in text
-
-
 def test_the_terminal_chat_opens_without_log_lines(tmp_path):
     env = {**os.environ, "NHANONG_DB": str(tmp_path / "chat.db"), "NHANONG_LOG_LEVEL": "INFO"}
     p = subprocess.run([sys.executable, "-m", "bot", "chat"], input="/start\n", text=True,
