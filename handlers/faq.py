@@ -42,13 +42,14 @@ async def show_entry(ctx: Context, fid: str) -> bool:
     return True
 
 
-def small_talk(ctx: Context, text: str) -> bool:
+def small_talk(ctx: Context, text: str) -> str | None:
     """Greetings, thanks, a bare number, a price or weather question: a short answer of
-    its own (with a way forward) instead of FAQ suggestions.  False for anything else."""
+    its own (with a way forward) instead of FAQ suggestions.  Returns the kind, or None
+    for anything else (a question for the FAQ)."""
     t = ctx.t
     kind = smalltalk.classify(text)
     if kind is None:
-        return False
+        return None
     if kind == smalltalk.NUMBER:
         offered = ctx.state.offered
         caps = ctx.caps
@@ -60,7 +61,7 @@ def small_talk(ctx: Context, text: str) -> bool:
         else:
             ctx.reply(t("I did not understand “{typed}”. Type your question in words, or type "
                         "/menu to see what I can do.", typed=shorten(text, 20)))
-        return True
+        return kind
     answers = {
         smalltalk.GREETING: N_("Hello! 🌾 I am Nhà Nông, the union's assistant. Type your "
                                "question in your own words, or type /menu to see what I can do."),
@@ -81,14 +82,20 @@ def small_talk(ctx: Context, text: str) -> bool:
                               "help with."),
     }
     ctx.reply(t(answers[kind]))
-    return True
+    return kind
 
 
 async def ask(ctx: Context, question: str) -> None:
     """Answer a question, or say honestly that the bot is not sure."""
     s = ctx.services
     t = ctx.t
-    if small_talk(ctx, question):
+    kind = small_talk(ctx, question)
+    if kind in (smalltalk.PRICE, smalltalk.WEATHER):
+        # Still a question the FAQ cannot answer: staff see it in `faq gaps`.
+        answer = s.faq.answer(question, t.locale)
+        await s.store.questions.add(ctx.member.id, question[:1000], fold(question)[:300],
+                                    answer.best, answer.score, s.clock.now())
+    if kind is not None:
         return
     answer = s.faq.answer(question, t.locale)
     if answer.id and await show_entry(ctx, answer.id):

@@ -25,7 +25,10 @@ _QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"|_[^_]+_|`[^`]+`")
 _TOI = re.compile(r"(?<!\w)(tôi|chúng tôi)(?!\w)", re.IGNORECASE)
 _PRESS = re.compile(r"(?<!\w)(bấm|nhấn)(?!\w)", re.IGNORECASE)
 # Said only where the code has checked that the channel has buttons.
-BUTTON_CHANNELS_ONLY = {"Press the buttons under my messages, or type a command:"}
+BUTTON_CHANNELS_ONLY = {
+    "Press the buttons under my messages, or type a command:",  # handlers/menu.py
+    "**Attendance** — press a name to mark them present (✅) or absent (❌).",  # courses.py
+}
 
 
 def _vi_messages() -> list[tuple[str, str]]:
