@@ -121,6 +121,10 @@ class App:
     async def open(self) -> App:
         """Load and check everything; raises before anything is served."""
         s = self.settings
+        if any(getattr(c, "terminal", False) for c in self._given_channels or ()):
+            from .channels.console import quiet_logs
+
+            self._loud = quiet_logs()  # the chat: no INFO lines among the messages
         check_catalogs()
         library = load_library(s.content)
         self.store = await Store(s.db).open()
@@ -284,6 +288,9 @@ class App:
         if self.webserver:
             await self.webserver.stop()
         await self.store.close()
+        loud = getattr(self, "_loud", None)
+        if loud is not None:
+            loud()  # the log shows INFO again (the chat has ended)
 
     async def serve(self) -> None:
         """Run until SIGINT or SIGTERM."""

@@ -61,8 +61,9 @@ class Delivery:
             caps,
             contact_label=t.plain("📱 Share my phone number"),
             skip_label=t.plain("Skip"),
-            hint=t("_Reply with the number of your choice._"),
+            hint=t("_Type the number of your choice, or its words._"),
             words_hint=t("_Or type one of these words._"),
+            ways_out=frozenset((t.plain("Skip"), t.plain("Cancel"))),
         )
 
     async def reply(

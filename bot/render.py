@@ -202,13 +202,21 @@ def render(
     skip_label: str = "",
     hint: str = "",
     words_hint: str = "",
+    ways_out: frozenset[str] = frozenset(),
 ) -> list[Rendered]:
-    """Turn one reply into the messages a channel sends, in order."""
+    """Turn one reply into the messages a channel sends, in order.
+
+    On a text-only channel the buttons become a numbered list with ``hint`` ("type the
+    number") under it, except where numbers are not what is asked: a reply whose answer
+    is typed (``typed_answer``: a number, a date), or whose only choices are ways out
+    (labels in ``ways_out``: "Skip", "Cancel") under a question that wants words (a
+    commune's name).  Those choices are listed as words to type, with ``words_hint``."""
     as_html = caps.markup == "html"
     text = reply.text
     buttons = reply.buttons
     if buttons and not caps.buttons:
-        if reply.typed_answer:
+        choices = reply.actions()
+        if reply.typed_answer or (ways_out and all(b.label in ways_out for b in choices)):
             listed = "\n".join(f"- {md_escape(b.label)}" for b in reply.actions())
             hint = words_hint
         else:

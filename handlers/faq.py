@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.engine import Context
+from bot.faq import smalltalk
 from bot.i18n import N_, Translator, md_escape, translator
 from bot.roles import ROLES
 from bot.router import Router
@@ -41,10 +42,61 @@ async def show_entry(ctx: Context, fid: str) -> bool:
     return True
 
 
+def small_talk(ctx: Context, text: str) -> str | None:
+    """Greetings, thanks, a bare number, a price or weather question: a short answer of
+    its own (with a way forward) instead of FAQ suggestions.  Returns the kind, or None
+    for anything else (a question for the FAQ)."""
+    t = ctx.t
+    kind = smalltalk.classify(text)
+    if kind is None:
+        return None
+    if kind == smalltalk.NUMBER:
+        offered = ctx.state.offered
+        caps = ctx.caps
+        if offered and caps is not None and not caps.buttons:
+            # The list is still what the person is choosing from: show it again.
+            ctx.reply(t("There is no choice “{typed}”. Type a number from 1 to {last}, or "
+                        "type /menu.", typed=shorten(text, 20), last=len(offered)),
+                      [[Button(label, action)] for label, action in offered])
+        else:
+            ctx.reply(t("I did not understand “{typed}”. Type your question in words, or type "
+                        "/menu to see what I can do.", typed=shorten(text, 20)))
+        return kind
+    answers = {
+        smalltalk.GREETING: N_("Hello! 🌾 I am Nhà Nông, the union's assistant. Type your "
+                               "question in your own words, or type /menu to see what I can do."),
+        smalltalk.THANKS: N_("You are welcome! 🌾 If you need anything else, type your "
+                             "question or /menu."),
+        smalltalk.BYE: N_("Goodbye, and good harvests! 🌾 Come back any time: type /menu."),
+        smalltalk.ACK: N_("👍 Whenever you need something, type your question or /menu."),
+        smalltalk.UNCLEAR: N_("I did not understand. Type your question in words, or type /menu "
+                              "to see what I can do."),
+        smalltalk.PRICE: N_("I do not have market prices. For today's prices, ask your commune's "
+                            "agricultural extension officer, your union branch (chi hội) or the "
+                            "cooperative you sell to, or see the news pages of the province's "
+                            "Department of Agriculture and Environment. Type /menu to see what "
+                            "I can help with."),
+        smalltalk.WEATHER: N_("I do not have weather forecasts. The national forecast is at "
+                              "nchmf.gov.vn (National Centre for Hydro-Meteorological "
+                              "Forecasting), and on TV and radio. Type /menu to see what I can "
+                              "help with."),
+    }
+    ctx.reply(t(answers[kind]))
+    return kind
+
+
 async def ask(ctx: Context, question: str) -> None:
     """Answer a question, or say honestly that the bot is not sure."""
     s = ctx.services
     t = ctx.t
+    kind = small_talk(ctx, question)
+    if kind in (smalltalk.PRICE, smalltalk.WEATHER):
+        # Still a question the FAQ cannot answer: staff see it in `faq gaps`.
+        answer = s.faq.answer(question, t.locale)
+        await s.store.questions.add(ctx.member.id, question[:1000], fold(question)[:300],
+                                    answer.best, answer.score, s.clock.now())
+    if kind is not None:
+        return
     answer = s.faq.answer(question, t.locale)
     if answer.id and await show_entry(ctx, answer.id):
         return
@@ -55,14 +107,23 @@ async def ask(ctx: Context, question: str) -> None:
         entry = s.library.faq_entry(fid, t.locale)
         if entry:
             rows.append([Button("❓ " + shorten(entry.question), f"f:{fid}")])
-    if s.settings.staff_chat:
+    suggested = bool(rows)
+    staff = bool(s.settings.staff_chat)
+    if staff:
         rows.append([Button("✉️ " + t.plain("Ask the union's staff"), f"q:s:{qid}")])
-        tail = t("Or press the last button and the union's staff will answer you here.")
+    if suggested and staff:
+        text = t("I am not sure I understood. Is your question one of these? If none fits, "
+                 "choose **Ask the union's staff** and they will answer you here.")
+    elif suggested:
+        text = t("I am not sure I understood. Is your question one of these? If none fits, "
+                 "ask your local union branch (chi hội) directly, or type /menu.")
+    elif staff:
+        text = t("I do not have an answer to that yet. Choose **Ask the union's staff** and "
+                 "they will answer you here.")
     else:
-        tail = t("Or ask your local union branch (chi hội) directly.")
-    lead = t("I am not sure I understood. Did you mean one of these?") if rows else \
-        t("I do not have an answer to that yet.")
-    ctx.reply(f"{lead}\n\n{tail}", rows)
+        text = t("I do not have an answer to that yet. Please ask your local union branch "
+                 "(chi hội) directly, or type /menu to see what I can do.")
+    ctx.reply(text, rows)
 
 
 async def hoi(ctx: Context) -> None:

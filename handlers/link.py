@@ -13,7 +13,10 @@ from bot.engine import Context
 from bot.i18n import N_
 from bot.router import Router
 from bot.store.links import CODE_TTL
+from bot.text import fold
 from bot.types import Button
+
+from . import faq
 
 CHANNELS = {"telegram": "Telegram", "zalo": "Zalo", "console": N_("this terminal")}
 
@@ -64,7 +67,7 @@ async def redeem(ctx: Context) -> None:
     member = await s.store.members.get(ctx.member.id)
     if not code.isdigit() or len(code) != 6:
         ctx.reply(t("Send the 6-digit code from your other account, for example: liên kết 123456. "
-                    "To get a code, press **Link my other account** in /hoso there."))
+                    "To get a code, choose **Link my other account** in /hoso there."))
         return
     if member is None or not member.phone:
         ctx.reply(t("First add the same phone number as on your other account to this profile, "
@@ -100,8 +103,31 @@ async def on_action(ctx: Context) -> None:
         ctx.reply(t("That button is no longer valid. Type /menu to start again."))
 
 
+def is_code_attempt(rest: list[str]) -> bool:
+    """What may follow a typed "liên kết": nothing (how to link?), a code ("123456",
+    "123 456"), or words that name the accounts ("tài khoản", "zalo")."""
+    joined = "".join(rest)
+    if not rest or joined.isdigit():
+        return True
+    return fold(" ".join(rest)) in _ACCOUNT_WORDS
+
+
+_ACCOUNT_WORDS = {"tai khoan", "tk", "acc", "account", "zalo", "telegram", "tai khoan zalo",
+                  "tai khoan telegram", "zalo telegram", "telegram zalo", "zalo va telegram",
+                  "telegram va zalo", "tai khoan khac", "hai tai khoan", "2 tai khoan"}
+
+
+async def typed(ctx: Context) -> None:
+    """Free text that starts with "liên kết": linking only when the rest fits it (a code,
+    or nothing); otherwise it is a question ("liên kết chuỗi là gì") for the FAQ."""
+    if is_code_attempt(ctx.args):
+        await redeem(ctx)
+    else:
+        await faq.free_text(ctx)
+
+
 def register(router: Router) -> None:
     router.command(("lienket", "link"), redeem, N_("Link your Telegram and Zalo accounts"),
                    listed=False)
-    router.prefix(("liên kết",), redeem)
+    router.prefix(("liên kết",), typed)
     router.action("lk", on_action)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from bot.engine import Context
 from bot.i18n import N_
-from bot.router import Router
+from bot.router import Command, Router
 from bot.types import Button
 
 from . import news
@@ -37,18 +37,25 @@ async def menu(ctx: Context) -> None:
     ctx.reply(t("What would you like to do?"), rows)
 
 
+def command_name(cmd: Command, locale: str) -> str:
+    """The name to show: the first (Vietnamese) one, or for English readers the English
+    alias when there is one (/news, /ask, /profile), as the platform's command list does."""
+    return cmd.names[1] if locale == "en" and len(cmd.names) > 1 else cmd.names[0]
+
+
 async def help_(ctx: Context) -> None:
     t = ctx.t
     router = ctx.services.router
-    lines = [
-        t("**How to use Nhà Nông**"),
-        "",
-        t("Press the buttons under my messages, or type a command:"),
-    ]
+    caps = ctx.caps
+    if caps is None or caps.buttons:
+        how = t("Press the buttons under my messages, or type a command:")
+    else:
+        how = t("Choose from a list by typing its number (1, 2, …), or type a command:")
+    lines = [t("**How to use Nhà Nông**"), "", how]
     for cmd in router.ordered:
         if not cmd.listed or (cmd.staff and not ctx.is_staff):
             continue
-        lines.append(f"/{cmd.names[0]} — {t(cmd.description)}")
+        lines.append(f"/{command_name(cmd, t.locale)} — {t(cmd.description)}")
     lines += [
         "",
         t("You can also type words: “menu”, “hồ sơ”, “dừng” to stop the news (with or without "

@@ -11,8 +11,10 @@ from bot.content import Article
 from bot.engine import Context
 from bot.i18n import N_, md_escape
 from bot.router import Router
-from bot.text import shorten
+from bot.text import fold, shorten
 from bot.types import Button
+
+from . import faq
 
 PAGE = 5
 NEW_WINDOW = timedelta(days=30)  # "new" for someone who never looked
@@ -29,11 +31,18 @@ def _listing(ctx: Context, arts: list[Article], first: int) -> list[str]:
 
 async def new_count(ctx: Context) -> int:
     """Articles dated on or after the person's last look that they have not opened."""
+    return (await _fresh(ctx))[0]
+
+
+async def _fresh(ctx: Context) -> tuple[int, bool]:
+    """(new articles, whether the person has never looked at the news): for someone who
+    never looked, "new" means the last ``NEW_WINDOW``, not "since you last looked"."""
     s = ctx.services
     seen, opened = await s.store.reads.news_state(ctx.member.id)
     since = seen or (s.clock.now() - NEW_WINDOW)
     day = since.astimezone(s.settings.zone).date()
-    return sum(1 for a in s.library.newest(ctx.t.locale) if a.date >= day and a.id not in opened)
+    n = sum(1 for a in s.library.newest(ctx.t.locale) if a.date >= day and a.id not in opened)
+    return n, seen is None
 
 
 def _topic_label(ctx: Context, topic: str) -> str:
@@ -50,7 +59,7 @@ async def news(ctx: Context) -> None:
         return
     t = ctx.t
     lib = ctx.services.library
-    fresh = await new_count(ctx)
+    fresh, first = await _fresh(ctx)
     await ctx.services.store.reads.mark_seen(ctx.member.id, ctx.services.clock.now())
     rows = [[Button("🆕 " + t.plain("Latest articles"), "n:t:new:0")]]
     for tid in lib.topics:
@@ -59,7 +68,10 @@ async def news(ctx: Context) -> None:
             rows.append([Button(f"{_topic_label(ctx, tid)} ({n})", f"n:t:{tid}:0")])
     text = t("**The union's news**\n\nChoose a topic. To search, type /tin and a word, for "
              "example /tin vietgap.")
-    if fresh:
+    if fresh and first:
+        text += "\n\n" + t("🆕 {n} article(s) from the last {days} days.", n=fresh,
+                             days=NEW_WINDOW.days)
+    elif fresh:
         text += "\n\n" + t("🆕 {n} new article(s) since you last looked.", n=fresh)
     ctx.reply(text, rows)
 
@@ -137,6 +149,8 @@ async def related(ctx: Context, art: Article) -> None:
         entry = lib.faq_entry(fid, ctx.t.locale)
         if entry:
             rows.append([Button("❓ " + shorten(entry.question), f"f:{fid}")])
+    rows.append([Button("↩ " + ctx.t.plain("Back to the article"), f"n:a:{art.id}"),
+                 Button(ctx.t.plain("All topics"), "n:home")])
     ctx.reply(ctx.t("Questions about “{title}”:", title=art.title), rows)
 
 
@@ -176,8 +190,28 @@ async def on_action(ctx: Context) -> None:
     await handler(ctx, art)
 
 
+_ARTICLE_WORDS = ("tim bai", "tim tin")  # ask for articles by name; "tìm kiếm", "tra cứu" do not
+
+
+async def typed_search(ctx: Context) -> None:
+    """Free text that starts with a search phrase.  "tìm bài …", "tìm tin …" ask for
+    articles; "tìm kiếm …", "tra cứu …" often begin a question ("tra cứu mã vạch ở đâu",
+    "tìm kiếm đầu ra cho vải"): a confident FAQ answer wins, then articles, and with
+    neither the question goes to the FAQ's "not sure" answer (suggestions, staff)."""
+    if fold(ctx.text).startswith(_ARTICLE_WORDS) or not ctx.args:
+        await search(ctx)
+        return
+    s = ctx.services
+    answer = s.faq.answer(ctx.text, ctx.t.locale)
+    if answer.id is None and s.library.search(" ".join(ctx.args)[:100], ctx.t.locale, limit=1):
+        await search(ctx)
+    else:
+        await faq.ask(ctx, ctx.text)
+
+
 def register(router: Router) -> None:
     router.command(("tin", "news"), news, N_("The union's news; /tin WORD searches"),
                    keywords=("tin tức", "tin", "đọc tin", "bản tin", "xem tin", "news"))
-    router.prefix(("tìm bài về", "tìm bài", "tìm tin về", "tìm tin", "tìm kiếm", "tra cứu"), search)
+    router.prefix(("tìm bài về", "tìm bài", "tìm tin về", "tìm tin", "tìm kiếm", "tra cứu"),
+                  typed_search)
     router.action("n", on_action)

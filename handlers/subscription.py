@@ -46,7 +46,7 @@ async def stop(ctx: Context) -> None:
     await s.store.members.stop(ctx.member.id, s.clock.now())
     ctx.reply(
         t("Done: the union will not send you news any more. You can still use everything else here at "
-          "any time.\n\nTo receive news again, type /start or press the button below."),
+          "any time.\n\nTo receive news again, type /start or choose **Receive news again**."),
         [[Button(t.plain("Receive news again"), "sub:start")]],
     )
 
@@ -61,7 +61,12 @@ async def on_action(ctx: Context) -> None:
 
 
 def register(router: Router) -> None:
-    router.command(("start", "batdau"), start, N_("Subscribe to the union's news, or resume"))
+    # /start is the same word in every language (and what Telegram's Start button sends), so
+    # it is listed alone; /batdau also works but is not listed (an English command list
+    # takes a command's second name, which would have shown "batdau").
+    router.command(("start",), start, N_("Subscribe to the union's news, or resume"))
+    router.command(("batdau",), start, N_("Subscribe to the union's news, or resume"),
+                   listed=False)
     router.command(
         ("dung", "stop"), stop, N_("Stop receiving news"),
         keywords=("dừng", "stop", "hủy nhận tin", "dừng nhận tin", "ngừng nhận tin",

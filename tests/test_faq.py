@@ -33,6 +33,9 @@ def test_normaliser_expands_abbreviations_and_drops_fillers():
         folds(norm, "cho em hỏi htx cần mấy thành viên ạ")
     assert folds(norm, "sp đc đk ko") == ["san", "pham", "duoc", "dang", "ky", "khong"]
     assert folds(norm, "khônggggg") == ["khong"]
+    assert folds(norm, "e hoi sp ocop 3 sao thi dc gi") == \
+        folds(norm, "em hỏi sản phẩm ocop 3 sao thì được gì") == \
+        ["san", "pham", "ocop", "3", "sao", "duoc", "gi"]
     accented = [t.acc for t in norm.tokens("Hủy HOÀ")]
     assert accented == ["huỷ", "hoà"]  # one tone placement, lower case
 
@@ -50,6 +53,10 @@ def test_normaliser_expands_abbreviations_and_drops_fillers():
         ("vay vốn quỹ hỗ trợ nông dân", "hoi.loan"),
         ("vay von quy ho tro nong dan", "hoi.loan"),
         ("lam sao de dung nhan tin", "bot.stop"),
+        # What a 3-star product gets, not who awards the stars (issue #13):
+        ("e hoi sp ocop 3 sao thi dc gi", "ocop.benefits"),
+        ("em hỏi sản phẩm OCOP 3 sao thì được gì", "ocop.benefits"),
+        ("ai công nhận sao ocop", "ocop.level"),
     ],
 )
 def test_answers_with_and_without_diacritics(ranker, question, expected):
@@ -100,7 +107,7 @@ async def test_not_confident_offers_suggestions_and_staff(tmp_path):
     h.settings = h.settings.model_copy(update={"staff_chat": ("rec", "-100500")})
     await h.open()
     try:
-        out = await h.say("giá lợn hơi hôm nay bao nhiêu")
+        out = await h.say("con bò nhà em bị chướng bụng thì làm sao")
         assert "chưa chắc" in text_of(out) or "chưa có câu trả lời" in text_of(out)
         acts = actions_of(out)
         assert acts[-1].startswith("q:s:")
@@ -110,7 +117,7 @@ async def test_not_confident_offers_suggestions_and_staff(tmp_path):
 
 
 async def test_without_a_staff_chat_there_is_no_staff_button(bot):
-    out = await bot.say("giá lợn hơi hôm nay bao nhiêu")
+    out = await bot.say("con bò nhà em bị chướng bụng thì làm sao")
     assert not any(a.startswith("q:s:") for a in actions_of(out))
     assert "chi hội" in text_of(out)
 
@@ -232,5 +239,87 @@ async def test_messages_in_other_groups_are_ignored(tmp_path):
         await h.app.engine.handle(Inbound("rec", "x", "-999", InboundKind.TEXT, text="/start",
                                           is_group=True))
         assert len(h.channel.sent) == before
+    finally:
+        await h.close()
+
+
+# -- small talk, prices, weather (issue #13) ------------------------------------------
+SMALL_TALK = {
+    "xin chao": "Chào bạn", "xin chào": "Chào bạn", "chào bạn": "Chào bạn", "chao ban": "Chào bạn",
+    "hi": "Chào bạn", "alo": "Chào bạn",
+    "cam on nhe": "Không có gì", "cảm ơn nhé": "Không có gì", "ok cảm ơn bạn nhiều": "Không có gì",
+    "ok": "👍", "🙏": "👍", "dạ vâng": "👍", "ừ": "👍",
+}
+
+
+@pytest.mark.parametrize("typed", list(SMALL_TALK))
+async def test_small_talk_gets_a_short_friendly_answer_with_a_way_forward(bot, typed):
+    out = text_of(await bot.say(typed))
+    assert SMALL_TALK[typed] in out and "/menu" in out
+    assert "Có phải bạn muốn hỏi" not in out and not out.startswith("Hoặc")
+
+
+@pytest.mark.parametrize("caps", [BUTTONS, TEXT_ONLY])
+async def test_a_bare_number_that_is_no_choice_is_not_understood(tmp_path, caps):
+    h = await Harness(tmp_path, caps).open()
+    try:
+        out = text_of(await h.say("12345"))
+        assert "Mình chưa hiểu “12345”" in out and "/menu" in out
+        assert "Có phải bạn muốn hỏi" not in out
+    finally:
+        await h.close()
+
+
+async def test_a_number_out_of_the_list_shows_the_list_again_on_text_channels(textbot):
+    await textbot.say("ocop la gi")  # an answer with a numbered list of related questions
+    listed = (await textbot.state()).offered
+    assert listed
+    out = text_of(await textbot.say("99"))
+    assert f"từ 1 đến {len(listed)}" in out and "1. " in out
+    assert (await textbot.state()).offered == listed  # still choosing from the same list
+
+
+@pytest.mark.parametrize("typed", ["giá lúa hôm nay", "gia lua hom nay", "gia tieu bao nhieu",
+                                   "giá tiêu bao nhiêu"])
+async def test_a_price_question_is_told_honestly_there_are_no_prices(bot, typed):
+    out = text_of(await bot.say(typed))
+    assert "không có giá cả thị trường" in out and "khuyến nông" in out
+    assert "Có phải bạn muốn hỏi" not in out
+
+
+@pytest.mark.parametrize("typed", ["thời tiết mai", "thoi tiet", "mai có mưa không"])
+async def test_a_weather_question_is_told_where_to_look(bot, typed):
+    out = text_of(await bot.say(typed))
+    assert "không có dự báo thời tiết" in out and "nchmf.gov.vn" in out
+
+
+@pytest.mark.parametrize("typed", ["chào bạn, ocop là gì", "xin chao, ocop la gi",
+                                   "tham gia ocop bao nhieu tien", "chuỗi giá trị là gì",
+                                   "được mùa mất giá là gì", "gia han giay chung nhan ocop"])
+def test_questions_with_greetings_or_the_word_gia_are_still_questions(typed):
+    from bot.faq.smalltalk import classify
+
+    assert classify(typed) is None
+
+
+def test_no_covered_question_of_the_faq_sets_is_taken_for_small_talk():
+    from bot.faq.smalltalk import classify
+
+    rows = read_set(ROOT / "tests" / "data" / "faq_dev.tsv") + \
+        read_set(ROOT / "tests" / "data" / "faq_heldout.tsv")
+    taken = [(fid, q, classify(q)) for fid, q in rows if fid != "-" and classify(q)]
+    assert taken == []
+
+
+@pytest.mark.parametrize("staff", [False, True])
+async def test_the_not_sure_answer_starts_no_sentence_with_hoac(tmp_path, staff):
+    h = Harness(tmp_path, TEXT_ONLY)
+    if staff:
+        h.settings = h.settings.model_copy(update={"staff_chat": ("rec", "-100500")})
+    await h.open()
+    try:
+        out = text_of(await h.say("con bò nhà em bị chướng bụng thì làm sao"))
+        assert "Hoặc" not in out and "bấm" not in out
+        assert ("Gửi câu hỏi cho cán bộ Hội" in out) == staff
     finally:
         await h.close()

@@ -124,3 +124,23 @@ async def test_linking_asks_for_a_phone_and_a_code(two):
     assert "số điện thoại" in await two.press("telegram", "t1", "lk:start")
     assert "mã 6 chữ số" in await two.say("zalo", "z1", "/lienket")
     assert "số điện thoại" in await two.say("zalo", "z1", "/lienket 123456")
+
+
+@pytest.mark.parametrize("question", [
+    "lien ket chuoi la gi",
+    "liên kết chuỗi giá trị là gì",
+    "lien ket san xuat dc ho tro gi",
+    "Liên kết sản xuất được hỗ trợ gì?",
+])
+async def test_a_question_that_begins_with_lien_ket_is_a_question(two, question):
+    """"liên kết" is linking only when a code (or nothing) follows; otherwise the FAQ."""
+    await two.member("zalo", "z1")
+    answer = await two.say("zalo", "z1", question)
+    assert "mã 6 chữ số" not in answer and "sai hoặc đã hết hạn" not in answer
+    assert "liên kết" in answer.lower() and "chuỗi" in answer.lower()
+
+
+@pytest.mark.parametrize("typed", ["liên kết", "lien ket", "lien ket tai khoan", "liên kết 12345"])
+async def test_lien_ket_with_nothing_or_a_code_is_still_linking(two, typed):
+    await two.member("zalo", "z1")
+    assert "mã 6 chữ số" in await two.say("zalo", "z1", typed)

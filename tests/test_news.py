@@ -207,3 +207,31 @@ def test_content_signature_changes_when_a_file_changes(tmp_path):
     before = signature(content)
     (content / "articles" / "vi" / "new.md").write_text("x")
     assert signature(content) != before
+
+
+async def test_related_questions_have_a_way_back_to_the_article(bot):
+    out = await bot.press("n:q:ocop-tieu-chi-va-hang-sao")
+    assert "n:a:ocop-tieu-chi-va-hang-sao" in actions_of(out) and "n:home" in actions_of(out)
+    assert "↩ Quay lại bài viết" in labels_of(out)
+    back = await bot.press("n:a:ocop-tieu-chi-va-hang-sao")
+    title = bot.app.services.library.article("ocop-tieu-chi-va-hang-sao").title
+    assert title in text_of(back)
+
+
+async def test_a_first_time_reader_is_not_told_since_you_last_looked(bot):
+    bot.clock.set(datetime(2026, 11, 30, 2, 0, tzinfo=UTC))
+    first = text_of(await bot.say("/tin"))
+    assert "từ lần trước bạn xem" not in first and "trong 30 ngày qua" in first
+    bot.clock.set(datetime(2026, 12, 30, 2, 0, tzinfo=UTC))
+    again = text_of(await bot.say("/tin"))  # a second look: nothing new since the first
+    assert "trong 30 ngày qua" not in again
+
+
+async def test_search_words_that_begin_a_question_go_to_the_faq(bot):
+    # "tra cứu …" and "tìm kiếm …" are often the start of a question, not a search.
+    out = text_of(await bot.say("tra cuu ma vach san pham o dau"))
+    assert "Bài viết về" not in out and "Mã vạch" in out
+    out = text_of(await bot.say("tìm kiếm đầu ra cho vải thiều thế nào"))
+    assert "chưa tìm thấy bài nào" not in out
+    # "tìm bài …" still searches the articles.
+    assert actions_of(await bot.say("tìm bài về mã vạch"))[0].startswith("n:a:")

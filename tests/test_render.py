@@ -56,3 +56,24 @@ def test_buttons_become_a_numbered_list_on_text_only_channels():
                  hint="Gõ số")
     assert m.text == "Chọn:\n\n1. Có\n2. Không\n\nGõ số"
     assert m.buttons == ()
+
+
+def test_a_question_that_wants_words_lists_its_ways_out_as_words_not_numbers():
+    """"Bạn ở xã nào? Gõ tên…" with only a Skip button: no "type the number" under it."""
+    reply = Reply("Bạn ở xã hoặc phường nào? Gõ tên xã/phường.", [[Button("Bỏ qua", "pf:skip")]])
+    [m] = render(reply, TEXT_ONLY, hint="Gõ số", words_hint="Hoặc gõ chữ trên.",
+                 ways_out=frozenset({"Bỏ qua", "Hủy"}))
+    assert m.text == "Bạn ở xã hoặc phường nào? Gõ tên xã/phường.\n\n• Bỏ qua\n\nHoặc gõ chữ trên."
+    # A real choice among others keeps its numbers.
+    [m] = render(Reply("Chọn:", [[Button("Có", "y")], [Button("Bỏ qua", "s")]]), TEXT_ONLY,
+                 hint="Gõ số", words_hint="Hoặc gõ chữ trên.", ways_out=frozenset({"Bỏ qua"}))
+    assert "1. Có\n2. Bỏ qua\n\nGõ số" in m.text
+
+
+async def test_the_commune_question_on_a_text_channel_asks_for_no_number(textbot):
+    await textbot.say("/start")
+    out = "\n\n".join(m.text for m in await textbot.say("1"))  # "Điền hồ sơ"
+    assert "xã hoặc phường" in out
+    assert "số thứ tự" not in out and "• Bỏ qua" in out
+    out = "\n\n".join(m.text for m in await textbot.say("son dong"))  # the role question
+    assert "1. Hội viên nông dân" in out and "Gõ số thứ tự để chọn" in out

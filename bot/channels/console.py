@@ -7,17 +7,41 @@ picks one.  Each line typed is one message from a single local person.
 from __future__ import annotations
 
 import asyncio
+import logging
 import sys
+from collections.abc import Callable
 from typing import TextIO
 
 from ..types import Capabilities, Inbound, InboundKind, Rendered, Sent
 from . import InboundHandler
 
 
+class _WarningsOnly(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.WARNING
+
+
+def quiet_logs() -> Callable[[], None]:
+    """While the chat runs in this terminal, informational log lines ("applied migration
+    …", one per migration on a new database) would land among the messages: only warnings
+    and errors are shown.  ``python -m bot run`` keeps its INFO log.  Returns the undo."""
+    only = _WarningsOnly()
+    handlers = list(logging.getLogger().handlers)
+    for h in handlers:
+        h.addFilter(only)
+
+    def undo() -> None:
+        for h in handlers:
+            h.removeFilter(only)
+
+    return undo
+
+
 class ConsoleChannel:
     name = "console"
     caps = Capabilities(buttons=False, max_text=4000, markup="plain")
     rate = 1000.0
+    terminal = True  # the person reads this process's terminal: see quiet_logs
 
     def __init__(
         self,
