@@ -383,7 +383,7 @@ def main(argv: list[str] | None = None, clock: Clock | None = None) -> int:
         drop_partial(*outs)
         log.debug("command failed", exc_info=True)
         print(_say(t, e), file=sys.stderr)
-        return 2 if isinstance(e, Problem) else 1
+        return getattr(e, "exit_code", 2) if isinstance(e, Problem) else 1
     return 2
 
 

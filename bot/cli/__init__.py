@@ -21,6 +21,12 @@ from ..store import Store
 FORMATS = {".xlsx": "xlsx", ".csv": "csv"}
 
 
+class Unusable(Problem):
+    """The database (or a backup) cannot be used as it is: exit 1, like a damaged one."""
+
+    exit_code = 1
+
+
 def actor() -> str:
     """Who runs the command, for the audit log."""
     try:
@@ -66,10 +72,10 @@ def require_database(settings: Settings) -> None:
     must not become a new, empty one."""
     path = Path(settings.db)
     if not path.exists():
-        raise Problem(N_("{path}: no database there; check NHANONG_DB "
+        raise Unusable(N_("{path}: no database there; check NHANONG_DB "
                          "(python -m bot db migrate creates a new one)"), path=str(path))
     if not path.is_file():
-        raise Problem(N_("{path}: not a file; check NHANONG_DB"), path=str(path))
+        raise Unusable(N_("{path}: not a file; check NHANONG_DB"), path=str(path))
 
 
 async def open_store(settings: Settings) -> Store:
@@ -110,7 +116,7 @@ def alone(db: Path) -> Iterator[None]:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise Problem(N_("{path}: the bot is running on this database; stop it first "
+            raise Unusable(N_("{path}: the bot is running on this database; stop it first "
                              "(sudo systemctl stop nhanong)"), path=str(db)) from None
         yield
     finally:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ..i18n import N_, Problem, Translator
 from ..store.db import copy_database, inspect_copy
-from . import alone
+from . import Unusable, alone
 
 
 def restore(db: Path, backup: Path, t: Translator, now: datetime) -> str:
@@ -28,7 +28,7 @@ def restore(db: Path, backup: Path, t: Translator, now: datetime) -> str:
         raise Problem(N_("{path}: this is the database itself; give a backup file"), path=str(backup))
     problems = inspect_copy(backup)
     if problems:
-        raise Problem(N_("{path}: not restored, the backup is unusable: {reason}"),
+        raise Unusable(N_("{path}: not restored, the backup is unusable: {reason}"),
                       path=str(backup), reason=problems[0])
     with alone(db):
         stamp = now.astimezone(t.zone).strftime("%Y%m%d-%H%M%S")
@@ -41,7 +41,7 @@ def restore(db: Path, backup: Path, t: Translator, now: datetime) -> str:
             copy_database(backup, partial)
             inspect = inspect_copy(partial)
             if inspect:
-                raise Problem(N_("{path}: not restored, the backup is unusable: {reason}"),
+                raise Unusable(N_("{path}: not restored, the backup is unusable: {reason}"),
                               path=str(backup), reason=inspect[0])
             had = db.exists()
             if had:
