@@ -70,7 +70,7 @@ def test_content_check_reports_file_and_line(tmp_path):
     assert p.returncode == 1
     assert "topics.yaml:3:" in p.stdout
     p = run(tmp_path, "run", NHANONG_CONTENT=str(bad), TELEGRAM_BOT_TOKEN="1:abc")
-    assert p.returncode == 1 and "refusing to start" in p.stderr
+    assert p.returncode == 1 and "không khởi động: có 2 lỗi nội dung" in p.stderr
 
 
 def test_content_check_reports_a_deeply_nested_file_in_one_line(tmp_path):
