@@ -324,6 +324,9 @@ def _say(t: Translator, e: BaseException) -> str:
         reason = t.plain(e.msgid, **e.values)
     elif isinstance(e, OSError):
         reason = f"{e.filename}: {e.strerror}" if e.filename else (e.strerror or str(e))
+    elif isinstance(e, ContentError) and len(e.problems) > 1:
+        reason = t.plain("{first} (and {n} more problem(s): python -m bot content check lists them)",
+                         first=e.problems[0], n=len(e.problems) - 1)
     elif isinstance(e, ContentError | StoreError | CatalogError):
         reason = str(e)
     else:

@@ -364,3 +364,22 @@ def test_db_backup_makes_no_folder(tmp_path, locale):
     p = run(tmp_path, "db", "backup", str(tmp_path / "new" / "x.db"), NHANONG_LOCALE=locale)
     assert ("thư mục không tồn tại" if locale == "vi" else "the folder does not exist") in one_line(p)
     assert not (tmp_path / "new").exists()
+
+
+def test_broken_content_is_one_line_that_points_to_content_check(tmp_path):
+    run(tmp_path, "db", "migrate")
+    bad = tmp_path / "content"
+    bad.mkdir()
+    (bad / "topics.yaml").write_text("- id: ocop\n  vi: OCOP\n- id: Bad Id\n  vi: x\n")
+    for args in [("faq", "ocop"), ("report", "--period", "2026-Q1", "--out", "r.xlsx"),
+                 ("broadcast", "create", "--text", "x")]:
+        line = one_line(run(tmp_path, *args, NHANONG_CONTENT=str(bad)))
+        assert line.startswith("lỗi: ") and "topics.yaml:3:" in line, line
+        assert "python -m bot content check liệt kê đủ" in line
+    assert not (tmp_path / "r.xlsx").exists()
+
+
+def test_the_terminal_chat_opens_without_migration_log_lines(tmp_path):
+    p = run(tmp_path, "chat", stdin="/start\n", NHANONG_LOG_LEVEL="INFO")
+    assert p.returncode == 0 and "Xin chào" in p.stdout
+    assert "migration" not in p.stderr, p.stderr
