@@ -336,9 +336,11 @@ def test_db_restore_checks_the_backup_keeps_the_current_database_and_refuses_whi
         assert p.returncode == 1
     broken = tmp_path / "broken.db"
     broken.write_bytes((tmp_path / "copy.db").read_bytes()[:5000])
-    assert "bản sao lưu không dùng được" in one_line(run(tmp_path, "db", "restore", "broken.db"))
+    assert "chưa khôi phục: bản sao lưu bị hỏng" in one_line(run(tmp_path, "db", "restore", "broken.db"))
+    sqlite3.connect(tmp_path / "other.db").execute("CREATE TABLE t (x)").connection.commit()
+    assert "không phải cơ sở dữ liệu của bot này" in one_line(run(tmp_path, "db", "restore", "other.db"))
     (tmp_path / "text.db").write_text("hello")
-    assert "not an SQLite database" in one_line(run(tmp_path, "db", "restore", "text.db",
+    assert "not restored: not an SQLite database" in one_line(run(tmp_path, "db", "restore", "text.db",
                                                     NHANONG_LOCALE="en"))
     assert len(json.loads(run(tmp_path, "courses", "list", "--json").stdout)) == 2  # untouched
 

@@ -97,8 +97,13 @@ def _lock_file(db: Path) -> int:
 def running(db: Path) -> Iterator[None]:
     """Held by ``run`` while it serves: a shared lock on ``<db>.lock`` (several bots may
     share a database; ``db restore`` needs it free)."""
-    Path(db).parent.mkdir(parents=True, exist_ok=True)
-    fd = _lock_file(db)
+    try:
+        Path(db).parent.mkdir(parents=True, exist_ok=True)
+        fd = _lock_file(db)
+    except OSError as e:
+        raise Unusable(N_("{path}: cannot create the lock file ({reason}); the bot needs write "
+                          "access to the database's folder"), path=str(lock_path(db)),
+                       reason=e.strerror or str(e)) from None
     try:
         fcntl.flock(fd, fcntl.LOCK_SH)
         yield

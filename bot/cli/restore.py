@@ -18,6 +18,21 @@ from ..i18n import N_, Problem, Translator
 from ..store.db import copy_database, inspect_copy
 from . import Unusable, alone
 
+WHY = {
+    "unreadable": N_("{path}: not restored: cannot read the backup ({detail})"),
+    "not-sqlite": N_("{path}: not restored: not an SQLite database"),
+    "damaged": N_("{path}: not restored: the backup is damaged ({detail})"),
+    "not-ours": N_("{path}: not restored: not a database of this bot"),
+    "newer": N_("{path}: not restored: the backup is from a newer version of the bot (schema {detail})"),
+}
+
+
+def _check(backup: Path) -> None:
+    problems = inspect_copy(backup)
+    if problems:
+        reason, detail = problems[0]
+        raise Unusable(WHY[reason], path=str(backup), detail=detail)
+
 
 def restore(db: Path, backup: Path, t: Translator, now: datetime) -> str:
     """Do it; returns the line that says what was done."""
@@ -26,10 +41,7 @@ def restore(db: Path, backup: Path, t: Translator, now: datetime) -> str:
         raise Problem(N_("{path}: no such backup file"), path=str(backup))
     if db.exists() and backup.resolve() == db.resolve():
         raise Problem(N_("{path}: this is the database itself; give a backup file"), path=str(backup))
-    problems = inspect_copy(backup)
-    if problems:
-        raise Unusable(N_("{path}: not restored, the backup is unusable: {reason}"),
-                      path=str(backup), reason=problems[0])
+    _check(backup)
     with alone(db):
         stamp = now.astimezone(t.zone).strftime("%Y%m%d-%H%M%S")
         kept = db.with_name(f"{db.name}.before-restore-{stamp}")
@@ -39,10 +51,7 @@ def restore(db: Path, backup: Path, t: Translator, now: datetime) -> str:
         partial.unlink(missing_ok=True)
         try:
             copy_database(backup, partial)
-            inspect = inspect_copy(partial)
-            if inspect:
-                raise Unusable(N_("{path}: not restored, the backup is unusable: {reason}"),
-                              path=str(backup), reason=inspect[0])
+            _check(partial)  # the copy as it will be used
             had = db.exists()
             if had:
                 os.link(db, kept)  # the current database stays reachable at every moment

@@ -444,35 +444,35 @@ def _statements(sql: str) -> list[str]:
     return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
 
 
-def inspect_copy(path: Path) -> list[str]:
-    """Problems that make ``path`` unfit to be restored ([] when it is a sound
-    database of this program's schema): SQLite header, ``integrity_check``, schema
-    version.  Opens it read-only and changes nothing."""
+def inspect_copy(path: Path) -> list[tuple[str, str]]:
+    """Why ``path`` is unfit to be restored, as (reason, detail) pairs ([] when it is a
+    sound database of this program's schema).  Reasons: ``unreadable``, ``not-sqlite``,
+    ``damaged``, ``not-ours``, ``newer``.  Opens it read-only and changes nothing."""
     path = Path(path)
     try:
         with path.open("rb") as f:
             head = f.read(len(_HEADER))
     except OSError as e:
-        return [f"{path}: cannot read: {e.strerror}"]
+        return [("unreadable", e.strerror or str(e))]
     if head != _HEADER:
-        return [f"{path}: not an SQLite database"]
+        return [("not-sqlite", "")]
     try:
         conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
     except sqlite3.Error as e:
-        return [f"{path}: cannot open: {e}"]
+        return [("unreadable", str(e))]
     try:
         found = [r[0] for r in conn.execute("PRAGMA integrity_check(20)")]
         if found != ["ok"]:
-            return [f"{path}: damaged: {x}" for x in found]
+            return [("damaged", x) for x in found]
         has = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'schema_migrations'").fetchone()
         if not has:
-            return [f"{path}: not a database of this bot (no schema_migrations)"]
+            return [("not-ours", "")]
         version = conn.execute("SELECT MAX(version) FROM schema_migrations").fetchone()[0] or 0
         newest = max((v for v, _, _ in migrations()), default=0)
         if version > newest:
-            return [f"{path}: schema version {version} is newer than this program ({newest})"]
+            return [("newer", f"{version} > {newest}")]
     except sqlite3.Error as e:
-        return [f"{path}: damaged: {e}"]
+        return [("damaged", str(e))]
     finally:
         conn.close()
     return []
