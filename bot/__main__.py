@@ -35,7 +35,8 @@ from .store import Store, StoreError
 log = logging.getLogger("bot")
 
 
-def _parser(t: Translator) -> Parser:
+def _parser(t: Translator | None = None) -> Parser:
+    t = t or translator("vi")
     p = Parser(prog="nhanong", description=t("Nhà Nông — the union's chatbot. Commands:"))
     sub = p.add_subparsers(dest="cmd", required=True, metavar=t("COMMAND"),
                            title=t("commands"))
