@@ -385,3 +385,32 @@ def test_the_terminal_chat_opens_without_migration_log_lines(tmp_path):
     p = run(tmp_path, "chat", stdin="/start\n", NHANONG_LOG_LEVEL="INFO")
     assert p.returncode == 0 and "Xin chào" in p.stdout
     assert "migration" not in p.stderr, p.stderr
+
+
+@pytest.mark.parametrize(("typed", "deleted"), [("khong\n", False), ("có\n", True)])
+def test_members_forget_asks_on_a_terminal(tmp_path, typed, deleted):
+    import pty
+    import subprocess
+    import sys
+
+    from tests.waits import GUARD
+
+    run(tmp_path, "db", "migrate")
+    hoa, _ = asyncio.run(_people(tmp_path / "cli.db"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NHANONG_", "TELEGRAM_", "ZALO_"))}
+    env.update(NHANONG_DB=str(tmp_path / "cli.db"), NHANONG_LOG_LEVEL="WARNING")
+    master, slave = pty.openpty()
+    try:
+        os.write(master, typed.encode())
+        p = subprocess.run([sys.executable, "-m", "bot", "members", "forget", str(hoa)], stdin=slave,
+                           capture_output=True, text=True, cwd=tmp_path, env=env, timeout=GUARD)
+    finally:
+        os.close(slave)
+        os.close(master)
+    assert "Gõ “có” để xác nhận" in p.stdout
+    phone = sqlite3.connect(tmp_path / "cli.db").execute(
+        "SELECT phone FROM members WHERE id = ?", (hoa,)).fetchone()[0]
+    if deleted:
+        assert p.returncode == 0 and phone is None, p.stderr
+    else:
+        assert p.returncode == 1 and p.stderr.strip() == "chưa xóa gì" and phone == "+84987654321"
