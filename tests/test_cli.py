@@ -40,6 +40,8 @@ def test_chat_as_staff_sees_statistics(tmp_path):
 def test_bad_configuration_exits_with_the_key(tmp_path):
     p = run(tmp_path, "chat", NHANONG_TZ="Mars/Olympus")
     assert p.returncode != 0
+    assert p.stderr.strip().splitlines()[-1].startswith("lỗi cấu hình: NHANONG_TZ:")
+    p = run(tmp_path, "chat", NHANONG_TZ="Mars/Olympus", NHANONG_LOCALE="en")
     assert p.stderr.strip().splitlines()[-1].startswith("configuration error: NHANONG_TZ:")
 
 
@@ -51,12 +53,12 @@ def test_run_without_any_channel_says_what_to_set(tmp_path):
 def test_db_migrate_and_backup(tmp_path):
     from bot.store.db import migrations
 
-    assert f"applied {len(migrations())} migration" in run(tmp_path, "db", "migrate").stdout
-    assert "applied 0 migration" in run(tmp_path, "db", "migrate").stdout
+    assert f"đã áp dụng {len(migrations())} bản cập nhật" in run(tmp_path, "db", "migrate").stdout
+    assert "applied 0 migration" in run(tmp_path, "db", "migrate", NHANONG_LOCALE="en").stdout
     p = run(tmp_path, "db", "backup", str(tmp_path / "copy.db"))
     assert p.returncode == 0 and (tmp_path / "copy.db").exists()
-    p = run(tmp_path, "db", "backup", str(tmp_path / "copy.db"))
-    assert p.returncode == 1 and "already exists" in p.stderr
+    p = run(tmp_path, "db", "backup", str(tmp_path / "copy.db"), NHANONG_LOCALE="en")
+    assert p.returncode == 2 and "already exists" in p.stderr
 
 
 def test_content_check_reports_file_and_line(tmp_path):
@@ -68,7 +70,7 @@ def test_content_check_reports_file_and_line(tmp_path):
     assert p.returncode == 1
     assert "topics.yaml:3:" in p.stdout
     p = run(tmp_path, "run", NHANONG_CONTENT=str(bad), TELEGRAM_BOT_TOKEN="1:abc")
-    assert p.returncode == 1 and "refusing to start" in p.stderr
+    assert p.returncode == 1 and "không khởi động: có 2 lỗi nội dung" in p.stderr
 
 
 def test_content_check_reports_a_deeply_nested_file_in_one_line(tmp_path):
@@ -127,10 +129,14 @@ def test_courses_from_the_command_line(tmp_path):
            "--end", "11:30", "--venue", "Hội trường xã", "--commune", "son dong", "--capacity", "20",
            "--audience", "htx,official"]
     p = run(tmp_path, *add)
+    assert p.returncode == 1 and "db migrate" in p.stderr  # only migrate and run make a database
+    assert not (tmp_path / "cli.db").exists()
+    run(tmp_path, "db", "migrate")
+    p = run(tmp_path, *add)
     assert p.returncode == 0, p.stderr
     cid = p.stdout.strip()
     bad = run(tmp_path, *add[:-4], "--capacity", "không", "--audience", "htx")
-    assert bad.returncode == 2 and "whole number from 1" in bad.stderr
+    assert bad.returncode == 2 and "số nguyên từ 1" in bad.stderr
     listed = json.loads(run(tmp_path, "courses", "list", "--json").stdout)
     assert [(c["id"], c["title"], c["capacity"], c["taken"]) for c in listed] == [
         (int(cid), "Kỹ năng bán hàng online", 20, 0)]
@@ -145,10 +151,10 @@ def test_courses_from_the_command_line(tmp_path):
     row = [c.value for c in load_workbook(out).active[2]]
     assert row[2:4] == ["Lê Thị Hoa", "0987 654 321"] and row[6] == "HTX Hoa Sen"
     again = run(tmp_path, "export", "registrations", "--course", cid, "--out", str(out))
-    assert again.returncode == 2 and "already exists" in again.stderr
+    assert again.returncode == 2 and "đã có" in again.stderr
     sheet = tmp_path / "ky.csv"
     sheet.write_text("Số điện thoại,Có mặt\n0987654321,x\n", encoding="utf-8")
     p = run(tmp_path, "courses", "attendance", cid, "--file", str(sheet))
-    assert p.returncode == 2 and "has not started" in p.stderr  # 2099: attendance comes after
-    p = run(tmp_path, "courses", "cancel", cid)
+    assert p.returncode == 2 and "chưa bắt đầu" in p.stderr  # 2099: attendance comes after
+    p = run(tmp_path, "courses", "cancel", cid, NHANONG_LOCALE="en")
     assert p.returncode == 0 and "1 person(s) will be told" in p.stdout

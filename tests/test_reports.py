@@ -280,7 +280,8 @@ async def test_cli_report_writes_both_files_and_prints_their_paths(tmp_path):
 
 async def test_cli_export_and_bad_input(tmp_path):
     await _cli_db(tmp_path)
-    p = run(tmp_path, "export", "checkins", "--from", "01/07/2026", "--to", "2026-09-30", "--out", "a.csv")
+    p = run(tmp_path, "export", "checkins", "--from", "01/07/2026", "--to", "2026-09-30", "--out", "a.csv",
+            NHANONG_LOCALE="en")
     assert p.returncode == 0, p.stderr
     assert "7 response(s) written to a.csv" in p.stdout
     p = run(tmp_path, "export", "checkins", "--from", "2026-07-01", "--to", "2026-09-30")
@@ -295,7 +296,7 @@ async def test_cli_export_and_bad_input(tmp_path):
         (("export", "checkins", "--from", "2026-07-01", "--to", "2026-09-30", "--out", "b.pdf"),
          ".xlsx or .csv"),
     ]:
-        p = run(tmp_path, *args)
+        p = run(tmp_path, *args, NHANONG_LOCALE="en")
         assert p.returncode != 0 and why in p.stderr, (args, p.stderr)
         assert len(p.stderr.strip().splitlines()) == 1, p.stderr
     assert not (tmp_path / "x.xlsx").exists() and not (tmp_path / "b.csv").exists()

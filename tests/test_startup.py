@@ -26,7 +26,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def _env(db: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("NHANONG_", "TELEGRAM_", "ZALO_"))}
-    env.update({"NHANONG_DB": str(db), "NHANONG_LOG_LEVEL": "WARNING", **extra})
+    env.update({"NHANONG_DB": str(db), "NHANONG_LOG_LEVEL": "WARNING", "NHANONG_LOCALE": "en",
+                **extra})
     return env
 
 
@@ -223,6 +224,7 @@ def test_db_check_says_ok_or_damaged(tmp_path):
 
 def test_an_export_is_private(tmp_path):
     out = tmp_path / "ds.csv"
+    assert _cli(tmp_path, "db", "migrate").returncode == 0
     add = _cli(tmp_path, "courses", "add", "--title", "Kỹ năng bán hàng", "--start", "08:00 10/12/2099",
                "--end", "11:30", "--venue", "Hội trường", "--commune", "son dong", "--capacity", "20",
                "--audience", "htx")

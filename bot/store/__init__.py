@@ -13,11 +13,13 @@ from .dialogs import Dialogs, DialogState
 from .journal import Entry, Journal, ReplyRow
 from .links import Links
 from .members import Member, Members
+from .people import FORGET_PLAN, Found, Group, People
 from .questions import Question, Questions
 from .reads import Reads
 from .reporting import Answered, Reporting, RunCount
 
 __all__ = [
+    "FORGET_PLAN",
     "Answered",
     "Audit",
     "Broadcast",
@@ -30,11 +32,14 @@ __all__ = [
     "DialogState",
     "Dialogs",
     "Entry",
+    "Found",
+    "Group",
     "Journal",
     "Links",
     "Member",
     "Members",
     "Notice",
+    "People",
     "Question",
     "Questions",
     "Reads",
@@ -67,6 +72,7 @@ class Store:
         self.links = Links(self.db)
         self.journal = Journal(self.db)
         self.reporting = Reporting(self.db)
+        self.people = People(self.db)
 
     async def open(self, migrate: bool = True, create: bool = True) -> Store:
         await self.db.open(migrate=migrate, create=create)

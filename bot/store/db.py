@@ -442,3 +442,58 @@ def _statements(sql: str) -> list[str]:
     """Split a migration file into statements (no semicolons inside literals there)."""
     lines = [ln for ln in sql.splitlines() if not ln.strip().startswith("--")]
     return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
+
+
+def inspect_copy(path: Path) -> list[tuple[str, str]]:
+    """Why ``path`` is unfit to be restored, as (reason, detail) pairs ([] when it is a
+    sound database of this program's schema).  Reasons: ``unreadable``, ``not-sqlite``,
+    ``damaged``, ``not-ours``, ``newer``.  Opens it read-only and changes nothing."""
+    path = Path(path)
+    try:
+        with path.open("rb") as f:
+            head = f.read(len(_HEADER))
+    except OSError as e:
+        return [("unreadable", e.strerror or str(e))]
+    if head != _HEADER:
+        return [("not-sqlite", "")]
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error as e:
+        return [("unreadable", str(e))]
+    try:
+        found = [r[0] for r in conn.execute("PRAGMA integrity_check(20)")]
+        if found != ["ok"]:
+            return [("damaged", x) for x in found]
+        has = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'schema_migrations'").fetchone()
+        if not has:
+            return [("not-ours", "")]
+        version = conn.execute("SELECT MAX(version) FROM schema_migrations").fetchone()[0] or 0
+        newest = max((v for v, _, _ in migrations()), default=0)
+        if version > newest:
+            return [("newer", f"{version} > {newest}")]
+    except sqlite3.Error as e:
+        return [("damaged", str(e))]
+    finally:
+        conn.close()
+    return []
+
+
+def copy_database(source: Path, target: Path) -> None:
+    """SQLite's backup of ``source`` (with its -wal, if any) into the new file ``target``
+    (created 0600; must not exist), flushed to disk."""
+    create_private(target)
+    src = sqlite3.connect(f"{Path(source).resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        dest = sqlite3.connect(target)
+        try:
+            src.backup(dest)
+            dest.execute("PRAGMA journal_mode=DELETE")  # one file: no -wal to move with it
+        finally:
+            dest.close()
+    finally:
+        src.close()
+    fd = os.open(target, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
