@@ -230,8 +230,8 @@ def name_step(*, next: Target, back: Target = None, head: Head = _none,
               name: str = "name") -> Step:
     def ask(ctx: Context) -> None:
         ctx.reply(head(ctx, name) + ctx.t(
-            "What is your **full name**, as it should appear on the attendance list? "
-            "For example _Nguyễn Văn An_."))
+            "Please type your **full name**, as it should appear on the attendance list, "
+            "for example _Nguyễn Văn An_."))
 
     async def typed(ctx: Context, text: str) -> Any:
         text = clean(text, 200)
