@@ -53,7 +53,8 @@ async def baocao(ctx: Context) -> None:
                     "you, set your role in /hoso."))
         return
     rows = [[FLOW.button(c.title, "c", c.id)] for c in mine]
-    ctx.reply(t("**Progress check-ins** — press one to start:"), rows)
+    ctx.reply(fits(ctx, t("**Progress check-ins** — press one to start:"),
+                   t("**Progress check-ins** — type the number of one to start:")), rows)
 
 
 async def _open(ctx: Context, c: Checkin) -> None:
@@ -269,7 +270,8 @@ async def _done(ctx: Context, arg: str) -> Next:
         return STAY
     chosen = ctx.state.data.get("multi", list(answers.get(q.id) or []))
     if not chosen and not q.optional:
-        ctx.reply(ctx.t("Please choose at least one option, then **Done**."))
+        ctx.reply(fits(ctx, ctx.t("Please choose at least one option, then **Done**."),
+                       ctx.t("Please choose at least one option: type its number.")))
         return STAY
     order = [oid for oid, _ in q.options]
     return await _record(ctx, sorted(chosen, key=order.index) or None)

@@ -52,7 +52,9 @@ async def courses(ctx: Context) -> None:
     open_ = [c for c in await s.store.courses.upcoming(now)
              if c.id not in mine_ids and c.open_for(ctx.member.role) and c.deadline_at >= now]
     if open_:
-        lines.append(t("**Upcoming courses** — press one to see it and sign up:"))
+        lines.append(fits(ctx, t("**Upcoming courses** — press one to see it and sign up:"),
+                          t("**Upcoming courses** — type the number of one to see it and "
+                            "sign up:")))
         for c in open_[:8]:
             label = f"{t.date(c.starts_at)} · {_short(c.title)}"
             buttons.append([Button(label, OpenCourse(c.id).pack())])
@@ -341,8 +343,8 @@ SIGNUP_FLOW = Flow(
     steps={s.name: s for s in (
         _signup_step(name_step(next=None, head=_head)),
         _signup_step(phone_step(next=None, skip=False, head=_head)),
-        _signup_step(commune_step(next=None, skip=False, head=_head)),
-        _signup_step(role_step(next=None, skip=False, head=_head)),
+        _signup_step(commune_step(next=None, skip=False, head=_head, say_saved=False)),
+        _signup_step(role_step(next=None, skip=False, head=_head, say_saved=False)),
         _signup_step(organisation_step(next=None, head=_head)),
         Step("confirm", _ask_confirm, {"ok": _confirm, "edit": _edit}, text=_confirm_typed,
              back=_back_to_course,

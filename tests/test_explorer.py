@@ -77,7 +77,7 @@ class Known:
 KNOWN: list[Known] = [
     Known("text-only", "*", "/trogiup", "buttons", "Bạn bấm các nút dưới tin nhắn",
           "handlers/menu.py help_: tells text-only channels to press buttons"),
-    Known("text-only", "bc/text", "*", "buttons", "Bấm Mọi người",
+    Known("text-only", "bc/*", "*", "buttons", "Bấm Mọi người",
           "handlers/broadcasts.py _ask_segment: “Bấm Mọi người” on a text-only channel"),
     Known("*", "bc/segment", "*", "forward", "chưa đúng dạng TRƯỜNG=GIÁ TRỊ",
           "handlers/broadcasts.py: a segment that does not parse gets only the error, not "
@@ -93,6 +93,15 @@ KNOWN: list[Known] = [
           "handlers/courses.py: attendance before the course: a bare line, no way back"),
     Known("*", "/khoahoc", "1", "forward", "Đã hủy khóa học",
           "handlers/courses.py: after cancelling a course: a bare line, no way back"),
+    Known("text-only", "/dung", "*", "buttons", "bấm nút bên dưới",
+          "handlers/subscription.py stop: “gõ /start hoặc bấm nút bên dưới” on a text-only "
+          "channel"),
+    Known("text-only", "/khoahoc", "*", "buttons", "bấm vào tên",
+          "handlers/courses.py attendance screen: “bấm vào tên để đánh dấu” on a text-only "
+          "channel"),
+    Known("text-only", "/tin", "*", "buttons", "bot sẽ hiện nút gửi cho cán bộ",
+          "content/faq (entry bot.contact): the answer says “bấm nút đó” (editors' content; "
+          "handlers/faq.py shows it as is)"),
     Known("*", "course_new/confirm", "*", "crash", "",
           "handlers/courses.py on_text: text, a photo or a sticker at the wizard's "
           "confirmation crashes (parse_field('confirm') → CourseError, then _ask KeyError "
@@ -285,6 +294,8 @@ class Explorer:
                 self.report.screens.add(where)
             if k.split(":", 1)[1] not in probed:  # each state probed once, whoever reached it
                 probed.add(k.split(":", 1)[1])
+                last = node.path[-1]
+                self.judge(where, "<" + last[0] + " " + last[1][:20] + ">", out, None)
                 await self.probe(user, state, where)
             if len(node.path) >= MAX_DEPTH:
                 continue
@@ -307,15 +318,21 @@ class Explorer:
                                     user=user, media="rec-file:1" if kind == "photo" else None)
             self.report.sent += 1
             typed = kind if text is None else (text if len(text) < 20 else "<long>")
-            problems = _problems(self.kind, out)
-            if text == "hủy" and (await h.state(user)).flow is not None:
-                problems.append(("cancel", "still in a flow after “hủy”"))
-            for check, detail in problems:
-                line = f"[{self.kind}] at {where}, input {typed!r}: {check}: {detail}"
-                why = _known(self.kind, where, typed, check, detail)
-                (self.report.known if why else self.report.failures).append(
-                    line + (f"  (known: {why})" if why else ""))
+            after = await h.state(user) if text == "hủy" else None
+            self.judge(where, typed, out, after)
         await h.app.store.dialogs.put(m.id, state, h.clock.now())
+
+    def judge(self, where: str, typed: str, out: list[Rendered], after: DialogState | None) -> None:
+        """Record what is wrong with the replies to one input (the screen itself when
+        ``typed`` is the step that led there)."""
+        problems = _problems(self.kind, out)
+        if after is not None and after.flow is not None:
+            problems.append(("cancel", "still in a flow after “hủy”"))
+        for check, detail in problems:
+            line = f"[{self.kind}] at {where}, input {typed!r}: {check}: {detail}"
+            why = _known(self.kind, where, typed, check, detail)
+            (self.report.known if why else self.report.failures).append(
+                line + (f"  (known: {why})" if why else ""))
 
 
 def _starts(h: Harness) -> list[Node]:
