@@ -22,8 +22,12 @@ from .text import fold
 
 log = logging.getLogger(__name__)
 
-YES = {"co", "c", "yes", "y", "roi", "da co", "u", "uh", "dung", "vang", "co a", "1"}
-NO = {"khong", "ko", "k", "kg", "no", "n", "chua", "chua co", "khong co", "0"}
+# Yes and no as farmers type them, folded ("được" → "duoc", "ừ" → "u").
+YES = {"co", "c", "yes", "y", "roi", "da co", "u", "uh", "uhm", "um", "dung", "vang", "co a",
+       "1", "dc", "duoc", "dk", "ok", "oke", "okay", "oki", "da", "dung vay", "dong y", "co roi",
+       "vang a", "da vang", "duoc a", "co nhe", "ok a", "yep", "yeah", "roi a", "co chu"}
+NO = {"khong", "ko", "k", "kg", "kh", "hong", "hok", "no", "n", "chua", "chua co", "khong co",
+      "0", "khong a", "ko a", "chua a", "khong duoc", "ko co", "k co", "nope", "khong nhe"}
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -87,15 +91,23 @@ class AnswerError(Problem):
     """An answer that does not fit the question; the message says what is wanted."""
 
 
+def yes_no(text: str) -> str | None:
+    """"yes", "no" or None for what a person typed ("dc", "được", "ok", "ừ", "ko", "k")."""
+    f = fold(text).strip(" .!")
+    if f in YES:
+        return "yes"
+    if f in NO:
+        return "no"
+    return None
+
+
 def parse_answer(q: Question, text: str, now: datetime, zone) -> Any:
     """Typed text → the value stored for ``q`` (choices come as buttons or words)."""
     text = text.strip()
     if q.type == "yesno":
-        f = fold(text).strip(" .!")
-        if f in YES:
-            return "yes"
-        if f in NO:
-            return "no"
+        said = yes_no(text)
+        if said:
+            return said
         raise AnswerError(N_("Please answer yes or no (“có” or “không”)."))
     if q.type == "choice":
         for i, (oid, label) in enumerate(q.options, start=1):
@@ -142,13 +154,28 @@ def _num(v: float | None) -> str:
 
 
 def parse_date(text: str, now: datetime, zone) -> date:
-    t = text.strip().replace("-", "/").replace(".", "/")
-    m = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", t) or re.fullmatch(r"(\d{4})/(\d{1,2})/(\d{1,2})", t)
-    if not m:
+    """A day as people write it: 15/6/2025, 15-6-2025, 15.6.25, 15/6/25 (20xx), 2025-06-15,
+    or 15/6 (this year, or last year when that day is still to come)."""
+    t = re.sub(r"\s*([/.-])\s*", r"\1", text.strip())
+    t = re.sub(r"^(ngay|ngày)\s+", "", t, flags=re.I).replace("-", "/").replace(".", "/")
+    t = re.sub(r"\s+(thang|tháng)\s+", "/", t, flags=re.I)
+    t = re.sub(r"\s+(nam|năm)\s+", "/", t, flags=re.I)
+    today = now.astimezone(zone).date()
+    m = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})", t)
+    iso = re.fullmatch(r"(\d{4})/(\d{1,2})/(\d{1,2})", t)
+    short = re.fullmatch(r"(\d{1,2})/(\d{1,2})", t)
+    if not (iso or m or short):
         raise AnswerError(N_("Please type a date like 15/06/2025."))
-    a, b, c = (int(x) for x in m.groups())
     try:
-        day = date(a, b, c) if a > 31 else date(c, b, a)
+        if iso:
+            day = date(int(iso[1]), int(iso[2]), int(iso[3]))
+        elif m:
+            year = int(m[3]) + (2000 if len(m[3]) == 2 else 0)
+            day = date(year, int(m[2]), int(m[1]))
+        else:
+            day = date(today.year, int(short[2]), int(short[1]))
+            if day > today:
+                day = date(today.year - 1, day.month, day.day)
     except ValueError:
         raise AnswerError(N_("That date does not exist; please check it.")) from None
     if day > now.astimezone(zone).date():

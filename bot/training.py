@@ -283,7 +283,19 @@ class CourseNotices:
             o = await self.delivery.send(n.channel, n.chat_id, msg, high=False)
             if o.status != "sent":
                 return o.status
+        if reply.actions():
+            await self._offer(n.member_id, reply)
         return "sent"
+
+    async def _offer(self, member_id: int, reply: Reply) -> None:
+        """The notice's buttons become the choices a typed number picks (on a channel
+        without buttons "5" is the score, "1" cancels), unless the person is in the
+        middle of a flow, whose question stays what a number answers."""
+        state = await self.store.dialogs.get(member_id)
+        if state.flow is None:
+            state.offered = [(b.label, b.action) for b in reply.actions()]
+            state.data.pop("_typed", None)
+            await self.store.dialogs.put(member_id, state, self.clock.now())
 
 
 def _is_reminder(kind: str) -> bool:

@@ -9,15 +9,20 @@ one person only; a full course offers the waiting list.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+
+from bot.checkin import yes_no
 from bot.engine import Context
+from bot.flows import END, LEFT, STAY, CallbackData, Flow, Invalid, Next, Step, call, fits
+from bot.flows.common import commune_step, name_step, organisation_step, phone_step, role_step
 from bot.i18n import N_, md_escape
-from bot.phone import parse_phone, show_phone
+from bot.phone import show_phone
 from bot.roles import ROLES
 from bot.router import Router
 from bot.store import Course
 from bot.text import clean, shorten
 from bot.training import ROLES_WITH_ORGANISATION, audience_text, course_card, planner
-from bot.types import Button, InboundKind
+from bot.types import Button
 
 SIGNUP = "signup"
 FEEDBACK = "feedback"
@@ -42,15 +47,17 @@ async def courses(ctx: Context) -> None:
                       else t("waiting list, place {n}", n=reg.position))
             lines.append(f"- {md_escape(c.title)} — {t.datetime(c.starts_at)} ({status})")
             buttons.append([Button(t.plain("Cancel: {title}", title=_short(c.title)),
-                                   f"tr:x:{reg.id}")])
+                                   Withdraw(reg.id).pack())])
         lines.append("")
     open_ = [c for c in await s.store.courses.upcoming(now)
              if c.id not in mine_ids and c.open_for(ctx.member.role) and c.deadline_at >= now]
     if open_:
-        lines.append(t("**Upcoming courses** — press one to see it and sign up:"))
+        lines.append(fits(ctx, t("**Upcoming courses** — press one to see it and sign up:"),
+                          t("**Upcoming courses** — type the number of one to see it and "
+                            "sign up:")))
         for c in open_[:8]:
             label = f"{t.date(c.starts_at)} · {_short(c.title)}"
-            buttons.append([Button(label, f"tr:c:{c.id}")])
+            buttons.append([Button(label, OpenCourse(c.id).pack())])
     else:
         lines.append(t("There are no upcoming courses open for sign-up right now. The union "
                        "will announce new ones here."))
@@ -82,13 +89,46 @@ async def show(ctx: Context, course: Course) -> None:
         ctx.reply(card + "\n\n" + t("This course is for {who} only.", who=audience_text(t, course)))
         return
     if course.seats_left:
-        button = Button("✍️ " + t.plain("Sign up"), f"tr:s:{course.id}")
+        button = Button("✍️ " + t.plain("Sign up"), SignUp(course.id).pack())
     else:
-        button = Button(t.plain("Join the waiting list"), f"tr:w:{course.id}")
+        button = Button(t.plain("Join the waiting list"), WaitList(course.id).pack())
     ctx.reply(card, [[button], [Button(t.plain("Back to the list"), "tr:l")]])
 
 
-# -- sign-up ------------------------------------------------------------------------------
+# -- sign-up: the table ------------------------------------------------------------------
+@dataclass(frozen=True)
+class OpenCourse(CallbackData, prefix="tr:c"):
+    course: int
+
+
+@dataclass(frozen=True)
+class SignUp(CallbackData, prefix="tr:s"):
+    course: int
+
+
+@dataclass(frozen=True)
+class WaitList(CallbackData, prefix="tr:w"):
+    course: int
+
+
+@dataclass(frozen=True)
+class Withdraw(CallbackData, prefix="tr:x"):
+    registration: int
+
+
+@dataclass(frozen=True)
+class WithdrawSure(CallbackData, prefix="tr:xx"):
+    registration: int
+
+
+@dataclass(frozen=True)
+class Feedback(CallbackData, prefix="tr:fb"):
+    """The scores under the feedback question (sent by bot.training.notice_reply)."""
+
+    registration: int
+    score: int
+
+
 def _missing(ctx: Context) -> str | None:
     """The first thing the profile lacks for a registration, or None."""
     m = ctx.member
@@ -112,54 +152,62 @@ async def _refresh(ctx: Context) -> None:
         ctx.member = member
 
 
-async def _advance(ctx: Context) -> None:
-    """Ask the next missing detail, or show the confirmation screen."""
+async def _next_missing(ctx: Context) -> str:
+    """The next missing detail, or the confirmation screen; LEFT when the course is gone
+    or not for this person's role (said)."""
     await _refresh(ctx)
-    course = await ctx.services.store.courses.get(ctx.state.data["course"])
+    course = await ctx.services.store.courses.get(ctx.state.data.get("course", 0))
     if course is None:
         ctx.state.clear()
         ctx.reply(ctx.t(STALE))
-        return
+        return LEFT
     if ctx.member.role and not course.open_for(ctx.member.role):
         ctx.state.clear()
-        ctx.reply(ctx.t("This course is for {who} only.", who=audience_text(ctx.t, course)))
-        return
-    step = _missing(ctx)
-    ctx.state.step = step or "confirm"
-    if step:
-        _ask(ctx, step)
+        ctx.reply(ctx.t("This course is for {who} only.", who=audience_text(ctx.t, course))
+                  + " " + ctx.t("Type /taphuan to see the courses."))
+        return LEFT
+    return _missing(ctx) or "confirm"
+
+
+async def _back_to_course(ctx: Context) -> str:
+    """"quay lại" while signing up: the course card again (not signed up)."""
+    course = await ctx.services.store.courses.get(ctx.state.data.get("course", 0))
+    ctx.state.clear()
+    if course is None:
+        ctx.reply(ctx.t(STALE))
     else:
-        _confirm(ctx, course)
+        await show(ctx, course)
+    return LEFT
 
 
-def _ask(ctx: Context, step: str) -> None:
+def _head(ctx: Context, step: str) -> str:
+    if ctx.state.data.get("_asked"):
+        return ""
+    ctx.state.data["_asked"] = True
+    return ctx.t("To sign you up I need a few details.") + " "
+
+
+def _with_cancel(step: Step) -> Step:
+    """A shared step, with the sign-up's Cancel button under its question."""
+    async def ask(ctx: Context) -> None:
+        n = len(ctx.replies)
+        await call(step.ask, ctx)
+        if len(ctx.replies) > n:
+            ctx.replies[-1].buttons.append([SIGNUP_FLOW.quit_button(ctx)])
+    return replace(step, ask=ask)
+
+
+async def _ask_confirm(ctx: Context) -> None:
     t = ctx.t
-    cancel = [Button(t.plain("Cancel"), "tr:no")]
-    if step == "name":
-        ctx.reply(t("To sign you up I need a few details. What is your **full name**, as it "
-                    "should appear on the attendance list?"), [cancel])
-    elif step == "phone":
-        ctx.reply(t("Your **phone number**, so that the organisers can reach you (for example "
-                    "0912 345 678)? Only union staff can see it."), [cancel], ask_contact=True)
-    elif step == "commune":
-        ctx.reply(t("Which **commune or ward** do you live in?"), [cancel])
-    elif step == "role":
-        roles = [Button(t.plain(label), f"tr:r:{key}") for key, label in ROLES.items()]
-        ctx.reply(t("What is your **role**?"), [*[roles[i:i + 2] for i in range(0, len(roles), 2)],
-                                                 cancel])
-    elif step == "organisation":
-        ctx.reply(t("The name of your **cooperative, group or business**?"),
-                  [[Button(t.plain("Skip"), "tr:noorg")], cancel])
-
-
-def _confirm(ctx: Context, course: Course) -> None:
-    t = ctx.t
+    await _refresh(ctx)
     m = ctx.member
+    course = await ctx.services.store.courses.get(ctx.state.data.get("course", 0))
     commune = ctx.services.communes.get(m.commune_code)
-    lines = [
-        t("**Please check, then confirm:**"),
-        "",
-        course_card(t, course, ctx.services.communes, seats=False, description=False),
+    lines = [t("**Please check, then confirm:**")]
+    if course is not None:
+        lines += ["", course_card(t, course, ctx.services.communes, seats=False,
+                                  description=False)]
+    lines += [
         "",
         f"- {t('Full name')}: {md_escape(m.full_name)}",
         f"- {t('Phone')}: {md_escape(show_phone(m.phone))}",
@@ -171,91 +219,31 @@ def _confirm(ctx: Context, course: Course) -> None:
     if ctx.state.data.get("waitlist"):
         lines += ["", t("The course is full: you will be put on the waiting list and told as "
                         "soon as a seat is yours.")]
+    ok = t.plain("Join the waiting list") if ctx.state.data.get("waitlist") else t.plain("Confirm")
     ctx.reply("\n".join(lines), [
-        [Button("✅ " + t.plain("Confirm"), "tr:ok"), Button(t.plain("Cancel"), "tr:no")],
-        [Button(t.plain("Change my details"), "tr:edit")],
+        [SIGNUP_FLOW.button("✅ " + ok, "ok"), SIGNUP_FLOW.quit_button(ctx)],
+        [SIGNUP_FLOW.button(t.plain("Change my details"), "edit")],
     ])
 
 
-async def on_text(ctx: Context) -> None:
-    """What the person types while signing up."""
-    t = ctx.t
-    step = ctx.state.step
-    store = ctx.services.store
-    kind = ctx.inbound.kind
-    if step == "phone" and kind is InboundKind.CONTACT:
-        if not ctx.inbound.phone_is_own:  # someone else's contact: nothing is saved
-            ctx.reply(t("Please share your own phone number, or type it."), ask_contact=True)
-            return
-        phone = parse_phone(ctx.inbound.phone)
-    elif kind is not InboundKind.TEXT or not ctx.text:
-        ctx.reply(t("Please answer in text, or press **Cancel**."))
-        return
-    else:
-        phone = None
-    text = clean(ctx.text, 200)
-    if step == "name":
-        if not _is_name(text):
-            ctx.reply(t("Please type your full name (2 to 100 letters), for example "
-                        "_Nguyễn Văn An_."))
-            return
-        await store.members.update(ctx.member.id, full_name=text)
-    elif step == "phone":
-        phone = phone or parse_phone(text)
-        if phone is None:
-            ctx.reply(t("That does not look like a phone number. Please type it like "
-                        "0912 345 678."), ask_contact=True)
-            return
-        await store.members.update(ctx.member.id, phone=phone)
-        ctx.reply(t("Saved your number {phone}.", phone=show_phone(phone)), close_keyboard=True)
-    elif step == "commune":
-        found = ctx.services.communes.match(text)
-        if found.exact is None:
-            if found.candidates:
-                ctx.reply(t("Which one do you mean?"),
-                          [[Button(c.name, f"tr:cm:{c.code}")] for c in found.candidates])
-            else:
-                ctx.reply(t("I could not find “{typed}” among the communes and wards of "
-                            "{province}. Please check the name and type it again.",
-                            typed=text[:60], province=ctx.services.communes.province.name))
-            return
-        await store.members.update(ctx.member.id, commune_code=found.exact.code)
-    elif step == "organisation":
-        if len(text) < 2:
-            ctx.reply(t("Please type the name, or press **Skip**."))
-            return
-        await store.members.update(ctx.member.id, organisation=text[:150])
-    else:
-        ctx.reply(t("Please press one of the buttons above, or **Cancel**."))
-        return
-    await _advance(ctx)
-
-
-def _is_name(text: str) -> bool:
-    """A person's name: 2 to 100 characters of letters, spaces, dots, hyphens, apostrophes."""
-    letters = sum(ch.isalpha() for ch in text)
-    return 2 <= len(text) <= 100 and letters >= 2 and all(ch.isalpha() or ch in " .'-" for ch in text)
-
-
-async def _finish(ctx: Context) -> None:
+async def _confirm(ctx: Context, arg: str = "") -> Next:
+    """"Xác nhận": register (or join the waiting list)."""
     t = ctx.t
     s = ctx.services
     data = ctx.state.data
     await _refresh(ctx)
     if _missing(ctx):  # the profile changed meanwhile (a phone deleted in /hoso …)
-        await _advance(ctx)
-        return
+        return await _next_missing(ctx)
     now = s.clock.now()
-    result = await s.store.courses.register(data["course"], ctx.member.id, now, planner(s.settings, now),
+    result = await s.store.courses.register(data["course"], ctx.member.id, now,
+                                            planner(s.settings, now),
                                             waitlist=bool(data.get("waitlist")))
     course = await s.store.courses.get(data["course"])
     if result == "full":  # the last seat went while they were confirming
-        ctx.state.data["waitlist"] = True
+        data["waitlist"] = True
         ctx.reply(t("Sorry, the last seat was just taken. Would you like a place on the waiting "
-                    "list? You will be told as soon as a seat is yours."),
-                  [[Button(t.plain("Join the waiting list"), "tr:ok"),
-                    Button(t.plain("Cancel"), "tr:no")]])
-        return
+                    "list? You will be told as soon as a seat is yours."))
+        return STAY
     ctx.state.clear()
     if result == "registered":
         await ctx.audit("course.register", course=data["course"])
@@ -265,70 +253,104 @@ async def _finish(ctx: Context) -> None:
     elif result == "waitlisted":
         await ctx.audit("course.waitlist", course=data["course"])
         ctx.reply(t("You are on the waiting list for **{title}**. I will tell you as soon as a "
-                    "seat is yours.", title=course.title))
+                    "seat is yours.", title=course.title) + " "
+                  + t("Type /taphuan to see or cancel your registrations."))
     elif result == "already":
         ctx.reply(t("You are already signed up for this course. Type /taphuan to see your "
                     "registrations."))
     else:
-        ctx.reply(t("Registration for this course is closed."))
+        ctx.reply(t("Registration for this course is closed.") + " "
+                  + t("Type /taphuan to see the courses."))
+    return LEFT
 
 
-async def on_action(ctx: Context) -> None:
-    """Buttons of the training area (prefix ``tr``)."""
+async def _edit(ctx: Context, arg: str) -> Next:
     t = ctx.t
-    s = ctx.services
-    args = ctx.args
-    state = ctx.state
-    signing = state.flow == SIGNUP
-    head = args[0] if args else ""
-    if head == "l":
-        await courses(ctx)
-    elif head == "c" and len(args) == 2:
-        course = await _course_or_stale(ctx, args[1])
-        if course:
-            await show(ctx, course)
-    elif head in ("s", "w") and len(args) == 2:
-        course = await _course_or_stale(ctx, args[1])
-        if course:
-            state.enter(SIGNUP, "start", course=course.id, waitlist=head == "w")
-            await _advance(ctx)
-    elif head == "r" and len(args) == 2 and signing and state.step == "role" and args[1] in ROLES:
-        await s.store.members.update(ctx.member.id, role=args[1])
-        await _advance(ctx)
-    elif head == "cm" and len(args) == 2 and signing and state.step == "commune":
-        commune = s.communes.get(args[1])
-        if commune is None:
-            ctx.reply(t(STALE))
-            return
-        await s.store.members.update(ctx.member.id, commune_code=commune.code)
-        await _advance(ctx)
-    elif head == "noorg" and signing and state.step == "organisation":
-        state.data["no_org"] = True
-        await _advance(ctx)
-    elif head == "ok" and signing and state.step == "confirm":
-        await _finish(ctx)
-    elif head == "edit" and signing and state.step == "confirm":
-        course_id = state.data["course"]
-        state.clear()
-        ctx.reply(t("Type /hoso to change your details, then sign up again with /taphuan."),
-                  [[Button(t.plain("My profile"), "m:profile"),
-                    Button(t.plain("Back to the course"), f"tr:c:{course_id}")]])
-    elif head == "no":
-        state.clear()
-        ctx.reply(t("Cancelled: you are not signed up. Type /taphuan to see the courses."),
-                  close_keyboard=True)
-    elif head == "x" and len(args) == 2 and args[1].isdigit():
-        await _ask_withdraw(ctx, int(args[1]))
-    elif head == "xx" and len(args) == 2 and args[1].isdigit():
-        await _withdraw(ctx, int(args[1]))
-    elif head == "fb" and len(args) == 3 and args[1].isdigit() and args[2] in {"1", "2", "3", "4", "5"}:
-        await _feedback(ctx, int(args[1]), int(args[2]))
-    elif head == "fbskip" and state.flow == FEEDBACK:
-        state.clear()
-        ctx.reply(t("Thank you!"))
-    else:
-        ctx.reply(t(STALE))
+    course_id = ctx.state.data["course"]
+    ctx.state.clear()
+    ctx.reply(t("Type /hoso to change your details, then sign up again with /taphuan."),
+              [[Button(t.plain("My profile"), "m:profile"),
+                Button(t.plain("Back to the course"), OpenCourse(course_id).pack())]])
+    return LEFT
 
+
+async def _confirm_typed(ctx: Context, text: str) -> Next:
+    said = yes_no(text)
+    if said == "yes":
+        return await _confirm(ctx)
+    if said == "no":
+        await SIGNUP_FLOW.leave(ctx)
+        return LEFT
+    raise Invalid(N_("Please answer “có” to confirm or “không” to cancel."))
+
+
+async def _signup_cancelled(ctx: Context) -> None:
+    ctx.state.clear()
+    ctx.reply(ctx.t("Cancelled: you are not signed up. Type /taphuan to see the courses."),
+              close_keyboard=True)
+
+
+async def _start_signup(ctx: Context, args: list[str], waitlist: bool) -> None:
+    course = await _course_or_stale(ctx, args[0] if len(args) == 1 else "")
+    if course is None:
+        return
+    ctx.state.enter(SIGNUP, "confirm", course=course.id, waitlist=waitlist)
+    await SIGNUP_FLOW.go(ctx, await _next_missing(ctx))
+
+
+async def _entry_list(ctx: Context, args: list[str]) -> None:
+    await courses(ctx)
+
+
+async def _entry_course(ctx: Context, args: list[str]) -> None:
+    course = await _course_or_stale(ctx, args[0] if len(args) == 1 else "")
+    if course:
+        ctx.state.clear()
+        await show(ctx, course)
+
+
+async def _entry_signup(ctx: Context, args: list[str]) -> None:
+    await _start_signup(ctx, args, waitlist=False)
+
+
+async def _entry_waitlist(ctx: Context, args: list[str]) -> None:
+    await _start_signup(ctx, args, waitlist=True)
+
+
+async def _entry_withdraw(ctx: Context, args: list[str]) -> None:
+    if len(args) == 1 and args[0].isdigit():
+        await _ask_withdraw(ctx, int(args[0]))
+    else:
+        ctx.reply(ctx.t(STALE))
+
+
+async def _entry_withdraw_sure(ctx: Context, args: list[str]) -> None:
+    if len(args) == 1 and args[0].isdigit():
+        await _withdraw(ctx, int(args[0]))
+    else:
+        ctx.reply(ctx.t(STALE))
+
+
+def _signup_step(step: Step) -> Step:
+    return _with_cancel(replace(step, next=_next_missing, back=_back_to_course))
+
+
+SIGNUP_FLOW = Flow(
+    SIGNUP, "tr", first="confirm", cancel=_signup_cancelled,
+    doc="Training sign-up: asks only what the profile lacks, then one confirmation screen.",
+    actions={"l": _entry_list, "c": _entry_course, "s": _entry_signup, "w": _entry_waitlist,
+             "x": _entry_withdraw, "xx": _entry_withdraw_sure},
+    steps={s.name: s for s in (
+        _signup_step(name_step(next=None, head=_head)),
+        _signup_step(phone_step(next=None, skip=False, head=_head)),
+        _signup_step(commune_step(next=None, skip=False, head=_head, say_saved=False)),
+        _signup_step(role_step(next=None, skip=False, head=_head, say_saved=False)),
+        _signup_step(organisation_step(next=None, head=_head)),
+        Step("confirm", _ask_confirm, {"ok": _confirm, "edit": _edit}, text=_confirm_typed,
+             back=_back_to_course,
+             expects=N_("Please answer “có” to confirm or “không” to cancel.")),
+    )},
+)
 
 async def _ask_withdraw(ctx: Context, reg_id: int) -> None:
     t = ctx.t
@@ -338,7 +360,7 @@ async def _ask_withdraw(ctx: Context, reg_id: int) -> None:
         return
     course = await ctx.services.store.courses.get(reg.course_id)
     ctx.reply(t("Cancel your registration for **{title}**?", title=course.title),
-              [[Button(t.plain("Yes, cancel it"), f"tr:xx:{reg_id}"),
+              [[Button(t.plain("Yes, cancel it"), WithdrawSure(reg_id).pack()),
                 Button(t.plain("No, keep it"), "tr:l")]])
 
 
@@ -354,32 +376,46 @@ async def _withdraw(ctx: Context, reg_id: int) -> None:
                     "take the seat."))
 
 
-async def _feedback(ctx: Context, reg_id: int, score: int) -> None:
-    t = ctx.t
-    if not await ctx.services.store.courses.set_feedback(reg_id, ctx.member.id, score=score):
-        ctx.reply(t(STALE))
+async def _entry_feedback(ctx: Context, args: list[str]) -> None:
+    data = Feedback.unpack(":".join(["tr", "fb", *args]))
+    if data is None or not 1 <= data.score <= 5 or not await ctx.services.store.courses.set_feedback(
+            data.registration, ctx.member.id, score=data.score):
+        ctx.reply(ctx.t(STALE))
         return
-    ctx.state.enter(FEEDBACK, "comment", registration=reg_id)
+    await FEEDBACK_FLOW.start(ctx, "comment", registration=data.registration)
+
+
+def _ask_comment(ctx: Context) -> None:
+    t = ctx.t
     ctx.reply(t("Thank you! Anything you would like to tell the organisers (what was useful, "
-                "what to improve)? Type it, or press **Skip**."),
-              [[Button(t.plain("Skip"), "tr:fbskip")]])
+                "what to improve)?") + " " + fits(ctx, t("Type it, or press **Skip**."),
+                                                 t("Type it, or type “bỏ qua”.")),
+              [[FEEDBACK_FLOW.button(t.plain("Skip"), "skip")]])
 
 
-async def on_feedback_text(ctx: Context) -> None:
-    t = ctx.t
-    if ctx.inbound.kind is not InboundKind.TEXT or not ctx.text:
-        ctx.reply(t("Please answer in text, or press **Skip**."))
-        return
+async def _comment(ctx: Context, text: str) -> Next:
     await ctx.services.store.courses.set_feedback(ctx.state.data["registration"], ctx.member.id,
-                                                  comment=clean(ctx.text, 1000))
-    ctx.state.clear()
-    ctx.reply(t("Thank you, your comment goes to the organisers."))
+                                                  comment=clean(text, 1000))
+    ctx.reply(ctx.t("Thank you, your comment goes to the organisers."))
+    return END
+
+
+async def _no_comment(ctx: Context, arg: str) -> Next:
+    ctx.reply(ctx.t("Thank you!"))
+    return END
+
+
+FEEDBACK_FLOW = Flow(
+    FEEDBACK, "tr", first="comment", actions={"fb": _entry_feedback},
+    doc="After a course: the score pressed, then a comment (or skip).",
+    steps={"comment": Step("comment", _ask_comment, {"skip": _no_comment}, text=_comment,
+                           typed=True, expects=N_("Please type your comment."))},
+)
 
 
 def register(router: Router) -> None:
     router.command(("taphuan", "training"), courses, N_("Training courses: sign up"),
                    keywords=("tập huấn", "đăng ký tập huấn", "khóa học", "khoá học",
                              "lớp tập huấn", "đăng ký học"))
-    router.flow(SIGNUP, on_text)
-    router.flow(FEEDBACK, on_feedback_text)
-    router.action("tr", on_action)
+    router.add_flow(SIGNUP_FLOW)
+    router.add_flow(FEEDBACK_FLOW)

@@ -304,3 +304,51 @@ async def test_editing_topics_starts_from_the_saved_choice(bot):
     out = await bot.press("pf:td")
     assert "Hồ sơ của bạn" in text_of(out)
     assert sorted((await bot.member()).topics) == ["htx", "ocop"]
+
+
+# -- the flow tables (bot.flows) ------------------------------------------------------------
+def test_typed_callback_data_packs_and_unpacks():
+    from dataclasses import dataclass
+
+    import pytest
+
+    from bot.flows import CallbackData
+
+    @dataclass(frozen=True)
+    class Score(CallbackData, prefix="tr:fb"):
+        registration: int
+        score: int
+
+    assert Score(12, 5).pack() == "tr:fb:12:5"
+    assert Score.unpack("tr:fb:12:5") == Score(12, 5)
+    for bad in ("tr:fb:12", "tr:fb:x:5", "tr:x:12:5", "", None, "tr:fb:1:2:3"):
+        assert Score.unpack(bad) is None, bad
+
+    @dataclass(frozen=True)
+    class Long(CallbackData, prefix="zz"):
+        text: str
+
+    with pytest.raises(ValueError):
+        Long("x" * 70).pack()  # over Telegram's 64 bytes
+    with pytest.raises(ValueError):
+        Long("a:b").pack()
+
+
+async def test_declared_flows_are_introspectable(bot):
+    tables = bot.app.router.tables
+    assert {"profile", "signup", "feedback", "checkin"} <= set(tables)
+    profile = tables["profile"].describe()
+    assert list(profile["steps"])[:4] == ["commune", "role", "phone", "topics"]
+    assert profile["steps"]["role"]["choices"] == ["r", "skip"]
+    assert profile["steps"]["phone"]["typed"] is True
+    assert "contact" in profile["steps"]["phone"]["accepts"]
+    # The same shared step asks the role in the profile and in training sign-up.
+    assert tables["signup"].describe()["steps"]["role"]["choices"] == ["r"]
+
+
+async def test_a_stale_step_button_keeps_the_question(bot):
+    await bot.say("/start")
+    await bot.press("pf:go")
+    out = await bot.press("pf:r:farmer")  # a role button, but the question is the commune
+    assert "hết hiệu lực" in text_of(out) and "xã" in text_of(out).lower()
+    assert (await bot.state()).step == "commune" and (await bot.member()).role is None

@@ -113,14 +113,14 @@ async def test_signup_with_an_empty_profile_asks_what_is_missing(bot, commune):
     await bot.say("/start")
     await bot.press(f"tr:c:{cid}")
     out = await bot.press(f"tr:s:{cid}")
-    assert "Họ và tên" in text_of(out)
+    assert "họ và tên" in text_of(out).lower()
     assert "2 đến 100 chữ" in text_of(await bot.say("🙂"))  # not a name: asked again
     out = await bot.say("Trần Thị Bình")
     assert "Số điện thoại" in text_of(out) and out[0].ask_contact
     assert "không phải số điện thoại" in text_of(await bot.say("12ab"))
     await bot.say("0912 345 678")
     out = await bot.say(commune)
-    assert "Vai trò" in text_of(out)
+    assert "vai trò" in text_of(out).lower()
     out = await bot.press("tr:r:coop")
     assert "HTX, tổ hợp tác" in text_of(out)
     out = await bot.say("HTX Rau sạch Sơn Động")
@@ -487,3 +487,26 @@ async def test_staff_edit_a_course_in_the_chat(bot):
     await bot.press(start, user="staff1")
     out = await bot.say("08:00 11/12/2026", user="staff1")
     assert "phải sau giờ bắt đầu" in text_of(out)  # the old end is now before the start
+
+
+async def test_feedback_score_typed_on_a_text_only_channel(tmp_path):
+    """The feedback notice on Zalo or the console lists 1-5: typing "5" gives the score
+    (not whatever was offered before), then the comment question follows."""
+    from tests.helpers import TEXT_ONLY
+
+    h = await Harness(tmp_path, caps=TEXT_ONLY).open()
+    try:
+        h.clock.set(NOW)
+        cid = await _past_course_with(h, ["a"])
+        reg = (await h.app.store.courses.registrants(cid))[0].registration_id
+        await h.say("/menu", user="a")  # something else offered meanwhile
+        await h.app.store.courses.set_attendance(cid, {reg}, set(), h.clock.now(), h.clock.now())
+        assert await h.app.notices.tick() == 1
+        assert "1. 1" in _sent_to(h, "a") and "5. 5" in _sent_to(h, "a")
+        out = await h.say("5", user="a")
+        assert "góp ý" in text_of(out)
+        await h.say("Rất hữu ích", user="a")
+        p = (await h.app.store.courses.registrants(cid))[0]
+        assert (p.feedback_score, p.feedback_comment) == (5, "Rất hữu ích")
+    finally:
+        await h.close()

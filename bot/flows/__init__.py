@@ -54,6 +54,7 @@ ChoiceHandler = Callable[["Context", str], Awaitable[Next]]
 TextHandler = Callable[["Context", str], Awaitable[Next]]
 Target = str | Callable[["Context"], Any] | None
 
+QUIT = "quit"  # the key of a flow's "Cancel" button (Flow.quit_button): leaves like "hủy"
 STALE = N_("That button is no longer valid. Type /menu to start again.")
 CANCEL_WORDS = ("hủy", "huỷ", "hủy bỏ", "thôi", "thoát", "dừng lại")
 CANCEL_PLAIN = ("huy", "huy bo", "thoi", "thoat", "cancel", "stop flow", "dung lai")
@@ -191,6 +192,10 @@ class Flow:
         """A choice button of this flow (accepted only at the step that offered it)."""
         return Button(label, Choice(self.prefix, key, arg).pack())
 
+    def quit_button(self, ctx: Context) -> Button:
+        """A "Cancel" button that leaves the flow (as typing "hủy" does)."""
+        return self.button(ctx.t.plain("Cancel"), QUIT)
+
     def describe(self) -> dict[str, Any]:
         """The table as data: for tests (the conversation explorer) and docs."""
         return {
@@ -219,7 +224,7 @@ class Flow:
         s = self.steps[step]
         ctx.state.flow, ctx.state.step = self.name, step
         n = len(ctx.replies)
-        await _call(s.ask, ctx)
+        await call(s.ask, ctx)
         if is_typed(s, ctx):
             for r in ctx.replies[n:]:
                 r.typed_answer = True
@@ -278,7 +283,7 @@ class Flow:
         await self.ask(ctx, step.name)
 
 
-async def _call(fn: Callable, *args: Any) -> Any:
+async def call(fn: Callable, *args: Any) -> Any:
     out = fn(*args)
     return await out if inspect.isawaitable(out) else out
 
@@ -286,7 +291,7 @@ async def _call(fn: Callable, *args: Any) -> Any:
 async def _resolve(target: Target, ctx: Context) -> str | None:
     if target is None or isinstance(target, str):
         return target
-    return await _call(target, ctx)
+    return await call(target, ctx)
 
 
 def is_typed(step: Step, ctx: Context) -> bool:
@@ -406,8 +411,11 @@ def dispatcher(router_tables: Mapping[str, Flow], prefix: str) -> Callable[[Cont
         current = router_tables.get(ctx.state.flow or "")
         step = current.steps.get(ctx.state.step or "") if current in mine else None
         action = ":".join([prefix, *args])
-        if step is not None and key in step.choices and any(
-                a == action for _, a in ctx.state.offered):
+        offered = any(a == action for _, a in ctx.state.offered)
+        if step is not None and key == QUIT and offered:
+            await current.leave(ctx)
+            return
+        if step is not None and key in step.choices and offered:
             target = await step.choices[key](ctx, ":".join(args[1:]))
             await current.go(ctx, target, step)
             return

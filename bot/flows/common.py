@@ -18,7 +18,7 @@ from ..phone import parse_phone, show_phone
 from ..roles import ROLES, role_from_text
 from ..text import clean, fold
 from ..types import Button, InboundKind
-from . import STAY, Invalid, Step, Target, buttons, fits
+from . import LEFT, STAY, Invalid, Step, Target, buttons, fits
 
 if TYPE_CHECKING:
     from ..engine import Context
@@ -70,7 +70,9 @@ def _nav(ctx: Context, skip: bool) -> list[list[Button]]:
 
 # -- commune ------------------------------------------------------------------------------
 def commune_step(*, next: Target, back: Target = None, skip: bool = True,
-                 head: Head = _none, name: str = "commune") -> Step:
+                 head: Head = _none, name: str = "commune", say_saved: bool = True) -> Step:
+    """``say_saved``: confirm the commune found ("Đã lưu: Xã Sơn Động."); sign-up does
+    not, its confirmation screen shows every detail."""
     def ask(ctx: Context) -> None:
         t = ctx.t
         cands = ctx.state.data.get("_cands")
@@ -95,7 +97,8 @@ def commune_step(*, next: Target, back: Target = None, skip: bool = True,
         if found.exact:
             ctx.state.data.pop("_cands", None)
             await save(ctx, commune_code=found.exact.code)
-            ctx.reply(ctx.t("Saved: {name}.", name=found.exact.name))
+            if say_saved:
+                ctx.reply(ctx.t("Saved: {name}.", name=found.exact.name))
             return None
         if found.candidates:
             ctx.state.data["_cands"] = [c.code for c in found.candidates]
@@ -112,7 +115,8 @@ def commune_step(*, next: Target, back: Target = None, skip: bool = True,
             return STAY
         ctx.state.data.pop("_cands", None)
         await save(ctx, commune_code=commune.code)
-        ctx.reply(ctx.t("Saved: {name}.", name=commune.name))
+        if say_saved:
+            ctx.reply(ctx.t("Saved: {name}.", name=commune.name))
         return None
 
     choices = {"cm": picked, **({SKIP: _skip} if skip else {})}
@@ -145,7 +149,7 @@ def parse_role(text: str) -> str | None:
 
 
 def role_step(*, next: Target, back: Target = None, skip: bool = True, head: Head = _none,
-              name: str = "role") -> Step:
+              name: str = "role", say_saved: bool = True) -> Step:
     def ask(ctx: Context) -> None:
         t = ctx.t
         roles = [choice(ctx, t.plain(label), "r", key) for key, label in ROLES.items()]
@@ -168,7 +172,8 @@ def role_step(*, next: Target, back: Target = None, skip: bool = True, head: Hea
             raise Invalid(N_("Please choose one of the roles: its number or its name, for "
                              "example “nông dân” or “hợp tác xã”."))
         await save(ctx, role=role)
-        ctx.reply(ctx.t("Saved: {name}.", name=ctx.t.plain(ROLES[role])))
+        if say_saved:
+            ctx.reply(ctx.t("Saved: {name}.", name=ctx.t.plain(ROLES[role])))
         return None
 
     choices = {"r": picked, **({SKIP: _skip} if skip else {})}
@@ -198,7 +203,10 @@ def phone_step(*, next: Target, back: Target = None, skip: bool = True, head: He
         inbound = ctx.inbound
         if inbound.kind is InboundKind.CONTACT:
             if not inbound.phone_is_own:  # someone else's contact: nothing is saved
-                raise Invalid(N_("Please share your own phone number, or type it."))
+                t = ctx.t
+                ctx.reply(t("Please share your own phone number, or type it.") + " "
+                          + t("Or type “hủy” to stop."), _nav(ctx, skip), ask_contact=True)
+                return LEFT  # still at this question, the contact keyboard shown again
             raw = inbound.phone
         else:
             raw = text
@@ -230,8 +238,8 @@ def name_step(*, next: Target, back: Target = None, head: Head = _none,
               name: str = "name") -> Step:
     def ask(ctx: Context) -> None:
         ctx.reply(head(ctx, name) + ctx.t(
-            "What is your **full name**, as it should appear on the attendance list? "
-            "For example _Nguyễn Văn An_."))
+            "Your **full name**? Please type it as it should appear on the attendance list, "
+            "for example _Nguyễn Văn An_."))
 
     async def typed(ctx: Context, text: str) -> Any:
         text = clean(text, 200)
