@@ -218,7 +218,8 @@ async def _cancel(ctx: Context, course: Course, sure: bool) -> None:
         return
     told = await s.store.courses.cancel(course.id, s.clock.now())
     await ctx.audit("course.cancel", course=course.id, told=told)
-    ctx.reply(t("The course is cancelled; {n} person(s) will be told.", n=told))
+    ctx.reply(t("The course is cancelled; {n} person(s) will be told.", n=told),
+              [[Button(t.plain("Open the course"), f"kh:c:{course.id}")]])
 
 
 # -- creating a course in the chat ----------------------------------------------------

@@ -112,7 +112,8 @@ async def _report(ctx: Context, label: str) -> None:
     caps = ctx.caps
     if caps is not None and not caps.documents:
         ctx.reply(t("This chat cannot receive files, so the report for {title} is made on the "
-                    "server: `python -m bot report --period {period} --out report.xlsx`.",
+                    "server: `python -m bot report --period {period} --out report.xlsx`. In the chat, "
+                    "/thongke shows the figures; /menu for everything else.",
                     title=period.title(t), period=period.label))
         return
     from bot.reports import build_report, report_messages

@@ -86,14 +86,6 @@ KNOWN: list[Known] = [
           "handlers/broadcasts.py: a send time that does not parse gets only the error"),
     Known("*", "bc/expires", "*", "forward", "chưa đúng dạng giờ",
           "handlers/broadcasts.py: an expiry time that does not parse gets only the error"),
-    Known("*", "*", "1", "forward", "python -m bot report",
-          "handlers/reports.py (/xuat → Đề án report): on a channel without files only a "
-          "server command is given, no chat way forward (/menu); before the staff merge "
-          "also “2026\\-Q4” showed a Markdown escape"),
-    Known("*", "/khoahoc", "1", "forward", "điểm danh sau khi học",
-          "handlers/courses.py: attendance before the course: a bare line, no way back"),
-    Known("*", "/khoahoc", "1", "forward", "Đã hủy khóa học",
-          "handlers/courses.py: after cancelling a course: a bare line, no way back"),
     Known("text-only", "/dung", "*", "buttons", "bấm nút bên dưới",
           "handlers/subscription.py stop: “gõ /start hoặc bấm nút bên dưới” on a text-only "
           "channel"),
