@@ -244,13 +244,22 @@ async def _pick(ctx: Context, arg: str) -> Next:
     return await _record(ctx, value)
 
 
-async def _toggle(ctx: Context, arg: str) -> Next:
+async def _multi(ctx: Context) -> tuple[dict[str, Any], Question] | Next:
+    """The answers so far and the several-choice question being asked, or where to go."""
     found = await _question(ctx)
     if found is None:
         return LEFT
     answers, q = found[3], found[4]
     if q is None or q.type != "multi":
         return STAY
+    return answers, q
+
+
+async def _toggle(ctx: Context, arg: str) -> Next:
+    found = await _multi(ctx)
+    if not isinstance(found, tuple):
+        return found
+    answers, q = found
     oid = _option(q, arg)
     chosen = ctx.state.data.setdefault("multi", list(answers.get(q.id) or []))
     if oid is not None:
@@ -262,12 +271,10 @@ async def _toggle(ctx: Context, arg: str) -> Next:
 
 
 async def _done(ctx: Context, arg: str) -> Next:
-    found = await _question(ctx)
-    if found is None:
-        return LEFT
-    answers, q = found[3], found[4]
-    if q is None or q.type != "multi":
-        return STAY
+    found = await _multi(ctx)
+    if not isinstance(found, tuple):
+        return found
+    answers, q = found
     chosen = ctx.state.data.get("multi", list(answers.get(q.id) or []))
     if not chosen and not q.optional:
         ctx.reply(fits(ctx, ctx.t("Please choose at least one option, then **Done**."),
