@@ -125,17 +125,20 @@ class Result:
 class Source:
     """The store for one computation, remembering the answers already read."""
 
-    def __init__(self, store: Store, communes: Communes) -> None:
+    def __init__(self, store: Store, communes: Communes,
+                 needs: dict[str, set[str] | None] | None = None) -> None:
         self.store = store
         self.communes = communes
+        self.needs = needs  # check-in → the questions read (None, or a check-in not named: all)
         self._cache: dict[tuple, list[Answered]] = {}
 
     async def submitted(self, checkin: str, since: datetime | None, until: datetime,
                         latest: bool = False) -> list[Answered]:
         key = (checkin, since, until, latest)
         if key not in self._cache:
-            self._cache[key] = await self.store.reporting.submitted(checkin, since=since, until=until,
-                                                                    latest=latest)
+            self._cache[key] = await self.store.reporting.submitted(
+                checkin, since=since, until=until, latest=latest,
+                questions=None if self.needs is None else self.needs.get(checkin))
         return self._cache[key]
 
 
@@ -211,6 +214,28 @@ KINDS: dict[str, Callable[[Indicator, Source, datetime, datetime], Awaitable[Out
 }
 
 
+def needs(indicators: list[Indicator]) -> dict[str, set[str] | None]:
+    """Per check-in, the questions these indicators read, so that only those answers are
+    loaded; ``None`` for a check-in some indicator reads in another way (all its answers)."""
+    out: dict[str, set[str] | None] = {}
+    for ind in indicators:
+        checkin = ind.params.get("checkin")
+        if not checkin:
+            continue
+        if ind.kind == "latest_count":
+            wanted = {qid for qid, _ in ind.condition}
+        elif "question" in ind.params:
+            wanted = {ind.params["question"]}
+        else:
+            out[checkin] = None
+            continue
+        if checkin not in out:
+            out[checkin] = set()
+        if out[checkin] is not None:
+            out[checkin] |= wanted
+    return out
+
+
 @dataclass(slots=True)
 class Progress:
     """Every indicator of a programme for one period."""
@@ -225,7 +250,7 @@ async def compute(store: Store, targets: Targets, period: Period, zone: ZoneInfo
     programme = targets.for_period(period.start, period.end)
     if programme is None:
         return Progress(period, None, [])
-    src = Source(store, communes)
+    src = Source(store, communes, needs(programme.indicators))
     since, until = period.bounds(zone)
     before = period.previous().bounds(zone) if previous else None
     results = []

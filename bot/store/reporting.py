@@ -7,6 +7,7 @@ Only submitted responses count.  Times are compared as stored (UTC ISO text).
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -73,9 +74,11 @@ class Reporting:
         self.db = db
 
     async def submitted(self, checkin_id: str | None, *, since: datetime | None = None,
-                        until: datetime, latest: bool = False) -> list[Answered]:
+                        until: datetime, latest: bool = False,
+                        questions: Collection[str] | None = None) -> list[Answered]:
         """Responses submitted in [since, until) (to one check-in, or all), oldest first;
-        with ``latest`` only each member's newest (per check-in) before ``until``."""
+        with ``latest`` only each member's newest (per check-in) before ``until``; with
+        ``questions`` only the answers to those (what an indicator reads: far fewer rows)."""
         conds, params = ["r.state = 'submitted'", "r.submitted_at < ?"], [_utc(until)]
         if since is not None:
             conds.append("r.submitted_at >= ?")
@@ -97,12 +100,15 @@ class Reporting:
                 "SELECT r.id, r.run_id, r.version_id, r.member_id, r.submitted_at"
                 f" FROM checkin_responses r JOIN checkin_runs u ON u.id = r.run_id WHERE {where}"
             )
+        wanted = sorted(questions) if questions is not None else []
+        only = (f" AND a.question_id IN ({', '.join('?' for _ in wanted)})" if wanted
+                else " AND 0" if questions is not None else "")
         rows = await self.db.fetchall(
             f"SELECT {_RESPONSE_COLS}, a.question_id, a.kind, a.value, a.number"
             f" FROM ({source}) r JOIN checkin_runs u ON u.id = r.run_id"
             " JOIN members m ON m.id = r.member_id"
-            " LEFT JOIN checkin_answers a ON a.response_id = r.id"
-            " ORDER BY r.submitted_at, r.id", params)
+            " LEFT JOIN checkin_answers a ON a.response_id = r.id" + only +
+            " ORDER BY r.submitted_at, r.id", params + wanted)
         out: list[Answered] = []
         for row in rows:
             if not out or out[-1].id != row[0]:
