@@ -170,6 +170,9 @@ def build(path: Path, members: int, *, now: datetime | None = None, seed: int = 
     conn.execute("COMMIT")
     counts["checkin_responses"] = responses
     counts["checkin_answers"] = answers
+    conn.close()
+    asyncio.run(_summarise(path))  # the counts the bot keeps as it goes, from the bulk rows
+    conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("ANALYZE")
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
@@ -180,6 +183,15 @@ def build(path: Path, members: int, *, now: datetime | None = None, seed: int = 
 async def _migrate(path: Path) -> None:
     store = await Store(path).open()
     await store.close()
+
+
+async def _summarise(path: Path) -> None:
+    store = await Store(path).open()
+    try:
+        await store.reads.rebuild_stats()
+        await store.reporting.rebuild_latest()
+    finally:
+        await store.close()
 
 
 def main() -> None:

@@ -173,7 +173,8 @@ class Engine:
         rights = await rights_of(s.settings, member.channel, member.user_id)
         ctx = Context(inbound, member, state, s, t, text=clean(inbound.text), rights=rights)
         try:
-            await self.dispatch(ctx)
+            with s.store.db.staff_lane(rights.staff):  # staff reads never hold farmers up
+                await self.dispatch(ctx)
         except Exception as e:
             log.exception(
                 "handler failed: channel=%s member=%s flow=%s step=%s kind=%s",

@@ -12,6 +12,7 @@ Periods are written ``2026-Q3`` (quarter), ``2026-H1`` (half-year) and ``2026``
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
@@ -23,7 +24,7 @@ from .content import Indicator, Programme, Targets
 from .content.checkins import condition_holds
 from .geo import Communes
 from .i18n import N_, Problem, Translator
-from .store import Answered, Store
+from .store import Store, Tally
 
 _PERIOD = re.compile(r"(\d{4})(?:-(Q[1-4]|H[12]))?")
 
@@ -123,22 +124,20 @@ class Result:
 
 
 class Source:
-    """The store for one computation, remembering the answers already read."""
+    """The store for one computation, remembering what was already counted."""
 
-    def __init__(self, store: Store, communes: Communes,
-                 needs: dict[str, set[str] | None] | None = None) -> None:
+    def __init__(self, store: Store, communes: Communes) -> None:
         self.store = store
         self.communes = communes
-        self.needs = needs  # check-in → the questions read (None, or a check-in not named: all)
-        self._cache: dict[tuple, list[Answered]] = {}
+        self._cache: dict[tuple, list[Tally]] = {}
 
-    async def submitted(self, checkin: str, since: datetime | None, until: datetime,
-                        latest: bool = False) -> list[Answered]:
-        key = (checkin, since, until, latest)
+    async def tallies(self, checkin: str, questions: tuple[str, ...], since: datetime | None,
+                      until: datetime, latest: bool = False) -> list[Tally]:
+        """Responses counted by commune, role and the answers to ``questions`` (in SQL)."""
+        key = (checkin, questions, since, until, latest)
         if key not in self._cache:
-            self._cache[key] = await self.store.reporting.submitted(
-                checkin, since=since, until=until, latest=latest,
-                questions=None if self.needs is None else self.needs.get(checkin))
+            self._cache[key] = await self.store.reporting.grouped(
+                checkin, questions, since=since, until=until, latest=latest)
         return self._cache[key]
 
 
@@ -162,12 +161,12 @@ async def units_reporting(ind: Indicator, src: Source, since: datetime, until: d
     known = {c.code for c in src.communes}
     active: set[str] = set()
     sums: dict[str | None, float] = {c: 0.0 for c in known}
-    for r in await src.submitted(p["checkin"], since, until):
+    for r in await src.tallies(p["checkin"], (qid,), since, until):
         if (roles and r.role not in roles) or r.commune_code not in known:
             continue
         got = r.answers.get(qid)
         if isinstance(got, int | float):
-            sums[r.commune_code] += got
+            sums[r.commune_code] += got * r.n
             if got > above:
                 active.add(r.commune_code)
     return Outcome(_share(len(active), len(known)), len(active), len(known), _rows(sums))
@@ -189,9 +188,10 @@ async def latest_count(ind: Indicator, src: Source, since: datetime, until: date
     """Members whose latest submitted response (before the period end) meets ``where``."""
     cond = ind.condition
     counts: dict[str | None, float] = defaultdict(float)
-    for r in await src.submitted(ind.params["checkin"], None, until, latest=True):
+    asked = tuple(sorted({qid for qid, _ in cond}))
+    for r in await src.tallies(ind.params["checkin"], asked, None, until, latest=True):
         if condition_holds(cond, r.answers):
-            counts[r.commune_code] += 1
+            counts[r.commune_code] += r.n
     return Outcome(sum(counts.values()), rows=_rows(dict(counts)))
 
 
@@ -199,10 +199,10 @@ async def window_sum(ind: Indicator, src: Source, since: datetime, until: dateti
     """The sum of a number question over responses submitted in the period."""
     qid = ind.params["question"]
     sums: dict[str | None, float] = defaultdict(float)
-    for r in await src.submitted(ind.params["checkin"], since, until):
+    for r in await src.tallies(ind.params["checkin"], (qid,), since, until):
         got = r.answers.get(qid)
         if isinstance(got, int | float):
-            sums[r.commune_code] += got
+            sums[r.commune_code] += got * r.n
     return Outcome(sum(sums.values()), rows=_rows({k: v for k, v in sums.items() if v}))
 
 
@@ -212,28 +212,6 @@ KINDS: dict[str, Callable[[Indicator, Source, datetime, datetime], Awaitable[Out
     "latest_count": latest_count,
     "window_sum": window_sum,
 }
-
-
-def needs(indicators: list[Indicator]) -> dict[str, set[str] | None]:
-    """Per check-in, the questions these indicators read, so that only those answers are
-    loaded; ``None`` for a check-in some indicator reads in another way (all its answers)."""
-    out: dict[str, set[str] | None] = {}
-    for ind in indicators:
-        checkin = ind.params.get("checkin")
-        if not checkin:
-            continue
-        if ind.kind == "latest_count":
-            wanted = {qid for qid, _ in ind.condition}
-        elif "question" in ind.params:
-            wanted = {ind.params["question"]}
-        else:
-            out[checkin] = None
-            continue
-        if checkin not in out:
-            out[checkin] = set()
-        if out[checkin] is not None:
-            out[checkin] |= wanted
-    return out
 
 
 @dataclass(slots=True)
@@ -250,13 +228,17 @@ async def compute(store: Store, targets: Targets, period: Period, zone: ZoneInfo
     programme = targets.for_period(period.start, period.end)
     if programme is None:
         return Progress(period, None, [])
-    src = Source(store, communes, needs(programme.indicators))
+    src = Source(store, communes)
     since, until = period.bounds(zone)
     before = period.previous().bounds(zone) if previous else None
-    results = []
-    for ind in programme.indicators:
+
+    async def one(ind: Indicator) -> Result:
         fn = KINDS[ind.kind]
         now = await fn(ind, src, since, until)
         prev = (await fn(ind, src, *before)).value if before else None
-        results.append(Result(ind, now.value, now.numerator, now.denominator, now.rows, prev))
-    return Progress(period, programme, results)
+        return Result(ind, now.value, now.numerator, now.denominator, now.rows, prev)
+
+    # Side by side: each indicator's counting is one query, and SQLite counts on as many
+    # reader connections (and cores) as there are, while this waits.
+    results = await asyncio.gather(*(one(ind) for ind in programme.indicators))
+    return Progress(period, programme, list(results))

@@ -16,7 +16,7 @@ from .members import Member, Members
 from .people import FORGET_PLAN, Found, Group, People
 from .questions import Question, Questions
 from .reads import Reads
-from .reporting import Answered, Reporting, RunCount
+from .reporting import Answered, Reporting, RunCount, Tally
 
 __all__ = [
     "FORGET_PLAN",
@@ -53,6 +53,7 @@ __all__ = [
     "RunCount",
     "Store",
     "StoreError",
+    "Tally",
 ]
 
 
@@ -74,8 +75,9 @@ class Store:
         self.reporting = Reporting(self.db)
         self.people = People(self.db)
 
-    async def open(self, migrate: bool = True, create: bool = True) -> Store:
-        await self.db.open(migrate=migrate, create=create)
+    async def open(self, migrate: bool = True, create: bool = True,
+                   readonly: bool = False) -> Store:
+        await self.db.open(migrate=migrate, create=create, readonly=readonly)
         return self
 
     async def close(self) -> None:

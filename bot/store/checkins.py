@@ -15,6 +15,7 @@ from typing import Any
 from .db import Database
 from .db import from_utc as _dt
 from .db import utc as _utc
+from .reporting import refresh_latest
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +171,7 @@ class Checkins:
             await conn.execute(
                 f"DELETE FROM checkin_answers WHERE response_id = ? AND question_id NOT IN ({marks})",
                 (response_id, *keep))
+            await refresh_latest(conn, response_id)
             return True
 
     async def reopen(self, response_id: int, version_id: int, now: datetime) -> None:
@@ -179,6 +181,7 @@ class Checkins:
             await conn.execute(
                 "UPDATE checkin_responses SET state = 'open', asked = '[]', submitted_at = NULL,"
                 " version_id = ?, updated_at = ? WHERE id = ?", (version_id, _utc(now), response_id))
+            await refresh_latest(conn, response_id)
 
     async def open_for_member(self, member_id: int) -> list[tuple[Response, Run]]:
         """The member's unfinished responses, newest run first."""

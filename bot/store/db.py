@@ -29,8 +29,9 @@ import random
 import re
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
-from contextlib import asynccontextmanager, suppress
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager, suppress
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -39,6 +40,7 @@ from typing import Any, TypeVar
 import aiosqlite
 
 log = logging.getLogger(__name__)
+_STAFF_LANE: ContextVar[bool] = ContextVar("staff_reads", default=False)
 
 _MIGRATION = re.compile(r"^(\d{4})_[\w-]+\.sql$")
 _HEADER = b"SQLite format 3\x00"
@@ -84,15 +86,17 @@ class Database:
     which also serialises them against each other.
     """
 
-    def __init__(self, path: Path | str, *, readers: int = 3, busy_timeout: float = 5.0,
-                 retry_for: float = 20.0) -> None:
+    def __init__(self, path: Path | str, *, readers: int = 3, staff_readers: int = 2,
+                 busy_timeout: float = 5.0, retry_for: float = 20.0) -> None:
         self.path = Path(path)
         self.readers = max(1, readers)
+        self.staff_readers = max(1, staff_readers)  # their own lane: see staff_lane
         self.busy_timeout = busy_timeout  # SQLite waits this long for a lock, per attempt
         self.retry_for = retry_for  # then we try again with backoff until this much has passed
         self._conn: aiosqlite.Connection | None = None
         self._pool: list[aiosqlite.Connection] = []
         self._idle: asyncio.Queue[aiosqlite.Connection] | None = None
+        self._staff_idle: asyncio.Queue[aiosqlite.Connection] | None = None
         self._tx_lock = asyncio.Lock()
         self._group: list[tuple[Callable[[aiosqlite.Connection], Awaitable[Any]],
                                 asyncio.Future[Any]]] = []
@@ -106,21 +110,26 @@ class Database:
         return self._conn
 
     # -- opening and closing ---------------------------------------------------------
-    async def open(self, migrate: bool = True, create: bool = True) -> None:
+    async def open(self, migrate: bool = True, create: bool = True,
+                   readonly: bool = False) -> None:
         """Open (``create``: a missing file becomes a new database), check, migrate.
+        ``readonly``: only the readers, on a database another process keeps (staff work
+        off the chat's connections, a report in a child process); no check, no migration.
 
         Raises StoreError with a one-line reason, having closed what it opened."""
-        new = self._check_file(create)
+        new = self._check_file(create and not readonly)
         try:
-            self._conn = await self._connect(reader=False)
-            if not new:
+            if not readonly:
+                self._conn = await self._connect(reader=False)
+            if not new and not readonly:
                 await self._quick_check(self._conn)
-            for _ in range(self.readers):
-                self._pool.append(await self._connect(reader=True))
-            self._idle = asyncio.Queue()
-            for reader in self._pool:
-                self._idle.put_nowait(reader)
-            if migrate:
+            self._idle, self._staff_idle = asyncio.Queue(), asyncio.Queue()
+            for lane, n in ((self._idle, self.readers), (self._staff_idle, self.staff_readers)):
+                for _ in range(n):
+                    reader = await self._connect(reader=True)
+                    self._pool.append(reader)
+                    lane.put_nowait(reader)
+            if migrate and not readonly:
                 await self.migrate()
         except BaseException as e:
             await self.close()
@@ -191,7 +200,7 @@ class Database:
         if self._grouper is not None and not self._grouper.done():  # writes asked for
             with suppress(Exception):
                 await asyncio.shield(self._grouper)
-        pool, self._pool, self._idle = self._pool, [], None
+        pool, self._pool, self._idle, self._staff_idle = self._pool, [], None, None
         conn, self._conn = self._conn, None
         for c in [*pool, *([conn] if conn is not None else [])]:
             with suppress(Exception):
@@ -364,12 +373,24 @@ class Database:
             await conn.executemany(sql, rows)
 
     # -- reading ---------------------------------------------------------------------------
+    @staticmethod
+    @contextmanager
+    def staff_lane(staff: bool = True) -> Iterator[None]:
+        """Reads made inside (by this task and those it starts) use the staff readers,
+        so that staff screens, however heavy, never take a connection a farmer's
+        message is waiting for."""
+        token = _STAFF_LANE.set(staff)
+        try:
+            yield
+        finally:
+            _STAFF_LANE.reset(token)
+
     @asynccontextmanager
     async def _reader(self) -> AsyncIterator[aiosqlite.Connection]:
-        """A reader connection of the pool, for one read."""
-        if self._idle is None:
+        """A reader connection of the pool (of the staff lane, inside one), for one read."""
+        idle = self._staff_idle if _STAFF_LANE.get() else self._idle
+        if idle is None:
             raise StoreError("database is not open")
-        idle = self._idle
         conn = await idle.get()
         try:
             yield conn
@@ -439,9 +460,22 @@ def from_utc(text: str | None) -> datetime | None:
 
 
 def _statements(sql: str) -> list[str]:
-    """Split a migration file into statements (no semicolons inside literals there)."""
+    """Split a migration file into statements (no semicolons inside literals there; a
+    ``CREATE TRIGGER`` runs on to its ``END``)."""
     lines = [ln for ln in sql.splitlines() if not ln.strip().startswith("--")]
-    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
+    out: list[str] = []
+    part = ""
+    for piece in "\n".join(lines).split(";"):
+        part = f"{part};{piece}" if part else piece
+        head = part.strip().upper()
+        if head.startswith("CREATE TRIGGER") and not head.endswith("END"):
+            continue
+        if part.strip():
+            out.append(part.strip())
+        part = ""
+    if part.strip():
+        out.append(part.strip())
+    return out
 
 
 def inspect_copy(path: Path) -> list[tuple[str, str]]:
