@@ -102,6 +102,11 @@ class Broadcaster:
         if value:
             self._kick.set()
 
+    def kick(self) -> None:
+        """Look for due broadcasts now instead of at the next beat (a broadcast was
+        just made in this process)."""
+        self._kick.set()
+
     @property
     def busy(self) -> bool:
         """In the middle of sending (stop waits for the calls made)."""
@@ -128,8 +133,10 @@ class Broadcaster:
                     await self.tick()
                 except Exception:
                     log.exception("broadcast sender failed; retrying")
-                # the next look, not work to wait out (passive); a stop wakes it
+                # the next look, not work to wait out (passive); a stop or a kick wakes it
                 await wake_early(self.clock.sleep(self.every, passive=True), self._kick)
+                if not self.stopping:
+                    self._kick.clear()
         finally:
             self._looper = None
             running = [t for t in self._running.values() if not t.done()]

@@ -23,12 +23,22 @@ def file_size(path: Path | str) -> int:
     return sum(p.stat().st_size for p in (path, Path(f"{path}-wal")) if p.exists())
 
 
+def _give_back(conn: sqlite3.Connection, most: int | None) -> int:
+    """Free pages back to the file system.  (Python's execute() steps a statement that
+    returns no rows once, and incremental_vacuum frees one page per step: a script
+    steps it to the end.)"""
+    before = conn.execute("PRAGMA freelist_count").fetchone()[0]
+    conn.executescript(f"PRAGMA incremental_vacuum({int(most)});" if most
+                       else "PRAGMA incremental_vacuum;")
+    return int(before) - int(conn.execute("PRAGMA freelist_count").fetchone()[0])
+
+
 def _vacuum(path: Path, incremental: bool, timeout: float) -> bool:
     conn = sqlite3.connect(path, isolation_level=None, timeout=timeout)
     try:
         mode = conn.execute("PRAGMA auto_vacuum").fetchone()[0]
         if incremental and mode == INCREMENTAL:
-            conn.execute("PRAGMA incremental_vacuum").fetchall()
+            _give_back(conn, None)
             done_incrementally = True
         else:
             conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
@@ -48,16 +58,19 @@ async def vacuum(path: Path | str, *, incremental: bool = False, lock_wait: floa
     return await asyncio.to_thread(_vacuum, Path(path), incremental, lock_wait)
 
 
-async def free_pages(db: Database, most: int = 4096) -> int:
+async def free_pages(db: Database, most: int = 4096, lock_wait: float = 5.0) -> int:
     """Give up to ``most`` free pages back to the file system, if incremental
-    auto-vacuum is on (the retention job's last step); returns how many."""
+    auto-vacuum is on (the retention job's last step); returns how many.  On a
+    connection of its own: one short write transaction, like any other writer's."""
     row = await db.fetchone("PRAGMA auto_vacuum")
     if not row or row[0] != INCREMENTAL:
         return 0
-    before = await db.fetchone("PRAGMA freelist_count")
-    async with db.transaction() as conn:
-        cur = await conn.execute(f"PRAGMA incremental_vacuum({int(most)})")
-        await cur.fetchall()
-        await cur.close()
-    after = await db.fetchone("PRAGMA freelist_count")
-    return int(before[0]) - int(after[0]) if before and after else 0
+
+    def give_back() -> int:
+        conn = sqlite3.connect(db.path, isolation_level=None, timeout=lock_wait)
+        try:
+            return _give_back(conn, most)
+        finally:
+            conn.close()
+
+    return await asyncio.to_thread(give_back)
