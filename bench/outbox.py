@@ -10,7 +10,9 @@ On a copy of a store built by bench/scale_store.py (``--store``, else
   (in this process, 100 ms per call, TELEGRAM_RATE 25); a broadcast to everyone
   is sending; a commune broadcast marked urgent is created as the chat creates it;
   seconds until the fake answered its first copy.  ``normal_broadcast_first_copy_s``:
-  the same for a commune broadcast left normal (it takes turns with the big one).
+  the same for a commune broadcast left normal (it takes turns with the big one);
+  ``urgent_first_copy_from_cli_s``: urgent, made by ``broadcast create`` in another
+  process (the sender finds it at its next look, every 2 s).
 - ``claim_batch_ms_start`` / ``claim_batch_ms_end``: one 200-copy claim at the start and
   at the end of a broadcast to everyone (mean of 10 batches); ``old_claim_update_ms``:
   the statement each batch ran first before (it updated all the pending copies).
@@ -99,11 +101,13 @@ async def _quiet(*_args) -> None:
 
 
 async def urgent_first_copy(store_path: Path, *, urgent: bool = True, both: bool = False,
-                            rate: float = 25.0) -> float | tuple[float, float]:
+                            rate: float = 25.0, wake: bool = True) -> float | tuple[float, float]:
     """Seconds from creating a commune broadcast (``urgent``: marked "khẩn") while one to
     everyone is sending until the fake Bot API (100 ms per call) answered its first
-    copy.  Works on a copy of ``store_path`` (never written).  With ``both``: (urgent,
-    normal), a second commune broadcast left normal measured after the first."""
+    copy.  Works on a copy of ``store_path`` (never written).  ``wake``: the sender is
+    woken as /guitin wakes it (False: as from the CLI, another process: the sender's
+    next look, within 2 s).  With ``both``: (urgent, normal), a second commune broadcast
+    left normal measured after the first."""
     with tempfile.TemporaryDirectory() as tmp:
         db = _copy(Path(store_path), Path(tmp))
         commune, _ = _commune(db)
@@ -133,6 +137,8 @@ async def urgent_first_copy(store_path: Path, *, urgent: bool = True, both: bool
                 await create_broadcast(app.store, settings, app.services.communes, set(),
                                        text=f"{word} sáng mai", segment=f"commune={commune}",
                                        urgent=as_urgent, by="bench", now=clock.now())
+                if wake:
+                    app.services.wake_sender()  # as /guitin does once it has made it
                 while fake.first(word) is None:  # noqa: ASYNC110 - the fake notes it
                     await asyncio.sleep(0.01)
                 results.append(fake.first(word) - t0)
@@ -223,8 +229,10 @@ async def main(members: int, given: Path | None, as_json: bool) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         store = _store(members, given, Path(tmp))
         urgent, normal = await urgent_first_copy(store, both=True)
+        cli = await urgent_first_copy(store, wake=False)
         figures: dict[str, float] = {"members": members, "urgent_broadcast_first_copy_s": urgent,
-                                     "normal_broadcast_first_copy_s": normal}
+                                     "normal_broadcast_first_copy_s": normal,
+                                     "urgent_first_copy_from_cli_s": cli}
         figures.update(await claim_and_retention(store))
     if as_json:
         print(json.dumps({k: round(v, 3) if isinstance(v, float) else v for k, v in figures.items()}))

@@ -164,6 +164,7 @@ class App:
         # Workers keep no snapshot of the content: they read self.services when they run.
         self.broadcaster = Broadcaster(s, self.store, self.delivery, self.clock,
                                        notify=lambda text: self.notify_staff(text, always=True))
+        self.services.wake_sender = self.broadcaster.kick
         self.notices = CourseNotices(s, self.store, self.delivery, self.clock, self.services.communes)
         self.reports = ReportCalendar(s, self.store, self.delivery, self.clock, self.services.communes,
                                       lambda: self.services.library)

@@ -305,6 +305,8 @@ async def _create(ctx: Context, when) -> None:
                     "(/duyet {id}).", id=bid))
         await _ask_approval(ctx, bid, n, text)
         return
+    if when is None and s.wake_sender is not None:
+        s.wake_sender()  # its first copies go out now, not at the sender's next look
     when_text = t.datetime(when) if when else t.plain("now")
     ctx.reply(t("✅ Broadcast #{id} will go to {n} member(s) ({when}). Follow it with /thongke.",
                 id=bid, n=t.number(n), when=when_text)
