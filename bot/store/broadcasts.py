@@ -354,37 +354,44 @@ class Broadcasts:
         return int(row[0]) if row else 0
 
     # -- retention --------------------------------------------------------------------------
-    async def compact(self, before: datetime, now: datetime, chunk: int = 20_000) -> tuple[int, int]:
+    async def compact(self, before: datetime, now: datetime, chunk: int = 5_000) -> tuple[int, int]:
         """Broadcasts finished before ``before`` keep their counts and lose their delivery
         rows; returns (broadcasts compacted, rows deleted).
 
-        The counts are written and ``compacted_at`` set in one transaction (from then on
-        every count reads them); the rows are deleted after, ``chunk`` per transaction
-        so that the chat's writes go in between.  A run cut short is finished by the next."""
+        The counts are read first (on a reader: a finished broadcast's rows no longer
+        change), then written and ``compacted_at`` set in one short transaction (from
+        then on every count reads them); the rows are deleted after, ``chunk`` per
+        transaction so that the chat's writes go in between.  A run cut short is
+        finished by the next."""
         found = await self.db.fetchall(
             "SELECT id FROM broadcasts WHERE compacted_at IS NULL AND state IN"
             f" ({', '.join('?' for _ in FINISHED)}) AND updated_at < ? ORDER BY id",
             (*FINISHED, _utc(before)))
         made = 0
         for (bid,) in found:
+            counts = await self.db.fetchall(
+                "SELECT status, COUNT(*) FROM deliveries WHERE broadcast_id = ? GROUP BY status",
+                (bid,))
+            reasons = await self.db.fetchall(
+                "SELECT COALESCE(reason, ''), COUNT(*) FROM deliveries WHERE broadcast_id = ?"
+                " AND status = 'failed' GROUP BY COALESCE(reason, '')", (bid,))
+            row = await self.db.fetchone(_RESPONDED, (bid,))
             async with self.db.transaction() as conn:
                 cur = await conn.execute(
-                    "UPDATE broadcasts SET compacted_at = ?, responded ="
-                    f" ({_RESPONDED.replace('?1', 'broadcasts.id')})"
-                    " WHERE id = ? AND compacted_at IS NULL AND state IN"
-                    f" ({', '.join('?' for _ in FINISHED)})", (_utc(now), bid, *FINISHED))
+                    "UPDATE broadcasts SET compacted_at = ?, responded = ? WHERE id = ?"
+                    " AND compacted_at IS NULL AND state IN"
+                    f" ({', '.join('?' for _ in FINISHED)})",
+                    (_utc(now), int(row[0]) if row else 0, bid, *FINISHED))
                 changed = cur.rowcount
                 await cur.close()
                 if not changed:
                     continue
-                await conn.execute(
-                    "INSERT INTO delivery_counts (broadcast_id, status, n) SELECT broadcast_id,"
-                    " status, COUNT(*) FROM deliveries WHERE broadcast_id = ? GROUP BY status",
-                    (bid,))
-                await conn.execute(
-                    "INSERT INTO delivery_failures (broadcast_id, reason, n) SELECT broadcast_id,"
-                    " COALESCE(reason, ''), COUNT(*) FROM deliveries WHERE broadcast_id = ?"
-                    " AND status = 'failed' GROUP BY COALESCE(reason, '')", (bid,))
+                await conn.executemany(
+                    "INSERT INTO delivery_counts (broadcast_id, status, n) VALUES (?, ?, ?)",
+                    [(bid, r[0], int(r[1])) for r in counts])
+                await conn.executemany(
+                    "INSERT INTO delivery_failures (broadcast_id, reason, n) VALUES (?, ?, ?)",
+                    [(bid, r[0], int(r[1])) for r in reasons])
             made += 1
         deleted = 0
         left = await self.db.fetchall(
