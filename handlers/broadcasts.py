@@ -303,7 +303,7 @@ async def _create(ctx: Context, when) -> None:
     if s.settings.approval:
         ctx.reply(t("📝 Broadcast #{id} waits for another staff member to approve it "
                     "(/duyet {id}).", id=bid))
-        await _ask_approval(ctx, bid, n, text)
+        await _ask_approval(ctx, bid, n, text, urgent)
         return
     if when is None and s.wake_sender is not None:
         s.wake_sender()  # its first copies go out now, not at the sender's next look
@@ -314,7 +314,7 @@ async def _create(ctx: Context, when) -> None:
                  if urgent else ""))
 
 
-async def _ask_approval(ctx: Context, bid: int, n: int, message: str) -> None:
+async def _ask_approval(ctx: Context, bid: int, n: int, message: str, urgent: bool = False) -> None:
     s = ctx.services
     if not s.settings.staff_chat or not s.delivery:
         return
@@ -324,7 +324,8 @@ async def _ask_approval(ctx: Context, bid: int, n: int, message: str) -> None:
     t = ctx.t
     text = t("📝 Broadcast #{id} by {who} to {n} member(s) needs approval:\n\n{text}",
              id=bid, who=ctx.member.display_name or ctx.actor, n=t.number(n),
-             text="").rstrip() + "\n\n" + message  # the message is Markdown already
+             text="").rstrip() + ("\n🚨 " + t("urgent") if urgent else "") \
+        + "\n\n" + message  # the message is Markdown already
     reply = Reply(text, [[Button("✅ " + t.plain("Approve"), f"bc:ok:{bid}")]])
     for msg in s.delivery.render(channel, reply, t):
         await s.delivery.send(channel, chat, msg, high=True)
@@ -349,6 +350,8 @@ async def approve(ctx: Context, bid: int | None = None) -> None:
         return
     await s.store.broadcasts.approve(bid, ctx.actor, s.clock.now())
     await ctx.audit("broadcast.approve", broadcast=bid)
+    if s.wake_sender is not None:
+        s.wake_sender()
     ctx.reply(t("✅ Broadcast #{id} approved; it will be sent.", id=bid))
 
 

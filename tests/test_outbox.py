@@ -507,3 +507,23 @@ def test_keep_days_are_checked(tmp_path):
     with pytest.raises(ConfigError, match=r"NHANONG_DELIVERIES_KEEP_DAYS|deliveries_keep_days"):
         load_settings({"NHANONG_DELIVERIES_KEEP_DAYS": "0"}, file=tmp_path / "none.toml")
 
+
+
+async def test_an_urgent_broadcast_waiting_for_approval_says_so_and_stays_urgent(tmp_path):
+    h = Harness(tmp_path, NHANONG_APPROVAL="1")
+    h.settings = h.settings.model_copy(update={"admins": h.settings.admins | {("rec", "staff2")},
+                                               "staff_chat": ("rec", "staffroom")})
+    h.clock.set(NOON)
+    await h.open()
+    try:
+        await _rec_members(h, 2)
+        await _to_preview(h)
+        await h.say("khan", user="staff1")
+        await h.press("bc:now", user="staff1")
+        asked = [m.text for chat, m in h.channel.sent if chat == "staffroom"]
+        assert asked and "🚨 khẩn" in asked[-1]
+        await h.say("/duyet 1", user="staff2")
+        b = await _last(h)
+        assert b.urgent and b.state == "scheduled"
+    finally:
+        await h.close()
