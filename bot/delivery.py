@@ -69,7 +69,7 @@ class Delivery:
     async def reply(
         self, channel: str, chat_id: str, replies: list[Reply], t: Translator
     ) -> list[Outcome]:
-        """Send replies to a person talking to the bot (high lane), in order.  Files
+        """Send replies to a person talking to the bot (reply lane), in order.  Files
         made for a reply (``temporary``) are deleted afterwards, whatever happened."""
         outcomes: list[Outcome] = []
         try:
