@@ -81,15 +81,19 @@ def _b(row) -> Broadcast:
 _COLS = ("id, created_by, text, image, segment, send_at, expires_at, state, planned, article_id,"
          " failure, urgent, compacted_at")
 FINISHED = ("done", "cancelled", "failed")
-# The claim's statement (its query plan is checked by a test: the index, no sort).
-CLAIM_SQL = ("SELECT d.member_id, m.channel, m.chat_id, m.locale, m.subscribed, m.blocked_at"
-             " FROM deliveries d JOIN members m ON m.id = d.member_id"
-             " WHERE d.broadcast_id = ? AND d.status = 'pending' AND d.member_id > ?"
-             " ORDER BY d.member_id LIMIT ?")
 _RESPONDED = ("SELECT COUNT(*) FROM deliveries d JOIN members m ON m.id = d.member_id"
               " WHERE d.broadcast_id = ?1 AND d.status = 'sent' AND m.last_seen_at > d.updated_at")
 
 
+def claim_sql(channels: int) -> str:
+    """The claim's statement for that many running channels (parameters: broadcast,
+    cursor, the channels, limit); its query plan is checked by a test: the index
+    (broadcast_id, status, member_id) from the cursor, no sort."""
+    return ("SELECT d.member_id, m.channel, m.chat_id, m.locale, m.subscribed, m.blocked_at"
+            " FROM deliveries d JOIN members m ON m.id = d.member_id"
+            " WHERE d.broadcast_id = ? AND d.status = 'pending' AND d.member_id > ?"
+            f" AND m.channel IN ({', '.join('?' for _ in range(channels))})"
+            " ORDER BY d.member_id LIMIT ?")
 
 
 def segment_sql(seg: Segment) -> tuple[str, list[Any]]:
@@ -207,18 +211,20 @@ class Broadcasts:
     async def claim_from(self, bid: int, limit: int, now: datetime, channels: list[str],
                          after: int = 0) -> tuple[list[Recipient], int | None]:
         """:meth:`claim` from a cursor: the next ``limit`` pending rows after member
-        ``after``, in member order, and the cursor for the next claim (None: no pending
-        row left after ``after``).  It reads and writes only those rows, whatever the
-        broadcast's size: rows of a channel that is not running stay pending (skipped)."""
-        wanted = set(channels)
+        ``after`` (members of the running ``channels``), in member order, and the cursor
+        for the next claim (None: none left after ``after``).  It reads and writes only
+        those rows, whatever the broadcast's size (rows of a channel that is not running
+        are passed over and stay pending)."""
+        if not channels:
+            return [], None
         async with self.db.transaction() as conn:
-            cur = await conn.execute(CLAIM_SQL, (bid, after, limit))
+            cur = await conn.execute(claim_sql(len(channels)), (bid, after, *channels, limit))
             rows = list(await cur.fetchall())
             await cur.close()
             if not rows:
                 return [], None
             gone = [r[0] for r in rows if not r[4] or r[5] is not None]
-            take = [r for r in rows if r[4] and r[5] is None and r[1] in wanted]
+            take = [r for r in rows if r[4] and r[5] is None]
             if gone:
                 await conn.executemany(
                     "UPDATE deliveries SET status = 'cancelled', reason = 'stopped or blocked',"
