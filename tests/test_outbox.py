@@ -13,7 +13,7 @@ import itertools
 import json
 import re
 import sqlite3
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -453,17 +453,29 @@ async def test_retention_keeps_the_counts_after_compaction_and_a_restart(hb):
 
 
 async def test_retention_runs_nightly_on_the_scheduler_and_keeps_days_from_settings(tmp_path):
+    from tests.test_scheduler import settled
+
     h = Harness(tmp_path, NHANONG_DELIVERIES_KEEP_DAYS="7")
     h.clock.set(NOON)
     await h.open()
     try:
         assert h.settings.deliveries_keep_days == 7
+        await _rec_members(h, 3)
+        bid = await _broadcast(h.app, "Họp chi hội")
+        await h.app.broadcaster.tick()
         await h.app.start()
         job = h.app.scheduler.get("retention")
         assert job is not None and job.func == h.app.retention.run
         local = job.next_run.astimezone(h.settings.zone)
         assert (local.hour, local.minute) == (3, 40)
         assert [name for name, _ in h.app.retention.steps] == ["deliveries", "free_pages"]
+        h.clock.set(job.next_run + timedelta(days=6))  # 6 nights later: kept
+        await settled(h.app.scheduler)
+        assert (await h.app.store.broadcasts.get(bid)).compacted_at is None
+        h.clock.set(h.app.scheduler.get("retention").next_run + timedelta(days=1))  # 8 days on
+        await settled(h.app.scheduler)
+        assert (await h.app.store.broadcasts.get(bid)).compacted_at is not None
+        assert (await h.app.store.broadcasts.status(bid))["sent"] == 3
     finally:
         await h.close()
 
