@@ -7,14 +7,15 @@ the pacer with many requests in flight.  Several broadcasts send at once, each i
 its own task and as its own flow in the pacer: an urgent one ("khẩn") in the
 urgent lane, the others in the normal lane, where they take turns; replies to
 people talking to the bot always go first, and the channel's rate is shared.  A
-commune broadcast created while one to the whole province runs starts at the
-next look (every ``every`` seconds) and its copies go out among the big one's.
-Quiet hours hold pushes until morning; an expired broadcast drops what was not
-yet sent.
+commune broadcast created while one to the whole province runs starts at once
+when made in the chat (:meth:`Broadcaster.kick`), else at the next look (every
+``every`` seconds: the CLI, a scheduled time), and its copies go out among the
+big one's.  Quiet hours hold pushes until morning; an expired broadcast drops
+what was not yet sent.
 
 Rows are claimed in batches ("queued"), walking the broadcast in member order
-from a cursor, so a batch costs the same at the start and at the end; they flow without a pause between
-batches to ``in_flight`` sending tasks.  Each copy is marked in flight before
+from a cursor (a batch costs the same at the start and at the end), and flow
+without a pause between batches to ``in_flight`` sending tasks.  Each copy is marked in flight before
 its API call and gets its outcome after, but many copies share one write
 (:class:`Ledger`): a chunk of ``chunk`` copies is marked in one transaction
 just before it is handed to the senders, once the previous chunk has been
@@ -88,7 +89,7 @@ class Broadcaster:
         self.every = every
         self._rendered: dict[tuple[int, str, str], list[Rendered]] = {}
         self._stopping = False
-        self._kick = asyncio.Event()  # wakes the next look early (stopping)
+        self._kick = asyncio.Event()  # wakes the next look early (stopping, a new broadcast)
         self._running: dict[int, asyncio.Task[int]] = {}  # broadcast id → its sending task
         self._looper: asyncio.Task | None = None
 
