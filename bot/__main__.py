@@ -44,7 +44,7 @@ def _parser(t: Translator | None = None) -> Parser:
     chat = command(sub, "chat", t("talk to the bot in this terminal"))
     chat.add_argument("--as-staff", action="store_true", help=t("talk as a staff member"))
     chat.add_argument("--user", default="local", help=t("console user id (default: local)"))
-    db = command(sub, "db", t("database maintenance: migrate, check, backup, restore"))
+    db = command(sub, "db", t("database maintenance: migrate, check, backup, restore, vacuum"))
     dbsub = db.add_subparsers(dest="dbcmd", required=True, metavar=t("COMMAND"))
     command(dbsub, "migrate", t("create the database or apply pending migrations"))
     command(dbsub, "check", t("check the database's integrity (exit 1 if damaged)"))
@@ -53,6 +53,12 @@ def _parser(t: Translator | None = None) -> Parser:
     restore = command(dbsub, "restore", t("put a backup in place of the database (stop the bot "
                                           "first); the current one is kept beside it"))
     restore.add_argument("backup", type=Path, metavar=t("BACKUP"))
+    vacuum = command(dbsub, "vacuum", t("give the space of deleted rows back to the disk "
+                                        "(safe while the bot runs; prints the file size "
+                                        "before and after)"))
+    vacuum.add_argument("--incremental", action="store_true",
+                        help=t("only give back the free pages, without rewriting the file "
+                               "(after a first full vacuum)"))
     faq = command(sub, "faq", t("answer questions as the bot would; “faq gaps” lists the "
                                 "questions it could not answer"))
     faq.add_argument("question", nargs="*", metavar=t("QUESTION"),
@@ -68,6 +74,8 @@ def _parser(t: Translator | None = None) -> Parser:
     create.add_argument("--at", help=t("when to send, local time, e.g. 2026-12-01T07:30 or "
                                        "\"07:30 01/12/2026\" (default: now)"))
     create.add_argument("--expires", help=t("drop copies not delivered by then (same forms as --at)"))
+    create.add_argument("--urgent", action="store_true",
+                        help=t("urgent: its copies go out before those of the other broadcasts"))
     bid = whole(t, t("a broadcast number"))
     status = command(bsub, "status", t("counts per outcome"))
     status.add_argument("id", type=bid, metavar="ID")
@@ -168,6 +176,8 @@ async def _db(settings: Settings, args: argparse.Namespace, t: Translator, clock
                 return 1
             print(t.plain("{path}: ok", path=str(settings.db)))
             return 0
+        if args.dbcmd == "vacuum":
+            return await _vacuum(settings, store, args.incremental, t)
         if args.dbcmd == "migrate":
             applied = await store.db.migrate()
             print(t.plain("applied {n} migration(s)", n=len(applied))
@@ -182,6 +192,24 @@ async def _db(settings: Settings, args: argparse.Namespace, t: Translator, clock
             print(t.plain("backup written to {path}", path=str(args.file)))
     finally:
         await store.close()
+    return 0
+
+
+async def _vacuum(settings: Settings, store: Store, incremental: bool, t: Translator) -> int:
+    from .store.maintenance import file_size, vacuum
+
+    await store.db.migrate()
+    path = Path(settings.db)
+    before = file_size(path)
+    await store.close()  # its connections hold nothing the vacuum needs
+    done_incrementally = await vacuum(path, incremental=incremental)
+    after = file_size(path)
+    mb = 1024 * 1024
+    print(t.plain("{path}: {before} MB before, {after} MB after ({how}); {freed} MB given back",
+                  path=str(path), before=t.number(round(before / mb, 1)),
+                  after=t.number(round(after / mb, 1)),
+                  freed=t.number(round(max(0, before - after) / mb, 1)),
+                  how=t.plain("free pages only") if done_incrementally else t.plain("file rewritten")))
     return 0
 
 
@@ -258,7 +286,7 @@ async def _broadcast(settings: Settings, args: argparse.Namespace, t: Translator
             bid, audience = await create_broadcast(
                 store, settings, communes_of(settings.province), topics, by=who,
                 text=args.text, image=args.file, segment=args.segment, at=at,
-                expires=expires, now=now)
+                expires=expires, now=now, urgent=args.urgent)
             print(bid)
             print(t.plain("planned for about {n} member(s), to be sent {when}; the running bot "
                           "sends it", n=audience, when=t.datetime(at or now)), file=sys.stderr)
@@ -283,13 +311,15 @@ async def _broadcast(settings: Settings, args: argparse.Namespace, t: Translator
         waiting = counts["pending"] + counts["queued"] + counts["inflight"]
         out = {"planned": sum(counts.values()), "pending": waiting,
                "sent": counts["sent"], "blocked": counts["blocked"], "failed": counts["failed"],
-               "unknown": counts["unknown"]}
+               "unknown": counts["unknown"], "urgent": b.urgent}
         if args.json:
             print(json.dumps(out))
         else:
-            print(t.plain("broadcast {id}: {state}; planned {planned}, pending {pending}, sent {sent}, "
-                          "blocked {blocked}, failed {failed}, unknown {unknown}; replied or pressed "
-                          "a button afterwards {responded}", id=b.id, state=b.state,
+            priority = t.plain("urgent") if out.pop("urgent") else t.plain("normal")
+            print(t.plain("broadcast {id} ({priority}): {state}; planned {planned}, pending {pending}, "
+                          "sent {sent}, blocked {blocked}, failed {failed}, unknown {unknown}; "
+                          "replied or pressed a button afterwards {responded}", id=b.id,
+                          state=b.state, priority=priority,
                           responded=await store.broadcasts.responded(b.id), **out))
             if b.failure:
                 print(t.plain("  stopped: {reason}", reason=b.failure))

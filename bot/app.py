@@ -27,6 +27,7 @@ from .i18n import Translator, check_catalogs, md_escape
 from .inbox import Inbox
 from .render import render
 from .report_calendar import ReportCalendar
+from .retention import Retention
 from .router import Router
 from .scheduler import build_scheduler, schedule_series
 from .store import Store
@@ -163,9 +164,12 @@ class App:
         # Workers keep no snapshot of the content: they read self.services when they run.
         self.broadcaster = Broadcaster(s, self.store, self.delivery, self.clock,
                                        notify=lambda text: self.notify_staff(text, always=True))
+        self.services.wake_sender = self.broadcaster.kick
         self.notices = CourseNotices(s, self.store, self.delivery, self.clock, self.services.communes)
         self.reports = ReportCalendar(s, self.store, self.delivery, self.clock, self.services.communes,
                                       lambda: self.services.library)
+        # The nightly retention job: a list of steps (Retention.steps), one more per kind of row.
+        self.retention = Retention(s, self.store, self.clock)
         return self
 
     async def reload_content(self) -> bool:
@@ -257,6 +261,8 @@ class App:
         # Reports on the calendar (quarter ends, half-year, November): sent once each,
         # also after a restart within a week of falling due.
         self.scheduler.add_interval("reports", self.reports.tick, seconds=300, first_now=True)
+        # Old delivery rows become counts (and the like, step by step), at night.
+        self.scheduler.add_cron("retention", self.retention.run, hour=3, minute=40, grace=6 * 3600)
         self.scheduler.start()
 
     async def stop(self) -> None:

@@ -3,12 +3,19 @@
 Every few seconds it looks for broadcasts that are due (created by staff in the
 chat, by the CLI in another process, or scheduled earlier, also before a
 restart); plans their deliveries in one SQL statement; and sends them through
-the pacer's low-priority lane with many requests in flight, so replies to people
-talking to the bot always go first.  Quiet hours hold pushes until morning; an
-expired broadcast drops what was not yet sent.
+the pacer with many requests in flight.  Several broadcasts send at once, each in
+its own task and as its own flow in the pacer: an urgent one ("khẩn") in the
+urgent lane, the others in the normal lane, where they take turns; replies to
+people talking to the bot always go first, and the channel's rate is shared.  A
+commune broadcast created while one to the whole province runs starts at once
+when made in the chat (:meth:`Broadcaster.kick`), else at the next look (every
+``every`` seconds: the CLI, a scheduled time), and its copies go out among the
+big one's.  Quiet hours hold pushes until morning; an expired broadcast drops
+what was not yet sent.
 
-Rows are claimed in batches ("queued") and flow without a pause between
-batches to ``in_flight`` sending tasks.  Each copy is marked in flight before
+Rows are claimed in batches ("queued"), walking the broadcast in member order
+from a cursor (a batch costs the same at the start and at the end), and flow
+without a pause between batches to ``in_flight`` sending tasks.  Each copy is marked in flight before
 its API call and gets its outcome after, but many copies share one write
 (:class:`Ledger`): a chunk of ``chunk`` copies is marked in one transaction
 just before it is handed to the senders, once the previous chunk has been
@@ -32,11 +39,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime, time
 
-from .clock import Clock
+from .clock import Clock, wake_early
 from .config import Settings
 from .delivery import Delivery, Outcome
 from .geo import Communes
 from .i18n import N_, Problem, md_escape, translator
+from .pacer import Lane
 from .segments import SegmentError, parse_segment, stored_segment
 from .store import Broadcast, CopyResult, Recipient, Store, StoreError
 from .types import Button, Rendered, Reply
@@ -80,8 +88,35 @@ class Broadcaster:
         self.chunk = chunk  # copies marked in flight per write, just before they are handed over
         self.every = every
         self._rendered: dict[tuple[int, str, str], list[Rendered]] = {}
-        self.stopping = False
-        self.busy = False  # in the middle of sending (stop waits for the calls made)
+        self._stopping = False
+        self._kick = asyncio.Event()  # wakes the next look early (stopping, a new broadcast)
+        self._running: dict[int, asyncio.Task[int]] = {}  # broadcast id → its sending task
+        self._looper: asyncio.Task | None = None
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping
+
+    @stopping.setter
+    def stopping(self, value: bool) -> None:
+        self._stopping = value
+        if value:
+            self._kick.set()
+
+    def kick(self) -> None:
+        """Look for due broadcasts now instead of at the next beat (a broadcast was
+        just made in this process)."""
+        self._kick.set()
+
+    @property
+    def busy(self) -> bool:
+        """In the middle of sending (stop waits for the calls made)."""
+        return any(not t.done() for t in self._running.values())
+
+    @property
+    def sending(self) -> list[int]:
+        """The broadcasts being sent now."""
+        return [bid for bid, t in self._running.items() if not t.done()]
 
     async def recover(self) -> int:
         n = await self.store.broadcasts.recover(self.clock.now())
@@ -90,30 +125,51 @@ class Broadcaster:
         return n
 
     async def run(self) -> None:
-        """Forever: send what is due, then look again a few seconds later."""
-        while not self.stopping:
-            self.busy = True
-            try:
-                await self.tick()
-            except Exception:
-                log.exception("broadcast sender failed; retrying")
-            finally:
-                self.busy = False
-            await self.clock.sleep(self.every, passive=True)  # the next look, not work to wait out
+        """Forever: start what is due, then look again a few seconds later (the
+        broadcasts started go on in their own tasks meanwhile)."""
+        self._looper = asyncio.current_task()
+        try:
+            while not self.stopping:
+                try:
+                    await self.tick()
+                except Exception:
+                    log.exception("broadcast sender failed; retrying")
+                # the next look, not work to wait out (passive); a stop or a kick wakes it
+                await wake_early(self.clock.sleep(self.every, passive=True), self._kick)
+                if not self.stopping:
+                    self._kick.clear()
+        finally:
+            self._looper = None
+            running = [t for t in self._running.values() if not t.done()]
+            if running:  # the calls made finish, the rest goes back to pending
+                await asyncio.gather(*running, return_exceptions=True)
 
     async def tick(self) -> int:
-        """Work on every due broadcast once; returns how many deliveries were attempted."""
+        """Start every due broadcast that is not being sent already, each in its own
+        task.  Called by :meth:`run` it returns at once (0); called from anywhere else
+        (tests, a one-shot run) it waits until every broadcast being sent has had its
+        pass, and returns how many deliveries were attempted."""
         now = self.clock.now()
-        done = 0
-        for b in await self.store.broadcasts.due(now):
-            try:
-                done += await self._work(b)
-            except NOT_ITS_FAULT:
-                log.warning("broadcast %d: the store or the system failed; trying again at the "
-                            "next look", b.id, exc_info=True)
-            except Exception as e:
-                await self._failed(b, e)
-        return done
+        due = await self.store.broadcasts.due(now)
+        for bid in [bid for bid, t in self._running.items() if t.done()]:
+            del self._running[bid]
+        for b in sorted(due, key=lambda b: not b.urgent):  # urgent ones first
+            if not self.stopping and b.id not in self._running:
+                self._running[b.id] = asyncio.ensure_future(self._one(b))
+        if self._looper is not None and asyncio.current_task() is self._looper:
+            return 0
+        return sum(await asyncio.gather(*self._running.values()))
+
+    async def _one(self, b: Broadcast) -> int:
+        """One pass over broadcast ``b``; whatever fails stops only this one."""
+        try:
+            return await self._work(b)
+        except NOT_ITS_FAULT:
+            log.warning("broadcast %d: the store or the system failed; trying again at the "
+                        "next look", b.id, exc_info=True)
+        except Exception as e:
+            await self._failed(b, e)
+        return 0
 
     async def _failed(self, b: Broadcast, e: Exception) -> None:
         """This broadcast cannot be sent: stop it, say why, tell staff once."""
@@ -148,6 +204,7 @@ class Broadcaster:
         if b.state != "sending":
             await bs.set_state(b.id, "sending", now)
         attempted = 0
+        after = 0  # the claim's cursor: members up to this one were looked at in this pass
         ledger = Ledger(self.store, self.clock)
         queue: asyncio.Queue[Recipient | None] = asyncio.Queue()
         workers = [asyncio.ensure_future(self._worker(b, queue, ledger)) for _ in range(self.in_flight)]
@@ -160,9 +217,11 @@ class Broadcaster:
                     return attempted
                 if in_quiet_hours(self.clock.now(), self.settings) or self.stopping:
                     return attempted
-                batch = await bs.claim(b.id, self.batch, self.clock.now(), list(self.delivery.channels))
-                if not batch:
+                batch, cursor = await bs.claim_from(b.id, self.batch, self.clock.now(),
+                                                    list(self.delivery.channels), after)
+                if cursor is None:
                     break
+                after = cursor
                 for i in range(0, len(batch), self.chunk):
                     chunk = batch[i:i + self.chunk]
                     await queue.join()  # every copy marked before is in a worker's hands
@@ -212,8 +271,10 @@ class Broadcaster:
 
     async def _send(self, b: Broadcast, r: Recipient) -> Outcome:
         outcome = Outcome("failed", reason="nothing to send")
+        lane = Lane.URGENT if b.urgent else Lane.NORMAL
         for msg in self._messages(b, r.channel, r.locale):
-            outcome = await self.delivery.send(r.channel, r.chat_id, msg, high=False)
+            outcome = await self.delivery.send(r.channel, r.chat_id, msg, high=False, lane=lane,
+                                               flow=("broadcast", b.id))
             if outcome.status != "sent":
                 break
         return outcome
@@ -275,9 +336,10 @@ async def create_broadcast(
     store: Store, settings: Settings, communes: Communes, topics: set[str], *, by: str,
     text: str, image: str | None = None, segment: str = "", at: datetime | None = None,
     expires: datetime | None = None, now: datetime, approval: bool = False,
-    article_id: str | None = None,
+    article_id: str | None = None, urgent: bool = False,
 ) -> tuple[int, int]:
-    """Validate and store a broadcast; returns (id, audience size now).
+    """Validate and store a broadcast; returns (id, audience size now).  ``urgent``
+    ("khẩn"): its copies go before those of normal broadcasts.
 
     With ``approval`` it waits in "awaiting_approval" for a second staff member."""
     text = (text or "").strip()
@@ -301,9 +363,10 @@ async def create_broadcast(
     bid = await store.broadcasts.create(by=by, text=text, image=image, segment=seg,
                                         send_at=send_at, expires_at=expires,
                                         state="awaiting_approval" if approval else "scheduled",
-                                        article_id=article_id,
+                                        article_id=article_id, urgent=urgent,
                                         now=now)
-    await store.audit.record(by, "broadcast.create", now, broadcast=bid, segment=seg.text)
+    await store.audit.record(by, "broadcast.create", now, broadcast=bid, segment=seg.text,
+                             urgent=urgent)
     return bid, await store.broadcasts.count_audience(seg)
 
 

@@ -83,6 +83,12 @@ class Settings(BaseModel):
     stop_grace: float = Field(10.0, alias="NHANONG_STOP_GRACE")
     # Hours a handled update (it holds what the person wrote) is kept in the inbound journal.
     journal_keep: float = Field(24.0, alias="NHANONG_JOURNAL_KEEP")
+    # Days a finished broadcast keeps its delivery rows; then the daily retention job
+    # keeps only its counts (what /thongke, `broadcast status` and reports show).
+    deliveries_keep_days: int = Field(30, alias="NHANONG_DELIVERIES_KEEP_DAYS")
+    # Days each opening of an article is kept; then a member's repeated openings of one
+    # article become their first (the counts stay: /thongke reads them, not the rows).
+    reads_keep_days: int = Field(90, alias="NHANONG_READS_KEEP_DAYS")
 
     @field_validator("locale")
     @classmethod
@@ -252,6 +258,13 @@ class Settings(BaseModel):
     def _keep(cls, v: float) -> float:
         if not 0 < v <= 24 * 90:
             raise ValueError("must be a number of hours above 0 (at most 2160, 90 days)")
+        return v
+
+    @field_validator("deliveries_keep_days", "reads_keep_days")
+    @classmethod
+    def _keep_days(cls, v: int) -> int:
+        if not 1 <= v <= 3650:
+            raise ValueError("must be a number of days from 1 to 3650")
         return v
 
     @field_validator("log_level")

@@ -1,8 +1,8 @@
 """The one path every outgoing message takes.
 
 ``Delivery.send`` renders nothing; it takes messages already rendered for the
-channel, waits for a slot from that channel's pacer (high lane for replies, low
-lane for broadcasts) and maps what the platform answered: a 429 pauses the
+channel, waits for a slot from that channel's pacer (the reply lane for replies;
+broadcasts in the urgent or normal lane, one flow each) and maps what the platform answered: a 429 pauses the
 channel and the same message is tried again, a 403 marks the member blocked,
 network faults are retried with backoff, a refused message is reported.
 """
@@ -10,7 +10,7 @@ network faults are retried with backoff, a refused message is reported.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 
 from .channels import Channel
@@ -18,7 +18,7 @@ from .chatfiles import discard
 from .clock import Clock
 from .errors import Blocked, ChatMoved, Closed, Permanent, RetryLater, Transient
 from .i18n import Translator
-from .pacer import Pacer
+from .pacer import Lane, Pacer
 from .render import render
 from .store import Store
 from .types import Rendered, Reply
@@ -69,7 +69,7 @@ class Delivery:
     async def reply(
         self, channel: str, chat_id: str, replies: list[Reply], t: Translator
     ) -> list[Outcome]:
-        """Send replies to a person talking to the bot (high lane), in order.  Files
+        """Send replies to a person talking to the bot (reply lane), in order.  Files
         made for a reply (``temporary``) are deleted afterwards, whatever happened."""
         outcomes: list[Outcome] = []
         try:
@@ -84,15 +84,17 @@ class Delivery:
             discard(f for r in replies if r.temporary for f in (r.image, r.document))
 
     async def send(self, channel: str, chat_id: str, msg: Rendered, high: bool,
-                   on_call: Callable[[], Awaitable[None]] | None = None) -> Outcome:
+                   on_call: Callable[[], Awaitable[None]] | None = None, *,
+                   lane: Lane | None = None, flow: Hashable = None) -> Outcome:
         """Send one message; ``on_call`` is awaited just before each API call (the
-        inbound journal marks its reply "sending" there)."""
+        inbound journal marks its reply "sending" there).  ``lane`` and ``flow``: see
+        :meth:`Pacer.acquire` (by default ``high`` is the reply lane, else normal)."""
         ch = self.channels[channel]
         pacer = self.pacers[channel]
         attempt = 0
         while True:
             try:
-                await pacer.acquire(chat_id, high)
+                await pacer.acquire(chat_id, high, lane=lane, flow=flow)
             except Closed:
                 return Outcome("deferred", reason="not sent: the bot was shutting down")
             try:

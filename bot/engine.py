@@ -62,6 +62,8 @@ class Services:
     delivery: Delivery | None = None
     notify_staff: Callable[[str], Awaitable[None]] | None = None
     faq: FaqService | None = None  # rebuilt with the library on reload
+    # A broadcast was just made here: the sender looks now, not at its next beat.
+    wake_sender: Callable[[], None] | None = None
 
 
 @dataclass(slots=True)

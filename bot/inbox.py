@@ -8,7 +8,7 @@ and nothing else happens.  A worker takes the stored rows in order, turns each
 into an :class:`~bot.types.Inbound` (the channel's ``to_inbound`` on the stored
 payload) and runs the engine; the engine hands back the replies and the dialog
 state, and both are written with the row marked done in one transaction.  Then
-the replies are sent through delivery (high lane), each marked "sending" just
+the replies are sent through delivery (reply lane), each marked "sending" just
 before its API call and "sent" or "failed" after.  One person's updates go one
 at a time, in order (the engine's per-person lock, held while sending too).
 

@@ -189,7 +189,7 @@ def course_card(t: Translator, course: Course, communes: Communes, *, seats: boo
 
 # -- reminders and notices ---------------------------------------------------------
 class CourseNotices:
-    """Sends due reminders and notices on the low lane; each at most once.
+    """Sends due reminders and notices on the normal lane; each at most once.
 
     A reminder that fell due while the bot was down is still sent if the course
     has not started, and dropped if it has.  Quiet hours hold them until morning

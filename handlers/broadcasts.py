@@ -1,5 +1,6 @@
 """/guitin for staff: write the message, choose who gets it, see exactly what they
-will see and how many they are, then send now or at a time.  With approval on
+will see and how many they are, choose urgent ("khẩn": its copies go before the
+other broadcasts') or normal ("thường"), then send now or at a time.  With approval on
 (NHANONG_APPROVAL=1) a second staff member approves with /duyet ID or the button
 posted in the staff chat."""
 
@@ -18,6 +19,9 @@ from bot.types import Button, InboundKind, Reply
 
 FLOW = "bc"
 EVERYONE = {"moi nguoi", "tat ca", "everyone", "all"}
+URGENT_WORDS = {"khan", "khan cap", "gap", "urgent", "uu tien"}
+NORMAL_WORDS = {"thuong", "binh thuong", "normal", "khong khan"}
+PRIORITY_NAMES = {True: N_("urgent"), False: N_("normal")}
 STATE_NAMES = {
     "draft": N_("draft"), "awaiting_approval": N_("waiting for approval"),
     "scheduled": N_("scheduled"), "sending": N_("sending"), "done": N_("sent"),
@@ -145,15 +149,40 @@ async def _ask_confirm(ctx: Context) -> None:
     lines.append(t("It will go to **{n}** member(s) ({group}).", n=t.number(n),
                    group=seg.text or t.plain("everyone")))
     lines.append(t("To change who gets it, type a group such as `commune=Sơn Động, role=coop`."))
+    lines.append(t("Priority: **{priority}** (an urgent broadcast goes out before the other "
+                   "broadcasts: for notices that cannot wait).",
+                   priority=t.plain(PRIORITY_NAMES[bool(data.get("urgent"))])))
     ctx.reply("\n".join(lines),
               [[BC.button("📤 " + t.plain("Send now"), "now"),
                 BC.button("⏰ " + t.plain("Schedule"), "at")],
                [BC.button("⌛ " + t.plain("Set an expiry"), "exp"),
-                BC.button(t.plain("Cancel"), "cancel")]])
+                BC.button(t.plain("Cancel"), "cancel")],
+               [BC.button("🚨 " + t.plain("Urgent"), "urg"), BC.button(t.plain("Normal"), "norm")]])
+
+
+def _set_urgent(ctx: Context, urgent: bool) -> str:
+    ctx.state.data["urgent"] = urgent
+    if urgent:
+        ctx.reply("🚨 " + ctx.t("Urgent: its copies will go out before those of the other "
+                               "broadcasts."))
+    else:
+        ctx.reply(ctx.t("Normal: it shares the channel with the other broadcasts."))
+    return STAY
+
+
+async def _urgent(ctx: Context, arg: str) -> str:
+    return _set_urgent(ctx, True)
+
+
+async def _normal(ctx: Context, arg: str) -> str:
+    return _set_urgent(ctx, False)
 
 
 async def _regroup(ctx: Context, text: str) -> str:
-    """Typed at the preview: a group changes who gets it; anything else is refused."""
+    """Typed at the preview: a group changes who gets it, "khẩn"/"thường" (or "khẩn
+    cấp", "bình thường") the priority; anything else is refused."""
+    if fold(text) in URGENT_WORDS | NORMAL_WORDS:
+        return _set_urgent(ctx, fold(text) in URGENT_WORDS)
     if "=" not in text and fold(text) not in EVERYONE:
         raise Invalid(N_("Choose one of the options below, or type a group such as "
                          "commune=Sơn Động to change who gets it."))
@@ -240,7 +269,7 @@ BC = Flow(
                                                 "commune=Sơn Động.")),
         "confirm": Step("confirm", _ask_confirm, text=_regroup, back="segment",
                         choices={"now": _now, "at": _goto("at"), "exp": _goto("expires"),
-                                 "cancel": _cancel_choice}),
+                                 "cancel": _cancel_choice, "urg": _urgent, "norm": _normal}),
         "at": Step("at", _ask_time("at"), text=_at, typed=True, back="confirm", expects=_TIME,
                    choices={"back": _goto("confirm"), "cancel": _cancel_choice}),
         "expires": Step("expires", _ask_time("expires"), text=_expires, typed=True,
@@ -249,7 +278,8 @@ BC = Flow(
     },
     actions={"ok": _approve_button},
     cancel=_cancelled,
-    doc="/guitin: the message, who gets it, the preview, then now / at a time / an expiry.",
+    doc="/guitin: the message, who gets it, the preview (urgent or normal), then now / at a "
+        "time / an expiry.",
 )
 
 
@@ -258,12 +288,14 @@ async def _create(ctx: Context, when) -> None:
     s = ctx.services
     t = ctx.t
     data = ctx.state.data
+    urgent = bool(data.get("urgent"))
     try:
         bid, n = await create_broadcast(
             s.store, s.settings, s.communes, set(s.library.topics), by=ctx.actor,
             text=data.get("text", ""), image=data.get("image"), segment=data.get("segment", ""),
             at=when, expires=datetime.fromisoformat(data["expires"]) if data.get("expires") else None,
-            now=s.clock.now(), approval=s.settings.approval, article_id=data.get("article_id"))
+            now=s.clock.now(), approval=s.settings.approval, article_id=data.get("article_id"),
+            urgent=urgent)
     except BroadcastError as e:
         raise Reason(e) from None
     text = data.get("text", "")
@@ -271,14 +303,18 @@ async def _create(ctx: Context, when) -> None:
     if s.settings.approval:
         ctx.reply(t("📝 Broadcast #{id} waits for another staff member to approve it "
                     "(/duyet {id}).", id=bid))
-        await _ask_approval(ctx, bid, n, text)
+        await _ask_approval(ctx, bid, n, text, urgent)
         return
+    if when is None and s.wake_sender is not None:
+        s.wake_sender()  # its first copies go out now, not at the sender's next look
     when_text = t.datetime(when) if when else t.plain("now")
     ctx.reply(t("✅ Broadcast #{id} will go to {n} member(s) ({when}). Follow it with /thongke.",
-                id=bid, n=t.number(n), when=when_text))
+                id=bid, n=t.number(n), when=when_text)
+              + ("\n🚨 " + t("Urgent: its copies go out before those of the other broadcasts.")
+                 if urgent else ""))
 
 
-async def _ask_approval(ctx: Context, bid: int, n: int, message: str) -> None:
+async def _ask_approval(ctx: Context, bid: int, n: int, message: str, urgent: bool = False) -> None:
     s = ctx.services
     if not s.settings.staff_chat or not s.delivery:
         return
@@ -288,7 +324,8 @@ async def _ask_approval(ctx: Context, bid: int, n: int, message: str) -> None:
     t = ctx.t
     text = t("📝 Broadcast #{id} by {who} to {n} member(s) needs approval:\n\n{text}",
              id=bid, who=ctx.member.display_name or ctx.actor, n=t.number(n),
-             text="").rstrip() + "\n\n" + message  # the message is Markdown already
+             text="").rstrip() + ("\n🚨 " + t("urgent") if urgent else "") \
+        + "\n\n" + message  # the message is Markdown already
     reply = Reply(text, [[Button("✅ " + t.plain("Approve"), f"bc:ok:{bid}")]])
     for msg in s.delivery.render(channel, reply, t):
         await s.delivery.send(channel, chat, msg, high=True)
@@ -313,6 +350,8 @@ async def approve(ctx: Context, bid: int | None = None) -> None:
         return
     await s.store.broadcasts.approve(bid, ctx.actor, s.clock.now())
     await ctx.audit("broadcast.approve", broadcast=bid)
+    if s.wake_sender is not None:
+        s.wake_sender()
     ctx.reply(t("✅ Broadcast #{id} approved; it will be sent.", id=bid))
 
 
@@ -335,8 +374,10 @@ async def status_lines(ctx: Context) -> list[str]:
     for b, c in await bs.recent(5):
         planned = sum(c.values())
         state = t.plain(STATE_NAMES[b.state]) if b.state in STATE_NAMES else b.state
-        lines.append(t("- #{id} ({state}): sent {sent}/{planned}, blocked {blocked}, failed {failed}, "
-                       "unknown {unknown}, replied afterwards {replied}", id=b.id, state=state,
+        lines.append(t("- #{id} ({state}){urgent}: sent {sent}/{planned}, blocked {blocked}, "
+                       "failed {failed}, unknown {unknown}, replied afterwards {replied}",
+                       id=b.id, state=state,
+                       urgent=" 🚨 " + t.plain("urgent") if b.urgent else "",
                        sent=c["sent"], planned=planned, blocked=c["blocked"], failed=c["failed"],
                        unknown=c["unknown"], replied=await bs.responded(b.id)))
         if b.failure:

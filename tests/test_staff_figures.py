@@ -205,3 +205,28 @@ async def test_staff_reads_never_take_the_connections_farmers_wait_for(opened):
     await asyncio.sleep(0)  # the staff reads have asked for their connections first
     await asyncio.gather(farmer(), *staff_tasks)
     assert finished[0] == "farmer", finished
+
+
+async def test_the_nightly_job_summarises_old_reads_and_keeps_what_thongke_shows(tmp_path):
+    from tests.helpers import Harness
+
+    h = Harness(tmp_path, NHANONG_READS_KEEP_DAYS="30")
+    h.clock.set(T0)
+    await h.open()
+    try:
+        s = h.app.store
+        ids = [(await s.members.seen("telegram", f"n{i}", f"n{i}", None, "vi", T0)).id
+               for i in range(3)]
+        for day in range(40):  # each member opens article "a" every day
+            for m in ids:
+                await s.reads.record(m, "a", T0 + timedelta(days=day))
+        shown = await s.reads.most_read(5)
+        assert shown == [("a", 120, 3)]
+        h.clock.set(T0 + timedelta(days=45))
+        result = await h.app.retention.run()
+        # Openings before day 15 (45 - 30) became one per member: 3 × 14 repeats go.
+        assert result["reads"] == 3 * 14
+        assert await s.reads.most_read(5) == shown
+        assert [await s.reads.opened(m) for m in ids] == [{"a"}] * 3
+    finally:
+        await h.close()

@@ -6,10 +6,20 @@ adds nobody twice).  The sender claims pending rows in batches ("queued"),
 marks them in flight before their API calls and records the outcomes after,
 many copies per transaction (:meth:`Broadcasts.settle`); rows still in flight
 after a crash become "unknown" and are never re-sent automatically.
+
+A claim reads only the rows it takes: the sender walks a broadcast's pending rows
+in member order from a cursor, on the index (broadcast_id, status, member_id), so
+a batch costs the same at the start and at the end of a broadcast to everyone.
+
+Retention (:meth:`Broadcasts.compact`): the delivery rows of a broadcast finished
+long ago become a few rows of counts (``delivery_counts``, ``delivery_failures``,
+``broadcasts.responded``) and are deleted; every count below reads those for a
+compacted broadcast, so /thongke, ``broadcast status`` and reports show the same.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -38,6 +48,8 @@ class Broadcast:
     planned: bool
     article_id: str | None = None
     failure: str | None = None  # why it was stopped (state "failed")
+    urgent: bool = False  # "khẩn": its copies go before normal broadcasts' copies
+    compacted_at: str | None = None  # its delivery rows were compacted into counts
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,12 +75,25 @@ class Recipient:
 def _b(row) -> Broadcast:
     return Broadcast(row["id"], row["created_by"], row["text"], row["image"], row["segment"],
                      row["send_at"], row["expires_at"], row["state"], bool(row["planned"]),
-                     row["article_id"], row["failure"])
+                     row["article_id"], row["failure"], bool(row["urgent"]), row["compacted_at"])
 
 
-_COLS = "id, created_by, text, image, segment, send_at, expires_at, state, planned, article_id, failure"
+_COLS = ("id, created_by, text, image, segment, send_at, expires_at, state, planned, article_id,"
+         " failure, urgent, compacted_at")
+FINISHED = ("done", "cancelled", "failed")
+_RESPONDED = ("SELECT COUNT(*) FROM deliveries d JOIN members m ON m.id = d.member_id"
+              " WHERE d.broadcast_id = ?1 AND d.status = 'sent' AND m.last_seen_at > d.updated_at")
 
 
+def claim_sql(channels: int) -> str:
+    """The claim's statement for that many running channels (parameters: broadcast,
+    cursor, the channels, limit); its query plan is checked by a test: the index
+    (broadcast_id, status, member_id) from the cursor, no sort."""
+    return ("SELECT d.member_id, m.channel, m.chat_id, m.locale, m.subscribed, m.blocked_at"
+            " FROM deliveries d JOIN members m ON m.id = d.member_id"
+            " WHERE d.broadcast_id = ? AND d.status = 'pending' AND d.member_id > ?"
+            f" AND m.channel IN ({', '.join('?' for _ in range(channels))})"
+            " ORDER BY d.member_id LIMIT ?")
 
 
 def segment_sql(seg: Segment) -> tuple[str, list[Any]]:
@@ -121,12 +146,13 @@ class Broadcasts:
 
     async def create(self, *, by: str, text: str, image: str | None, segment: Segment,
                      send_at: datetime, expires_at: datetime | None, state: str,
-                     now: datetime, article_id: str | None = None) -> int:
+                     now: datetime, article_id: str | None = None, urgent: bool = False) -> int:
         return await self.db.execute(
             "INSERT INTO broadcasts (created_by, created_at, text, image, segment, send_at,"
-            " expires_at, state, updated_at, article_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " expires_at, state, updated_at, article_id, urgent)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (by, _utc(now), text, image, segment.text, _utc(send_at),
-             _utc(expires_at) if expires_at else None, state, _utc(now), article_id),
+             _utc(expires_at) if expires_at else None, state, _utc(now), article_id, int(urgent)),
         )
 
     async def get(self, bid: int) -> Broadcast | None:
@@ -180,29 +206,36 @@ class Broadcasts:
         """Take up to ``limit`` pending deliveries for sending ("queued") and return their
         recipients (members of the running ``channels`` only; the rest wait for their
         channel).  Members who stopped or blocked since planning are skipped as cancelled."""
+        return (await self.claim_from(bid, limit, now, channels))[0]
+
+    async def claim_from(self, bid: int, limit: int, now: datetime, channels: list[str],
+                         after: int = 0) -> tuple[list[Recipient], int | None]:
+        """:meth:`claim` from a cursor: the next ``limit`` pending rows after member
+        ``after`` (members of the running ``channels``), in member order, and the cursor
+        for the next claim (None: none left after ``after``).  It reads and writes only
+        those rows, whatever the broadcast's size (rows of a channel that is not running
+        are passed over and stay pending)."""
+        if not channels:
+            return [], None
         async with self.db.transaction() as conn:
-            await conn.execute(
-                "UPDATE deliveries SET status = 'cancelled', reason = 'stopped or blocked',"
-                " updated_at = ? WHERE broadcast_id = ? AND status = 'pending' AND member_id IN"
-                " (SELECT id FROM members WHERE subscribed = 0 OR blocked_at IS NOT NULL)",
-                (now.isoformat(), bid),
-            )
-            cur = await conn.execute(
-                "SELECT d.member_id, m.channel, m.chat_id, m.locale FROM deliveries d"
-                " JOIN members m ON m.id = d.member_id"
-                " WHERE d.broadcast_id = ? AND d.status = 'pending'"
-                f" AND m.channel IN ({', '.join('?' for _ in channels)})"
-                " ORDER BY d.member_id LIMIT ?",
-                (bid, *channels, limit),
-            )
+            cur = await conn.execute(claim_sql(len(channels)), (bid, after, *channels, limit))
             rows = list(await cur.fetchall())
             await cur.close()
+            if not rows:
+                return [], None
+            gone = [r[0] for r in rows if not r[4] or r[5] is not None]
+            take = [r for r in rows if r[4] and r[5] is None]
+            if gone:
+                await conn.executemany(
+                    "UPDATE deliveries SET status = 'cancelled', reason = 'stopped or blocked',"
+                    " updated_at = ? WHERE broadcast_id = ? AND member_id = ? AND status = 'pending'",
+                    [(now.isoformat(), bid, m) for m in gone])
             await conn.executemany(
                 "UPDATE deliveries SET status = 'queued', updated_at = ?"
                 " WHERE broadcast_id = ? AND member_id = ?",
-                [(now.isoformat(), bid, r[0]) for r in rows],
+                [(now.isoformat(), bid, r[0]) for r in take],
             )
-        return [Recipient(r[0], r[1], r[2], r[3]) for r in rows]
+        return [Recipient(r[0], r[1], r[2], r[3]) for r in take], int(rows[-1][0])
 
     async def start_sending(self, bid: int, member_ids: Sequence[int], now: datetime) -> None:
         """Right before their API calls: from here a crash leaves these copies "unknown"."""
@@ -272,17 +305,24 @@ class Broadcasts:
         )
 
     async def status(self, bid: int) -> dict[str, int]:
+        """Copies per outcome (from the kept counts once the broadcast is compacted)."""
         rows = await self.db.fetchall(
-            "SELECT status, COUNT(*) FROM deliveries WHERE broadcast_id = ? GROUP BY status", (bid,))
+            "SELECT status, n FROM delivery_counts WHERE broadcast_id = ?1"
+            " UNION ALL SELECT status, COUNT(*) FROM deliveries WHERE broadcast_id = ?1"
+            " AND NOT EXISTS (SELECT 1 FROM broadcasts WHERE id = ?1 AND compacted_at IS NOT NULL)"
+            " GROUP BY status", (bid,))
         counts = {s: 0 for s in OUTCOMES}
         for r in rows:
-            counts[r[0]] = int(r[1])
+            counts[r[0]] = counts.get(r[0], 0) + int(r[1])
         return counts
 
     async def failures(self, bid: int, limit: int = 10) -> list[tuple[str, int]]:
         rows = await self.db.fetchall(
-            "SELECT reason, COUNT(*) FROM deliveries WHERE broadcast_id = ? AND status = 'failed'"
-            " GROUP BY reason ORDER BY COUNT(*) DESC LIMIT ?", (bid, limit))
+            "SELECT reason, n FROM delivery_failures WHERE broadcast_id = ?1"
+            " UNION ALL SELECT COALESCE(reason, ''), COUNT(*) FROM deliveries WHERE broadcast_id = ?1"
+            " AND status = 'failed'"
+            " AND NOT EXISTS (SELECT 1 FROM broadcasts WHERE id = ?1 AND compacted_at IS NOT NULL)"
+            " GROUP BY reason ORDER BY 2 DESC, 1 LIMIT ?2", (bid, limit))
         return [(r[0] or "", int(r[1])) for r in rows]
 
     async def recent(self, limit: int = 5) -> list[tuple[Broadcast, dict[str, int]]]:
@@ -312,12 +352,72 @@ class Broadcasts:
         return n
 
     async def responded(self, bid: int) -> int:
-        """Recipients who wrote to the bot or pressed a button after their copy arrived."""
+        """Recipients who wrote to the bot or pressed a button after their copy arrived
+        (as counted at compaction, for a compacted broadcast)."""
         row = await self.db.fetchone(
-            "SELECT COUNT(*) FROM deliveries d JOIN members m ON m.id = d.member_id"
-            " WHERE d.broadcast_id = ? AND d.status = 'sent' AND m.last_seen_at > d.updated_at",
-            (bid,))
+            "SELECT CASE WHEN b.compacted_at IS NOT NULL THEN COALESCE(b.responded, 0) ELSE"
+            f" ({_RESPONDED}) END FROM broadcasts b WHERE b.id = ?1", (bid,))
         return int(row[0]) if row else 0
+
+    # -- retention --------------------------------------------------------------------------
+    async def compact(self, before: datetime, now: datetime, chunk: int = 5_000) -> tuple[int, int]:
+        """Broadcasts finished before ``before`` keep their counts and lose their delivery
+        rows; returns (broadcasts compacted, rows deleted).
+
+        The counts are read first (on a reader: a finished broadcast's rows no longer
+        change), then written and ``compacted_at`` set in one short transaction (from
+        then on every count reads them); the rows are deleted after, ``chunk`` per
+        transaction so that the chat's writes go in between.  A run cut short is
+        finished by the next."""
+        found = await self.db.fetchall(
+            "SELECT id FROM broadcasts WHERE compacted_at IS NULL AND state IN"
+            f" ({', '.join('?' for _ in FINISHED)}) AND updated_at < ? ORDER BY id",
+            (*FINISHED, _utc(before)))
+        made = 0
+        for (bid,) in found:
+            counts = await self.db.fetchall(
+                "SELECT status, COUNT(*) FROM deliveries WHERE broadcast_id = ? GROUP BY status",
+                (bid,))
+            reasons = await self.db.fetchall(
+                "SELECT COALESCE(reason, ''), COUNT(*) FROM deliveries WHERE broadcast_id = ?"
+                " AND status = 'failed' GROUP BY COALESCE(reason, '')", (bid,))
+            row = await self.db.fetchone(_RESPONDED, (bid,))
+            async with self.db.transaction() as conn:
+                cur = await conn.execute(
+                    "UPDATE broadcasts SET compacted_at = ?, responded = ? WHERE id = ?"
+                    " AND compacted_at IS NULL AND state IN"
+                    f" ({', '.join('?' for _ in FINISHED)})",
+                    (_utc(now), int(row[0]) if row else 0, bid, *FINISHED))
+                changed = cur.rowcount
+                await cur.close()
+                if not changed:
+                    continue
+                await conn.executemany(
+                    "INSERT INTO delivery_counts (broadcast_id, status, n) VALUES (?, ?, ?)",
+                    [(bid, r[0], int(r[1])) for r in counts])
+                await conn.executemany(
+                    "INSERT INTO delivery_failures (broadcast_id, reason, n) VALUES (?, ?, ?)",
+                    [(bid, r[0], int(r[1])) for r in reasons])
+            made += 1
+        deleted = 0
+        left = await self.db.fetchall(
+            "SELECT b.id FROM broadcasts b WHERE b.compacted_at IS NOT NULL"
+            " AND EXISTS (SELECT 1 FROM deliveries d WHERE d.broadcast_id = b.id) ORDER BY b.id")
+        for (bid,) in left:
+            while True:
+                n = await self.db.execute(
+                    "DELETE FROM deliveries WHERE rowid IN (SELECT rowid FROM deliveries"
+                    " WHERE broadcast_id = ? LIMIT ?)", (bid, chunk))
+                deleted += n
+                if n < chunk:
+                    break
+                await asyncio.sleep(0)  # the chat's writes go in between
+        return made, deleted
+
+    async def delivery_rows(self) -> int:
+        row = await self.db.fetchone("SELECT COUNT(*) FROM deliveries")
+        return int(row[0]) if row else 0
+
 
 
     async def series_tick(self, series_id: str, tick_at: datetime, positions: list[tuple[int, str]],
