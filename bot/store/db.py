@@ -202,6 +202,9 @@ class Database:
                 await asyncio.shield(self._grouper)
         pool, self._pool, self._idle, self._staff_idle = self._pool, [], None, None
         conn, self._conn = self._conn, None
+        if conn is not None:  # statistics for the query planner, where they are stale
+            with suppress(Exception):
+                await asyncio.wait_for(conn.execute("PRAGMA optimize"), 5)
         for c in [*pool, *([conn] if conn is not None else [])]:
             with suppress(Exception):
                 await c.close()

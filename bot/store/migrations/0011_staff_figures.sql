@@ -19,7 +19,7 @@ INSERT INTO article_stats (article_id, openings, readers)
     SELECT article_id, COUNT(*), COUNT(DISTINCT member_id) FROM article_reads GROUP BY article_id;
 
 -- Submitted responses of one check-in found through its runs.
-CREATE INDEX checkin_responses_run ON checkin_responses (run_id, state, submitted_at);
+CREATE INDEX checkin_responses_run ON checkin_responses (run_id, state, submitted_at, member_id);
 
 -- Each member's newest submitted response per check-in and its answers, kept up to
 -- date by Checkins.submit and .reopen: the "latest report" indicators count the
