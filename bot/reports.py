@@ -11,7 +11,6 @@ numbers are number cells with Excel formats, dates are written the Vietnamese wa
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -24,7 +23,7 @@ from .indicators import Period, Progress, Result, compute
 from .phone import show_phone
 from .roles import ROLES
 from .segments import SegmentError, parse_segment
-from .sheets import INTEGER, PERCENT, Num, Sheet, write
+from .sheets import INTEGER, PERCENT, Book, Num, Sheet
 from .store import Answered, Store
 from .types import Reply
 
@@ -46,24 +45,6 @@ class RunRate:
     invited: int | None  # members in the audience now (None: not countable)
     started: int
     submitted: int
-
-
-@dataclass(slots=True)
-class ReportData:
-    progress: Progress
-    answered: list[Answered]
-    versions: dict[int, dict[str, Any]]
-    rates: list[RunRate]
-
-
-async def gather(store: Store, library: Library, period: Period, communes: Communes,
-                 t: Translator) -> ReportData:
-    """Everything the report shows, read from the store."""
-    progress = await compute(store, library.targets, period, t.zone, communes)
-    since, until = period.bounds(t.zone)
-    answered = await store.reporting.submitted(None, since=since, until=until)
-    versions = await store.reporting.versions({a.version_id for a in answered})
-    return ReportData(progress, answered, versions, await rates(store, library, communes, since, until))
 
 
 async def rates(store: Store, library: Library, communes: Communes, since: datetime,
@@ -139,9 +120,11 @@ def indicator_sheet(t: Translator, r: Result, progress: Progress, communes: Comm
     return sheet
 
 
-def _answer(t: Translator, question: dict[str, Any] | None, value: Any) -> object:
+def _answer(t: Translator, question: dict[str, Any] | None, value: Any,
+            labels: dict[str, str] | None = None) -> object:
     kind = question["type"] if question else ""
-    labels = dict(tuple(o) for o in question.get("options", [])) if question else {}
+    if labels is None:
+        labels = dict(tuple(o) for o in question.get("options", [])) if question else {}
     if kind == "number" and isinstance(value, int | float):
         return Num(value)
     if kind == "multi" and isinstance(value, list):
@@ -169,10 +152,35 @@ def _questions(versions: list[dict[str, Any]]) -> list[tuple[str, str]]:
     return list(out.items())
 
 
-def _person(t: Translator, a: Answered, communes: Communes) -> list[object]:
-    c = communes.get(a.commune_code)
-    return [a.name or "", show_phone(a.phone) if a.phone else "", c.name if c else "",
-            t.plain(ROLES[a.role]) if a.role in ROLES else "", a.organisation or ""]
+class Labels:
+    """Per questionnaire version, its questions and their option labels, and the
+    formatted forms of what many rows repeat (the person's columns, the time sent),
+    worked out once per export rather than once per row."""
+
+    def __init__(self, t: Translator, versions: dict[int, dict[str, Any]], communes: Communes) -> None:
+        self.t = t
+        self.communes = communes
+        self.specs: dict[int, dict[str, tuple[dict[str, Any], dict[str, str]]]] = {
+            vid: {q["id"]: (q, dict(tuple(o) for o in q.get("options", [])))
+                  for q in d.get("questions", [])}
+            for vid, d in versions.items()}
+        self.roles = {k: t.plain(v) for k, v in ROLES.items()}
+        self._communes: dict[str | None, str] = {}
+
+    def spec(self, version_id: int) -> dict[str, tuple[dict[str, Any], dict[str, str]]]:
+        return self.specs.get(version_id, {})
+
+    def answer(self, version_id: int, qid: str, value: Any) -> object:
+        q, labels = self.spec(version_id).get(qid, (None, {}))
+        return _answer(self.t, q, value, labels)
+
+    def person(self, a: Answered) -> list[object]:
+        commune = self._communes.get(a.commune_code)
+        if commune is None:
+            c = self.communes.get(a.commune_code)
+            commune = self._communes[a.commune_code] = c.name if c else ""
+        return [a.name or "", show_phone(a.phone) if a.phone else "", commune,
+                self.roles.get(a.role, "") if a.role else "", a.organisation or ""]
 
 
 def _person_headers(t: Translator) -> list[str]:
@@ -180,41 +188,98 @@ def _person_headers(t: Translator) -> list[str]:
             t.plain("Organisation")]
 
 
-def answer_sheets(t: Translator, answered: list[Answered], versions: dict[int, dict[str, Any]],
-                  communes: Communes) -> list[Sheet]:
-    """One sheet per check-in, a row per response, a column per question."""
-    sheets = []
-    for cid in sorted({a.checkin_id for a in answered}):
-        mine = [a for a in answered if a.checkin_id == cid]
-        defs = [versions[v] for v in sorted({a.version_id for a in mine}, reverse=True) if v in versions]
-        questions = _questions(defs)
+@dataclass(slots=True)
+class AnswerSheet:
+    """One check-in's sheet of a workbook: its columns, and the rows written so far."""
+
+    sheet: Sheet
+    questions: list[tuple[str, str]]
+    written: int = 0
+
+
+def answer_sheets(t: Translator, answered: list[tuple[str, int, int]],
+                  versions: dict[int, dict[str, Any]]) -> dict[str, AnswerSheet]:
+    """One sheet per check-in (a row per response, a column per question over every
+    version answered), from :meth:`Reporting.answered_versions`; rows come later."""
+    out = {}
+    for cid in sorted({c for c, _, _ in answered}):
+        mine = sorted({v for c, v, _ in answered if c == cid}, reverse=True)
+        questions = _questions([versions[v] for v in mine if v in versions])
         sheet = Sheet(f"{t.plain('Answers')} {cid}"[:31].strip(), [
             t.plain("No."), t.plain("Response no."), t.plain("Period"), t.plain("Sent at"),
             *_person_headers(t), *(text for _, text in questions)],
             widths={0: 6, 4: 24, 6: 22, 8: 24, **{9 + i: 30 for i in range(len(questions))}})
-        for i, a in enumerate(mine, start=1):
-            spec = {q["id"]: q for q in versions.get(a.version_id, {}).get("questions", [])}
-            sheet.rows.append([i, a.id, a.period, t.datetime(a.submitted_at), *_person(t, a, communes),
-                               *(_answer(t, spec.get(q), a.answers.get(q)) if q in a.answers else None
-                                 for q, _ in questions)])
-        sheets.append(sheet)
-    return sheets
+        out[cid] = AnswerSheet(sheet, questions)
+    return out
 
 
-def answers_long(t: Translator, answered: list[Answered], versions: dict[int, dict[str, Any]],
-                 communes: Communes) -> Sheet:
+def answer_row(labels: Labels, sheet: AnswerSheet, a: Answered) -> list[object]:
+    """A response as its check-in's sheet shows it (labels of the version answered)."""
+    sheet.written += 1
+    t = labels.t
+    return [sheet.written, a.id, a.period, t.datetime(a.submitted_at), *labels.person(a),
+            *(labels.answer(a.version_id, q, a.answers[q]) if q in a.answers else None
+              for q, _ in sheet.questions)]
+
+
+def answers_long_sheet(t: Translator) -> Sheet:
     """Every answer on its own line (for CSV): check-in, response, person, question, answer."""
-    sheet = Sheet(t.plain("Answers"), [
+    return Sheet(t.plain("Answers"), [
         t.plain("Check-in"), t.plain("Period"), t.plain("Response no."), t.plain("Sent at"),
         *_person_headers(t), t.plain("Question"), t.plain("Answer")])
-    for a in answered:
-        spec = {q["id"]: q for q in versions.get(a.version_id, {}).get("questions", [])}
-        for qid in sorted(a.answers, key=lambda k: (list(spec).index(k) if k in spec else len(spec), k)):
-            q = spec.get(qid)
-            sheet.rows.append([a.checkin_id, a.period, a.id, t.datetime(a.submitted_at),
-                               *_person(t, a, communes), q["text"] if q else qid,
-                               _answer(t, q, a.answers[qid])])
-    return sheet
+
+
+def answers_long_rows(labels: Labels, a: Answered) -> list[list[object]]:
+    spec = labels.spec(a.version_id)
+    order = {k: i for i, k in enumerate(spec)}
+    head = [a.checkin_id, a.period, a.id, labels.t.datetime(a.submitted_at), *labels.person(a)]
+    out = []
+    for qid in sorted(a.answers, key=lambda k: (order.get(k, len(spec)), k)):
+        q = spec.get(qid, (None, {}))[0]
+        out.append([*head, q["text"] if q else qid, labels.answer(a.version_id, qid, a.answers[qid])])
+    return out
+
+
+async def stream_answers(store: Store, book: Book, t: Translator, communes: Communes,
+                         since: datetime, until: datetime, *, sheets_first: list[Sheet] = (),
+                         sheets_after: list[Sheet] = (), empty_sheet: bool = False) -> int:
+    """Write the answers sent in [since, until) into ``book`` — a sheet per check-in
+    (XLSX) or an answer per line (CSV) — read from the store a page at a time; the
+    sheets given go before and after them (``empty_sheet``: with no answers at all, the
+    CSV's sheet, empty, so that the file has a sheet).  Returns the responses written."""
+    answered = await store.reporting.answered_versions(since, until)
+    versions = await store.reporting.versions({v for _, v, _ in answered})
+    labels = Labels(t, versions, communes)
+    for sh in sheets_first:
+        _fill(book, sh)
+    n = 0
+    if book.fmt == "csv":
+        add = book.sheet(answers_long_sheet(t))
+        for sh in sheets_after:
+            _fill(book, sh)
+        async for batch in store.reporting.stream(since=since, until=until):
+            for a in batch:
+                for row in answers_long_rows(labels, a):
+                    add(row)
+            n += len(batch)
+        return n
+    heads = answer_sheets(t, answered, versions)
+    adds = {cid: book.sheet(h.sheet) for cid, h in heads.items()}
+    if not heads and empty_sheet:
+        book.sheet(answers_long_sheet(t))
+    for sh in sheets_after:  # created now so that they come after; their rows are few
+        _fill(book, sh)
+    async for batch in store.reporting.stream(since=since, until=until):
+        for a in batch:
+            adds[a.checkin_id](answer_row(labels, heads[a.checkin_id], a))
+        n += len(batch)
+    return n
+
+
+def _fill(book: Book, sh: Sheet) -> None:
+    add = book.sheet(sh)
+    for row in sh.rows:
+        add(row)
 
 
 def rates_sheet(t: Translator, rates: list[RunRate]) -> Sheet:
@@ -230,8 +295,8 @@ def rates_sheet(t: Translator, rates: list[RunRate]) -> Sheet:
     return sheet
 
 
-def report_sheets(t: Translator, data: ReportData, library: Library, communes: Communes) -> list[Sheet]:
-    p = data.progress
+def progress_sheets(t: Translator, p: Progress, communes: Communes) -> list[Sheet]:
+    """The summary, then a sheet per indicator."""
     used = {"About", t.plain("Summary"), t.plain("Response rates")}
     sheets = [summary_sheet(t, p)]
     for r in p.results:
@@ -240,8 +305,6 @@ def report_sheets(t: Translator, data: ReportData, library: Library, communes: C
             s.title = f"{s.title[:27]} {len(sheets)}"
         used.add(s.title)
         sheets.append(s)
-    sheets += answer_sheets(t, data.answered, data.versions, communes)
-    sheets.append(rates_sheet(t, data.rates))
     return sheets
 
 
@@ -260,48 +323,61 @@ def _files(out: Path) -> tuple[Path, Path]:
 
 @dataclass(frozen=True, slots=True)
 class Built:
+    """The files of a report, and what the chat says beside them."""
+
     xlsx: Path
     png: Path
-    progress: Progress
+    period: Period
+    summary: list[str]  # the lines of :func:`summary_lines`, in the caller's language
+    answers: int = 0  # responses in the workbook
 
 
 async def build_report(store: Store, library: Library, communes: Communes, period: Period,
-                       out: Path, t: Translator, *, by: str, now: datetime) -> Built:
-    """Write ``out`` (.xlsx) and the chart next to it (.png); both or neither."""
+                       out: Path, t: Translator, *, by: str, now: datetime,
+                       audit: bool = True) -> Built:
+    """Write ``out`` (.xlsx) and the chart next to it (.png); both or neither.
+
+    Runs in the calling process with bounded memory (the answers are streamed from
+    the store into a write-only workbook), but its CPU work is on the calling event
+    loop: the command line runs it, the bot runs it in a worker process
+    (:mod:`bot.report_worker`).  ``store`` may be a :class:`bot.store.snapshot.Snapshot`
+    (then ``audit=False``: the process that asked records it)."""
     from . import charts
 
     xlsx, png = _files(out)
-    data = await gather(store, library, period, communes, t)
+    progress = await compute(store, library.targets, period, t.zone, communes)
     since, until = period.bounds(t.zone)
+    run_rates = await rates(store, library, communes, since, until)
     last = until - timedelta(days=1)
-    prog = data.progress.programme
+    prog = progress.programme
     about = [(t.plain("Report"), t.plain("Progress against the targets")),
              (t.plain("Period"), f"{period.title(t)} ({t.date(since)} – {t.date(last)})"),
              (t.plain("Targets"), f"{prog.title} — {prog.basis}" if prog else t.plain("(no target)")),
              (t.plain("Exported by"), by), (t.plain("Exported at"), t.datetime(now))]
     partial = png.with_name(png.name + ".part")
-
-    def files() -> None:  # in a thread: a large period takes seconds, the bot keeps answering
-        charts.draw(partial, t, data.progress, communes)
-        try:
-            sheets = report_sheets(t, data, library, communes)
-            sheets[0].image = partial  # the chart beside the summary, as in the chat
-            write(xlsx, sheets, "xlsx", about)
-        except BaseException:
-            partial.unlink(missing_ok=True)
-            raise
-        partial.replace(png)
-
-    await asyncio.to_thread(files)
-    await store.audit.record(by, "report.build", now, period=period.label, file=str(xlsx),
-                             answers=len(data.answered))
-    return Built(xlsx, png, data.progress)
+    try:
+        charts.draw(partial, t, progress, communes)
+        first = progress_sheets(t, progress, communes)
+        first[0].image = partial  # the chart beside the summary, as in the chat
+        with Book(xlsx, "xlsx", about) as book:
+            n = await stream_answers(store, book, t, communes, since, until, sheets_first=first,
+                                     sheets_after=[rates_sheet(t, run_rates)])
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    partial.replace(png)
+    if audit:
+        await store.audit.record(by, "report.build", now, period=period.label, file=str(xlsx),
+                                 answers=n)
+    return Built(xlsx, png, period, summary_lines(t, progress), n)
 
 
 async def export_checkins(store: Store, library: Library, communes: Communes, since: date, until: date,
-                          out: Path, t: Translator, *, by: str, now: datetime) -> int:
+                          out: Path, t: Translator, *, by: str, now: datetime,
+                          audit: bool = True) -> int:
     """Answers sent from ``since`` to ``until`` (both days included, local time): XLSX
-    with a sheet per check-in, or CSV with an answer per line.  Returns the responses."""
+    with a sheet per check-in, or CSV with an answer per line, streamed from the store
+    (bounded memory).  Returns the responses."""
     fmt = Path(out).suffix.lower().lstrip(".")
     if fmt not in ("xlsx", "csv"):
         raise Problem(N_("{path}: export to an .xlsx or .csv file"), path=str(out))
@@ -309,19 +385,14 @@ async def export_checkins(store: Store, library: Library, communes: Communes, si
         raise Problem(N_("--to is before --from"))
     start = datetime.combine(since, datetime.min.time(), t.zone)
     end = datetime.combine(until + timedelta(days=1), datetime.min.time(), t.zone)
-    answered = await store.reporting.submitted(None, since=start, until=end)
-    versions = await store.reporting.versions({a.version_id for a in answered})
     about = [(t.plain("Answers"), f"{t.date(since)} – {t.date(until)}"),
              (t.plain("Exported by"), by), (t.plain("Exported at"), t.datetime(now))]
-
-    def files() -> None:
-        sheets = [] if fmt == "csv" else answer_sheets(t, answered, versions, communes)
-        write(Path(out), sheets or [answers_long(t, answered, versions, communes)], fmt, about)
-
-    await asyncio.to_thread(files)
-    await store.audit.record(by, "export.checkins", now, since=since.isoformat(), until=until.isoformat(),
-                             rows=len(answered), format=fmt)
-    return len(answered)
+    with Book(Path(out), fmt, about) as book:
+        n = await stream_answers(store, book, t, communes, start, end, empty_sheet=True)
+    if audit:
+        await store.audit.record(by, "export.checkins", now, since=since.isoformat(),
+                                 until=until.isoformat(), rows=n, format=fmt)
+    return n
 
 
 def summary_lines(t: Translator, progress: Progress) -> list[str]:
@@ -341,8 +412,7 @@ def summary_lines(t: Translator, progress: Progress) -> list[str]:
 
 def report_messages(t: Translator, built: Built, *, documents: bool) -> list[Reply]:
     """The chart with the summary as its caption, then the workbook (where files go)."""
-    period = built.progress.period
-    text = "\n".join([t("**Report: {period}**", period=period.title(t)), *summary_lines(t, built.progress)])
+    text = "\n".join([t("**Report: {period}**", period=built.period.title(t)), *built.summary])
     out = [Reply(text, image=str(built.png))]
     if documents:
         out.append(Reply(t("The full report (Excel)."), document=str(built.xlsx)))

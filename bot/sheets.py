@@ -5,14 +5,23 @@ Exports carry Vietnamese headers from the catalog, dates already formatted for
 Vietnam and phone numbers as text (so Excel neither drops the leading 0 nor
 shows 8.4E+10).  XLSX files also get an "About" sheet saying who exported what,
 and when.
+
+Writing is streamed: a :class:`Book` takes a sheet's headers, widths and picture
+first, then its rows one by one (from a list, an iterator or an async iterator),
+and never keeps them.  XLSX goes through openpyxl's write-only mode (each row
+written to the sheet's temporary file as it comes, strings inline), CSV straight
+to the file, so memory stays the same whatever the number of rows.  Several sheets
+of one workbook may be filled at the same time (the answers of each check-in).
 """
 
 from __future__ import annotations
 
 import csv
 import os
+from collections.abc import AsyncIterable, Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .i18n import N_, Problem
 
@@ -28,13 +37,17 @@ class Num:
 
 
 INTEGER, PERCENT = "#,##0", "0.0%"
+TEXT = "@"  # text cells keep their form (phone numbers) when edited in Excel
 
 
 @dataclass(slots=True)
 class Sheet:
+    """A sheet: its headers and look, and its rows — a list, or any iterable or async
+    iterable of rows when the rows are streamed (read once, while writing)."""
+
     title: str
     headers: list[str]
-    rows: list[list[object]] = field(default_factory=list)
+    rows: Any = field(default_factory=list)  # list | Iterable[list] | AsyncIterable[list]
     widths: dict[int, int] = field(default_factory=dict)  # column index → width in characters
     image: Path | None = None  # a picture (PNG) placed to the right of the table (XLSX only)
     bold: set[int] = field(default_factory=set)  # indexes of rows (after the headers) in bold
@@ -52,52 +65,80 @@ class SheetError(Problem):
     """A file that cannot be read as a sheet; the message says why."""
 
 
-def write(path: Path, sheets: list[Sheet], fmt: str, about: list[tuple[str, str]] = ()) -> Path:
-    """Write ``sheets`` (CSV: the first only) to ``path`` atomically, readable by
-    the bot's user only (0600): exports hold names and phone numbers."""
-    path = Path(path)
-    partial = path.with_name(path.name + ".part")
-    partial.unlink(missing_ok=True)
-    os.close(os.open(partial, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
-    os.chmod(partial, 0o600)  # whatever the umask; writing below keeps the mode
-    if fmt == "csv":
-        # UTF-8 with a BOM, so Excel on Windows shows Vietnamese letters right.
-        with partial.open("w", newline="", encoding="utf-8-sig") as fh:
-            w = csv.writer(fh)
-            w.writerow(sheets[0].headers)
-            for row in sheets[0].rows:
-                w.writerow([_plain(v) for v in row])
-    elif fmt == "xlsx":
-        _xlsx(partial, sheets, about)
-    else:
-        raise SheetError(N_("unknown format “{fmt}” (use xlsx or csv)"), fmt=fmt)
-    partial.replace(path)
-    return path
+Append = Callable[[list[object]], None]
 
 
-def _xlsx(path: Path, sheets: list[Sheet], about: list[tuple[str, str]]) -> None:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
+class Book:
+    """One file being written, sheet by sheet, row by row; atomic (``FILE.part``, then
+    renamed) and readable by the bot's user only (0600): exports hold names and phones.
 
-    wb = Workbook()
-    wb.remove(wb.active)
-    bold = Font(bold=True)
-    for sh in sheets:
-        ws = wb.create_sheet(sh.title[:31])
-        ws.append(sh.headers)
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-        for i, row in enumerate(sh.rows):
-            ws.append([_plain(v) for v in row])
-            for col, v in enumerate(row, start=1):
-                if isinstance(v, Num | str) or i in sh.bold:
-                    cell = ws.cell(i + 2, col)  # (ws.max_row scans every cell: slow)
-                    cell.number_format = v.fmt if isinstance(v, Num) else "@" if isinstance(v, str) \
-                        else cell.number_format  # text: phone numbers keep their form
-                    if i in sh.bold:
-                        cell.font = bold
-        for i, header in enumerate(sh.headers, start=1):
+        with Book(path, "xlsx", about) as book:
+            add = book.sheet(Sheet(title, headers, widths=...))
+            for row in rows:
+                add(row)
+
+    CSV holds the first sheet only (the others' rows are dropped).  Leaving the
+    ``with`` by an exception removes the partial file."""
+
+    def __init__(self, path: Path, fmt: str, about: Iterable[tuple[str, str]] = ()) -> None:
+        if fmt not in ("csv", "xlsx"):
+            raise SheetError(N_("unknown format “{fmt}” (use xlsx or csv)"), fmt=fmt)
+        self.path = Path(path)
+        self.fmt = fmt
+        self.about = list(about)
+        self.partial = self.path.with_name(self.path.name + ".part")
+        self.partial.unlink(missing_ok=True)
+        os.close(os.open(self.partial, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        os.chmod(self.partial, 0o600)  # whatever the umask; writing below keeps the mode
+        self._fh = None
+        self._wb = None
+        self._sheets = 0
+        if fmt == "csv":
+            # UTF-8 with a BOM, so Excel on Windows shows Vietnamese letters right.
+            self._fh = self.partial.open("w", newline="", encoding="utf-8-sig")
+            self._csv = csv.writer(self._fh)
+        else:
+            from openpyxl import Workbook
+
+            self._wb = Workbook(write_only=True)
+            self._styles: dict[tuple[str | None, bool], Any] = {}
+
+    # -- sheets ---------------------------------------------------------------------------
+    def sheet(self, sh: Sheet) -> Append:
+        """Start a sheet (headers, widths, frozen header row, picture); returns the function
+        that writes its next row."""
+        self._sheets += 1
+        if self._fh is not None:
+            if self._sheets > 1:
+                return _drop
+            self._csv.writerow(sh.headers)
+            writerow = self._csv.writerow
+            return lambda row: writerow([_plain(v) for v in row])
+        return self._xlsx_sheet(sh)
+
+    def _style(self, ws, fmt: str | None, bold: bool):
+        """The style of a cell with this format and weight, made once per workbook (a
+        cell's style set through openpyxl's properties costs more than writing it)."""
+        key = (fmt, bold)
+        style = self._styles.get(key)
+        if style is None:
+            from openpyxl.cell import WriteOnlyCell
+            from openpyxl.styles import Font
+
+            cell = WriteOnlyCell(ws)
+            if fmt is not None:
+                cell.number_format = fmt
+            if bold:
+                cell.font = Font(bold=True)
+            style = self._styles[key] = cell._style
+        return style
+
+    def _xlsx_sheet(self, sh: Sheet) -> Append:
+        from openpyxl.cell import WriteOnlyCell
+        from openpyxl.utils import get_column_letter
+
+        ws = self._wb.create_sheet(sh.title[:31])
+        for i, header in enumerate(sh.headers, start=1):  # before the first row (write-only)
             width = sh.widths.get(i - 1) or min(40, max(10, len(header) + 2))
             ws.column_dimensions[get_column_letter(i)].width = width
         ws.freeze_panes = "A2"
@@ -107,13 +148,110 @@ def _xlsx(path: Path, sheets: list[Sheet], about: list[tuple[str, str]]) -> None
             picture = Image(str(sh.image))
             picture.width, picture.height = picture.width // 2, picture.height // 2
             ws.add_image(picture, f"{get_column_letter(len(sh.headers) + 2)}2")
-    if about:
-        ws = wb.create_sheet("About")
-        for k, v in about:
-            ws.append([k, v])
+        head = self._style(ws, None, True)
+        cells = []
+        for h in sh.headers:
+            c = WriteOnlyCell(ws, h)
+            c._style = head
+            cells.append(c)
+        ws.append(cells)
+        styles = self._styles
+        bold_rows = sh.bold
+        count = [0]
+
+        def append(row: list[object]) -> None:
+            i = count[0]
+            count[0] = i + 1
+            bold = i in bold_rows
+            out: list[object] = []
+            for v in row:
+                if isinstance(v, Num):
+                    fmt, v = v.fmt, v.value
+                elif isinstance(v, str):
+                    fmt = TEXT
+                elif v is None:
+                    out.append(None)
+                    continue
+                else:
+                    fmt = None
+                if isinstance(v, float) and v.is_integer():
+                    v = int(v)
+                if fmt is None and not bold:
+                    out.append(v)
+                    continue
+                style = styles.get((fmt, bold)) or self._style(ws, fmt, bold)
+                c = WriteOnlyCell(ws, v)
+                c._style = style
+                out.append(c)
+            ws.append(out)
+
+        return append
+
+    # -- the end ------------------------------------------------------------------------
+    def close(self) -> Path:
+        """Finish the file (the About sheet last) and put it in place."""
+        if self._fh is not None:
+            self._fh.close()
+        else:
+            if self.about:
+                add = self._xlsx_about()
+                for k, v in self.about:
+                    add([k, v])
+            self._wb.save(self.partial)
+        self.partial.replace(self.path)
+        return self.path
+
+    def _xlsx_about(self) -> Append:
+        ws = self._wb.create_sheet("About")
         ws.column_dimensions["A"].width = 24
         ws.column_dimensions["B"].width = 60
-    wb.save(path)
+        return ws.append
+
+    def abort(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+        self._wb = None
+        self.partial.unlink(missing_ok=True)
+
+    def __enter__(self) -> Book:
+        return self
+
+    def __exit__(self, kind, *_: object) -> None:
+        if kind is None:
+            self.close()
+        else:
+            self.abort()
+
+
+def _drop(row: list[object]) -> None:
+    pass
+
+
+def write(path: Path, sheets: Iterable[Sheet], fmt: str, about: list[tuple[str, str]] = ()) -> Path:
+    """Write ``sheets`` (CSV: the first only) to ``path`` atomically, readable by
+    the bot's user only (0600); each sheet's rows are read once, as they are written."""
+    with Book(path, fmt, about) as book:
+        for sh in sheets:
+            add = book.sheet(sh)
+            for row in sh.rows:
+                add(row)
+    return Path(path)
+
+
+async def write_streamed(path: Path, sheets: Iterable[Sheet], fmt: str,
+                         about: list[tuple[str, str]] = ()) -> Path:
+    """:func:`write` for sheets whose rows may come from async iterators (read from the
+    store a page at a time)."""
+    with Book(path, fmt, about) as book:
+        for sh in sheets:
+            add = book.sheet(sh)
+            if isinstance(sh.rows, AsyncIterable):
+                async for row in sh.rows:
+                    add(row)
+            else:
+                for row in sh.rows:
+                    add(row)
+    return Path(path)
 
 
 def read(path: Path) -> list[list[str]]:

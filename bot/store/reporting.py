@@ -7,7 +7,7 @@ Only submitted responses count.  Times are compared as stored (UTC ISO text).
 from __future__ import annotations
 
 import json
-from collections.abc import Collection
+from collections.abc import AsyncIterator, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -67,6 +67,23 @@ _RESPONSE_COLS = (
 )
 
 
+PAGE = 2000  # responses read per query when streamed
+
+
+def _answered(rows: Sequence[Any]) -> list[Answered]:
+    """Rows of a response × its answers (ordered by response) as Answered."""
+    out: list[Answered] = []
+    for row in rows:
+        if not out or out[-1].id != row[0]:
+            out.append(Answered(
+                id=row[0], checkin_id=row[1], period=row[2], version_id=row[3], member_id=row[4],
+                submitted_at=datetime.fromisoformat(row[5]), commune_code=row[6], role=row[7],
+                name=row[8], phone=row[9], organisation=row[10]))
+        if row[11] is not None:
+            out[-1].answers[row[11]] = typed(row[12], row[13], row[14])
+    return out
+
+
 class Reporting:
     """Read queries behind the indicators, the report and the export."""
 
@@ -109,16 +126,46 @@ class Reporting:
             " JOIN members m ON m.id = r.member_id"
             " LEFT JOIN checkin_answers a ON a.response_id = r.id" + only +
             " ORDER BY r.submitted_at, r.id", params + wanted)
-        out: list[Answered] = []
-        for row in rows:
-            if not out or out[-1].id != row[0]:
-                out.append(Answered(
-                    id=row[0], checkin_id=row[1], period=row[2], version_id=row[3], member_id=row[4],
-                    submitted_at=datetime.fromisoformat(row[5]), commune_code=row[6], role=row[7],
-                    name=row[8], phone=row[9], organisation=row[10]))
-            if row["question_id"] is not None:
-                out[-1].answers[row["question_id"]] = typed(row["kind"], row["value"], row["number"])
-        return out
+        return _answered(rows)
+
+    async def stream(self, *, since: datetime, until: datetime,
+                     page: int = PAGE) -> AsyncIterator[list[Answered]]:
+        """Every response submitted in [since, until), oldest first (by submitted_at, id)
+        as :meth:`submitted` gives them, in lists of at most ``page``: each list is one
+        short query (keyset pagination on the (state, submitted_at) index), so memory
+        holds one page whatever the period, and no read stays open between pages."""
+        after: tuple[str, int] | None = None
+        while True:
+            keyset = " AND (r.submitted_at, r.id) > (?, ?)" if after else ""
+            rows = await self.db.fetchall(
+                f"SELECT {_RESPONSE_COLS}, a.question_id, a.kind, a.value, a.number"
+                " FROM (SELECT r.id, r.run_id, r.version_id, r.member_id, r.submitted_at"
+                "  FROM checkin_responses r WHERE r.state = 'submitted'"
+                "  AND r.submitted_at >= ? AND r.submitted_at < ?" + keyset +
+                "  ORDER BY r.submitted_at, r.id LIMIT ?) r"
+                " JOIN checkin_runs u ON u.id = r.run_id JOIN members m ON m.id = r.member_id"
+                " LEFT JOIN checkin_answers a ON a.response_id = r.id"
+                " ORDER BY r.submitted_at, r.id",
+                [_utc(since), _utc(until), *(after or ()), page])
+            batch = _answered(rows)
+            if not batch:
+                return
+            last = rows[-1]
+            after = (last[5], last[0])
+            yield batch
+            if len(batch) < page:
+                return
+
+    async def answered_versions(self, since: datetime, until: datetime) -> list[tuple[str, int, int]]:
+        """(check-in, version, responses) submitted in [since, until): what an export's
+        sheets and columns are, known before its rows are read."""
+        rows = await self.db.fetchall(
+            "SELECT u.checkin_id, r.version_id, COUNT(*) FROM checkin_responses r"
+            " JOIN checkin_runs u ON u.id = r.run_id"
+            " WHERE r.state = 'submitted' AND r.submitted_at >= ? AND r.submitted_at < ?"
+            " GROUP BY u.checkin_id, r.version_id ORDER BY u.checkin_id, r.version_id",
+            (_utc(since), _utc(until)))
+        return [(r[0], int(r[1]), int(r[2])) for r in rows]
 
     async def versions(self, ids: set[int]) -> dict[int, dict[str, Any]]:
         """Questionnaire definitions as they were when answered, by version id."""
