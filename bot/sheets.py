@@ -218,6 +218,7 @@ def _drop(row: list[object]) -> None:
     pass
 
 
+_INF = float("inf")
 _NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 
 
@@ -249,8 +250,11 @@ def _fast_rows(ws) -> Callable[[list[tuple[object, int]]], None]:
                              f'{escape(clean("", v))}</t></is></c>')
             elif isinstance(v, bool):
                 parts.append(f'<c r="{col}{idx}"{s} t="b"><v>{int(v)}</v></c>')
-            elif isinstance(v, int | float):
-                parts.append(f'<c r="{col}{idx}"{s} t="n"><v>{v!r}</v></c>')
+            elif isinstance(v, int):
+                parts.append(f'<c r="{col}{idx}"{s} t="n"><v>{v}</v></c>')
+            elif isinstance(v, float):  # as openpyxl writes it (16 digits; no NaN)
+                if v == v and v not in (_INF, -_INF):
+                    parts.append(f'<c r="{col}{idx}"{s} t="n"><v>{v:.16g}</v></c>')
             else:
                 parts.append(f'<c r="{col}{idx}"{s} t="inlineStr"><is><t xml:space="preserve">'
                              f'{escape(clean("", str(v)))}</t></is></c>')

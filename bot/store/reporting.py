@@ -129,11 +129,12 @@ class Reporting:
         return _answered(rows)
 
     async def stream(self, *, since: datetime, until: datetime,
-                     page: int = PAGE) -> AsyncIterator[list[Answered]]:
+                     page: int | None = None) -> AsyncIterator[list[Answered]]:
         """Every response submitted in [since, until), oldest first (by submitted_at, id)
         as :meth:`submitted` gives them, in lists of at most ``page``: each list is one
         short query (keyset pagination on the (state, submitted_at) index), so memory
         holds one page whatever the period, and no read stays open between pages."""
+        page = page or PAGE
         after: tuple[str, int] | None = None
         while True:
             keyset = " AND (r.submitted_at, r.id) > (?, ?)" if after else ""
