@@ -132,13 +132,17 @@ class Source:
         self.needs = needs  # check-in → the questions read (None, or a check-in not named: all)
         self._cache: dict[tuple, list[Answered]] = {}
 
+    def forget(self) -> None:
+        """Drop the answers read so far (the next period reads its own)."""
+        self._cache.clear()
+
     async def submitted(self, checkin: str, since: datetime | None, until: datetime,
                         latest: bool = False) -> list[Answered]:
         key = (checkin, since, until, latest)
         if key not in self._cache:
             self._cache[key] = await self.store.reporting.submitted(
                 checkin, since=since, until=until, latest=latest,
-                questions=None if self.needs is None else self.needs.get(checkin))
+                questions=None if self.needs is None else self.needs.get(checkin), people=False)
         return self._cache[key]
 
 
@@ -253,10 +257,11 @@ async def compute(store: Store, targets: Targets, period: Period, zone: ZoneInfo
     src = Source(store, communes, needs(programme.indicators))
     since, until = period.bounds(zone)
     before = period.previous().bounds(zone) if previous else None
-    results = []
-    for ind in programme.indicators:
-        fn = KINDS[ind.kind]
-        now = await fn(ind, src, since, until)
-        prev = (await fn(ind, src, *before)).value if before else None
-        results.append(Result(ind, now.value, now.numerator, now.denominator, now.rows, prev))
+    nows = [await KINDS[ind.kind](ind, src, since, until) for ind in programme.indicators]
+    src.forget()  # one period's answers in memory at a time
+    prevs = [(await KINDS[ind.kind](ind, src, *before)).value if before else None
+             for ind in programme.indicators]
+    src.forget()
+    results = [Result(ind, now.value, now.numerator, now.denominator, now.rows, prev)
+               for ind, now, prev in zip(programme.indicators, nows, prevs, strict=True)]
     return Progress(period, programme, results)

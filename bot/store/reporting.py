@@ -68,6 +68,7 @@ _RESPONSE_COLS = (
 
 
 PAGE = 2000  # responses read per query when streamed
+_IDS = 500  # responses whose answers one query reads
 
 
 def _answered(rows: Sequence[Any]) -> list[Answered]:
@@ -92,10 +93,13 @@ class Reporting:
 
     async def submitted(self, checkin_id: str | None, *, since: datetime | None = None,
                         until: datetime, latest: bool = False,
-                        questions: Collection[str] | None = None) -> list[Answered]:
+                        questions: Collection[str] | None = None,
+                        people: bool = True) -> list[Answered]:
         """Responses submitted in [since, until) (to one check-in, or all), oldest first;
         with ``latest`` only each member's newest (per check-in) before ``until``; with
-        ``questions`` only the answers to those (what an indicator reads: far fewer rows)."""
+        ``questions`` only the answers to those (what an indicator reads: far fewer rows);
+        without ``people`` no name, phone or organisation (an indicator counts by commune
+        and role only: each row read is then a third of the size)."""
         conds, params = ["r.state = 'submitted'", "r.submitted_at < ?"], [_utc(until)]
         if since is not None:
             conds.append("r.submitted_at >= ?")
@@ -117,16 +121,31 @@ class Reporting:
                 "SELECT r.id, r.run_id, r.version_id, r.member_id, r.submitted_at"
                 f" FROM checkin_responses r JOIN checkin_runs u ON u.id = r.run_id WHERE {where}"
             )
-        wanted = sorted(questions) if questions is not None else []
-        only = (f" AND a.question_id IN ({', '.join('?' for _ in wanted)})" if wanted
-                else " AND 0" if questions is not None else "")
-        rows = await self.db.fetchall(
-            f"SELECT {_RESPONSE_COLS}, a.question_id, a.kind, a.value, a.number"
-            f" FROM ({source}) r JOIN checkin_runs u ON u.id = r.run_id"
-            " JOIN members m ON m.id = r.member_id"
-            " LEFT JOIN checkin_answers a ON a.response_id = r.id" + only +
-            " ORDER BY r.submitted_at, r.id", params + wanted)
-        return _answered(rows)
+        cols = _RESPONSE_COLS if people else _RESPONSE_COLS.replace(
+            " m.full_name, m.phone, m.organisation", " NULL, NULL, NULL")
+        heads = await self.db.fetchall(
+            f"SELECT {cols} FROM ({source}) r JOIN checkin_runs u ON u.id = r.run_id"
+            " JOIN members m ON m.id = r.member_id ORDER BY r.submitted_at, r.id", params)
+        out = [Answered(id=h[0], checkin_id=h[1], period=h[2], version_id=h[3], member_id=h[4],
+                        submitted_at=datetime.fromisoformat(h[5]), commune_code=h[6], role=h[7],
+                        name=h[8], phone=h[9], organisation=h[10]) for h in heads]
+        del heads
+        wanted = sorted(questions) if questions is not None else None
+        if wanted == []:
+            return out
+        # The answers a few hundred responses at a time (by the primary key): the rows of
+        # one query at a time in memory, not one row per answer of the whole period.
+        by_id = {a.id: a for a in out}
+        ids = sorted(by_id)
+        only = f" AND question_id IN ({', '.join('?' for _ in wanted)})" if wanted else ""
+        for i in range(0, len(ids), _IDS):
+            part = ids[i:i + _IDS]
+            for row in await self.db.fetchall(
+                    "SELECT response_id, question_id, kind, value, number FROM checkin_answers"
+                    f" WHERE response_id IN ({', '.join('?' for _ in part)}){only}"
+                    " ORDER BY response_id, question_id", [*part, *(wanted or ())]):
+                by_id[row[0]].answers[row[1]] = typed(row[2], row[3], row[4])
+        return out
 
     async def stream(self, *, since: datetime, until: datetime,
                      page: int | None = None) -> AsyncIterator[list[Answered]]:
