@@ -6,8 +6,10 @@ Only submitted responses count.  Times are compared as stored (UTC ISO text).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
-from collections.abc import AsyncIterator, Collection, Sequence
+from collections.abc import AsyncIterator, Awaitable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -154,10 +156,10 @@ class Reporting:
         short query (keyset pagination on the (state, submitted_at) index), so memory
         holds one page whatever the period, and no read stays open between pages."""
         page = page or PAGE
-        after: tuple[str, int] | None = None
-        while True:
+
+        def read(after: tuple[str, int] | None) -> Awaitable[list[Any]]:
             keyset = " AND (r.submitted_at, r.id) > (?, ?)" if after else ""
-            rows = await self.db.fetchall(
+            return self.db.fetchall(
                 f"SELECT {_RESPONSE_COLS}, a.question_id, a.kind, a.value, a.number"
                 " FROM (SELECT r.id, r.run_id, r.version_id, r.member_id, r.submitted_at"
                 "  FROM checkin_responses r WHERE r.state = 'submitted'"
@@ -167,14 +169,26 @@ class Reporting:
                 " LEFT JOIN checkin_answers a ON a.response_id = r.id"
                 " ORDER BY r.submitted_at, r.id",
                 [_utc(since), _utc(until), *(after or ()), page])
-            batch = _answered(rows)
-            if not batch:
-                return
-            last = rows[-1]
-            after = (last[5], last[0])
-            yield batch
-            if len(batch) < page:
-                return
+
+        pending = asyncio.ensure_future(read(None))
+        try:
+            while True:
+                rows = await pending
+                batch = _answered(rows)
+                if not batch:
+                    return
+                more = len(batch) == page
+                if more:  # the next page is read while this one is written
+                    pending = asyncio.ensure_future(read((rows[-1][5], rows[-1][0])))
+                del rows
+                yield batch
+                if not more:
+                    return
+        finally:
+            if not pending.done():
+                pending.cancel()
+                with contextlib.suppress(BaseException):
+                    await pending
 
     async def answered_versions(self, since: datetime, until: datetime) -> list[tuple[str, int, int]]:
         """(check-in, version, responses) submitted in [since, until): what an export's
