@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator, Awaitable, Collection, Sequence
+from collections.abc import AsyncIterator, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -73,18 +73,11 @@ PAGE = 2000  # responses read per query when streamed
 _IDS = 500  # responses whose answers one query reads
 
 
-def _answered(rows: Sequence[Any]) -> list[Answered]:
-    """Rows of a response × its answers (ordered by response) as Answered."""
-    out: list[Answered] = []
-    for row in rows:
-        if not out or out[-1].id != row[0]:
-            out.append(Answered(
-                id=row[0], checkin_id=row[1], period=row[2], version_id=row[3], member_id=row[4],
-                submitted_at=datetime.fromisoformat(row[5]), commune_code=row[6], role=row[7],
-                name=row[8], phone=row[9], organisation=row[10]))
-        if row[11] is not None:
-            out[-1].answers[row[11]] = typed(row[12], row[13], row[14])
-    return out
+def _head(h: Sequence[Any]) -> Answered:
+    """A response's row (:data:`_RESPONSE_COLS`), its answers still to come."""
+    return Answered(id=h[0], checkin_id=h[1], period=h[2], version_id=h[3], member_id=h[4],
+                    submitted_at=datetime.fromisoformat(h[5]), commune_code=h[6], role=h[7],
+                    name=h[8], phone=h[9], organisation=h[10])
 
 
 class Reporting:
@@ -128,25 +121,14 @@ class Reporting:
         heads = await self.db.fetchall(
             f"SELECT {cols} FROM ({source}) r JOIN checkin_runs u ON u.id = r.run_id"
             " JOIN members m ON m.id = r.member_id ORDER BY r.submitted_at, r.id", params)
-        out = [Answered(id=h[0], checkin_id=h[1], period=h[2], version_id=h[3], member_id=h[4],
-                        submitted_at=datetime.fromisoformat(h[5]), commune_code=h[6], role=h[7],
-                        name=h[8], phone=h[9], organisation=h[10]) for h in heads]
+        out = [_head(h) for h in heads]
         del heads
         wanted = sorted(questions) if questions is not None else None
         if wanted == []:
             return out
         # The answers a few hundred responses at a time (by the primary key): the rows of
         # one query at a time in memory, not one row per answer of the whole period.
-        by_id = {a.id: a for a in out}
-        ids = sorted(by_id)
-        only = f" AND question_id IN ({', '.join('?' for _ in wanted)})" if wanted else ""
-        for i in range(0, len(ids), _IDS):
-            part = ids[i:i + _IDS]
-            for row in await self.db.fetchall(
-                    "SELECT response_id, question_id, kind, value, number FROM checkin_answers"
-                    f" WHERE response_id IN ({', '.join('?' for _ in part)}){only}"
-                    " ORDER BY response_id, question_id", [*part, *(wanted or ())]):
-                by_id[row[0]].answers[row[1]] = typed(row[2], row[3], row[4])
+        await self._answers(out, wanted, _IDS)
         return out
 
     async def stream(self, *, since: datetime, until: datetime,
@@ -157,30 +139,29 @@ class Reporting:
         holds one page whatever the period, and no read stays open between pages."""
         page = page or PAGE
 
-        def read(after: tuple[str, int] | None) -> Awaitable[list[Any]]:
+        async def read(after: tuple[str, int] | None) -> tuple[list[Answered], tuple[str, int]]:
             keyset = " AND (r.submitted_at, r.id) > (?, ?)" if after else ""
-            return self.db.fetchall(
-                f"SELECT {_RESPONSE_COLS}, a.question_id, a.kind, a.value, a.number"
-                " FROM (SELECT r.id, r.run_id, r.version_id, r.member_id, r.submitted_at"
-                "  FROM checkin_responses r WHERE r.state = 'submitted'"
+            heads = await self.db.fetchall(
+                f"SELECT {_RESPONSE_COLS} FROM (SELECT r.id, r.run_id, r.version_id, r.member_id,"
+                "  r.submitted_at FROM checkin_responses r WHERE r.state = 'submitted'"
                 "  AND r.submitted_at >= ? AND r.submitted_at < ?" + keyset +
                 "  ORDER BY r.submitted_at, r.id LIMIT ?) r"
                 " JOIN checkin_runs u ON u.id = r.run_id JOIN members m ON m.id = r.member_id"
-                " LEFT JOIN checkin_answers a ON a.response_id = r.id"
                 " ORDER BY r.submitted_at, r.id",
                 [_utc(since), _utc(until), *(after or ()), page])
+            out = [_head(h) for h in heads]
+            await self._answers(out, None, max(1, len(out)))
+            return out, ((heads[-1][5], heads[-1][0]) if heads else ("", 0))  # as stored
 
         pending = asyncio.ensure_future(read(None))
         try:
             while True:
-                rows = await pending
-                batch = _answered(rows)
+                batch, last = await pending
                 if not batch:
                     return
                 more = len(batch) == page
                 if more:  # the next page is read while this one is written
-                    pending = asyncio.ensure_future(read((rows[-1][5], rows[-1][0])))
-                del rows
+                    pending = asyncio.ensure_future(read(last))
                 yield batch
                 if not more:
                     return
@@ -189,6 +170,21 @@ class Reporting:
                 pending.cancel()
                 with contextlib.suppress(BaseException):
                     await pending
+
+    async def _answers(self, responses: list[Answered], questions: list[str] | None,
+                       per_query: int) -> None:
+        """Fill in the answers of ``responses`` (only to ``questions``, when given),
+        ``per_query`` responses per query (by the primary key)."""
+        by_id = {a.id: a for a in responses}
+        ids = sorted(by_id)
+        only = f" AND question_id IN ({', '.join('?' for _ in questions)})" if questions else ""
+        for i in range(0, len(ids), per_query):
+            part = ids[i:i + per_query]
+            for row in await self.db.fetchall(
+                    "SELECT response_id, question_id, kind, value, number FROM checkin_answers"
+                    f" WHERE response_id IN ({', '.join('?' for _ in part)}){only}"
+                    " ORDER BY response_id, question_id", [*part, *(questions or ())]):
+                by_id[row[0]].answers[row[1]] = typed(row[2], row[3], row[4])
 
     async def answered_versions(self, since: datetime, until: datetime) -> list[tuple[str, int, int]]:
         """(check-in, version, responses) submitted in [since, until): what an export's
