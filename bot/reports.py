@@ -11,6 +11,8 @@ numbers are number cells with Excel formats, dates are written the Vietnamese wa
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -309,17 +311,15 @@ def answers_long_rows(labels: Labels, a: Answered) -> list[list[object]]:
 
 
 async def stream_answers(store: Store, book: Book, t: Translator, communes: Communes,
-                         since: datetime, until: datetime, *, sheets_first: list[Sheet] = (),
-                         sheets_after: list[Sheet] = (), empty_sheet: bool = False) -> int:
+                         since: datetime, until: datetime, *, sheets_after: list[Sheet] = (),
+                         empty_sheet: bool = False) -> int:
     """Write the answers sent in [since, until) into ``book`` — a sheet per check-in
     (XLSX) or an answer per line (CSV) — read from the store a page at a time; the
-    sheets given go before and after them (``empty_sheet``: with no answers at all, the
-    CSV's sheet, empty, so that the file has a sheet).  Returns the responses written."""
+    sheets given go after them (``empty_sheet``: with no answers at all, the CSV's
+    sheet, empty, so that the file has a sheet).  Returns the responses written."""
     answered = await store.reporting.answered_versions(since, until)
     versions = await store.reporting.versions({v for _, v, _ in answered})
     labels = Labels(t, versions, communes)
-    for sh in sheets_first:
-        _fill(book, sh)
     n = 0
     if book.fmt == "csv":
         add = book.sheet(answers_long_sheet(t))
@@ -413,24 +413,39 @@ async def build_report(store: Store, library: Library, communes: Communes, perio
     from . import charts
 
     xlsx, png = _files(out)
-    progress = await compute(store, library.targets, period, t.zone, communes)
     since, until = period.bounds(t.zone)
     run_rates = await rates(store, library, communes, since, until)
+    programme = library.targets.for_period(period.start, period.end)
+    # The indicators are computed while the answers are streamed (the queries of one run
+    # on their own connection while the rows of the other are written); their sheets are
+    # made first, empty, so that they come first, and filled once the figures are known.
+    heads = progress_sheets(t, Progress(period, programme, [
+        Result(ind, 0.0, None, None, []) for ind in (programme.indicators if programme else [])]),
+        communes)
+    figures = asyncio.ensure_future(compute(store, library.targets, period, t.zone, communes))
     last = until - timedelta(days=1)
-    prog = progress.programme
     about = [(t.plain("Report"), t.plain("Progress against the targets")),
              (t.plain("Period"), f"{period.title(t)} ({t.date(since)} – {t.date(last)})"),
-             (t.plain("Targets"), f"{prog.title} — {prog.basis}" if prog else t.plain("(no target)")),
+             (t.plain("Targets"), f"{programme.title} — {programme.basis}" if programme
+              else t.plain("(no target)")),
              (t.plain("Exported by"), by), (t.plain("Exported at"), t.datetime(now))]
     partial = png.with_name(png.name + ".part")
     try:
-        charts.draw(partial, t, progress, communes)
-        first = progress_sheets(t, progress, communes)
-        first[0].image = partial  # the chart beside the summary, as in the chat
         with Book(xlsx, "xlsx", about) as book:
-            n = await stream_answers(store, book, t, communes, since, until, sheets_first=first,
+            adds = [book.sheet(Sheet(h.title, h.headers, widths=h.widths, bold=h.bold)) for h in heads]
+            n = await stream_answers(store, book, t, communes, since, until,
                                      sheets_after=[rates_sheet(t, run_rates)])
+            progress = await figures
+            charts.draw(partial, t, progress, communes)
+            book.picture(0, partial)  # the chart beside the summary, as in the chat
+            for add, sheet in zip(adds, progress_sheets(t, progress, communes), strict=True):
+                for row in sheet.rows:
+                    add(row)
     except BaseException:
+        if not figures.done():
+            figures.cancel()
+        with contextlib.suppress(BaseException):
+            await figures
         partial.unlink(missing_ok=True)
         raise
     partial.replace(png)

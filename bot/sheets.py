@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import csv
 import os
+import re
+import shutil
 from collections.abc import AsyncIterable, Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -93,6 +95,7 @@ class Book:
         self._fh = None
         self._wb = None
         self._sheets = 0
+        self._made: list[tuple[Any, int]] = []  # XLSX: each sheet made, and its columns
         if fmt == "csv":
             # UTF-8 with a BOM, so Excel on Windows shows Vietnamese letters right.
             self._fh = self.partial.open("w", newline="", encoding="utf-8-sig")
@@ -134,7 +137,6 @@ class Book:
         return style
 
     def _xlsx_sheet(self, sh: Sheet) -> Append:
-        from openpyxl import LXML
         from openpyxl.utils import get_column_letter
 
         ws = self._wb.create_sheet(sh.title[:31])
@@ -142,13 +144,10 @@ class Book:
             width = sh.widths.get(i - 1) or min(40, max(10, len(header) + 2))
             ws.column_dimensions[get_column_letter(i)].width = width
         ws.freeze_panes = "A2"
+        self._made.append((ws, len(sh.headers)))
         if sh.image is not None:
-            from openpyxl.drawing.image import Image
-
-            picture = Image(str(sh.image))
-            picture.width, picture.height = picture.width // 2, picture.height // 2
-            ws.add_image(picture, f"{get_column_letter(len(sh.headers) + 2)}2")
-        write = _fast_rows(ws) if LXML else _cell_rows(ws)
+            self.picture(len(self._made) - 1, sh.image)
+        write = _raw_rows(ws)
         styles = self._styles
         head = self._style(ws, None, True)
         write([(h, head) for h in sh.headers])
@@ -177,6 +176,19 @@ class Book:
             write(out)
 
         return append
+
+    def picture(self, sheet: int, png: Path) -> None:
+        """Place a picture to the right of the table of the ``sheet``-th sheet (XLSX; at
+        any time before the file is closed, which reads it)."""
+        if self._wb is None:
+            return
+        from openpyxl.drawing.image import Image
+        from openpyxl.utils import get_column_letter
+
+        ws, columns = self._made[sheet]
+        picture = Image(str(png))
+        picture.width, picture.height = picture.width // 2, picture.height // 2
+        ws.add_image(picture, f"{get_column_letter(columns + 2)}2")
 
     # -- the end ------------------------------------------------------------------------
     def close(self) -> Path:
@@ -219,72 +231,84 @@ def _drop(row: list[object]) -> None:
 
 
 _INF = float("inf")
-_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_EMPTY_ROWS = re.compile(r"<sheetData\s*/>|<sheetData>\s*</sheetData>")
 
 
-def _fast_rows(ws) -> Callable[[list[tuple[object, int]]], None]:
-    """Rows of (value, style number) into a write-only sheet, each row made as XML text
-    and parsed by lxml in one call: a third of the time openpyxl takes to make and
-    write a cell object per value (which is most of a large export's time)."""
+def _raw_rows(ws) -> Callable[[list[tuple[object, int]]], None]:
+    """Rows of (value, style number) for a write-only sheet, written as XML text to a
+    file of their own, and put into the sheet's XML when openpyxl writes it (with no
+    rows) at save: openpyxl makes and writes an object per cell, which is most of a
+    large export's time; this writes the same cells as text.  Strings inline (no
+    shared-string table in memory), numbers as openpyxl writes them."""
     from xml.sax.saxutils import escape
 
-    from lxml import etree
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet._writer import ALL_TEMP_FILES, create_temporary_file
 
+    rows_path = create_temporary_file(suffix=".rows")
+    fh = open(rows_path, "w", encoding="utf-8")  # closed when the sheet is
     letters: list[str] = []
-    ws._values_to_row = lambda values, idx: values  # our rows are written as they come
-    ws._get_writer()
-    parse, clean = etree.fromstring, ILLEGAL_CHARACTERS_RE.sub
+    clean = ILLEGAL_CHARACTERS_RE.sub
+    idx = [0]
 
-    def write_row(xf, values: list[tuple[object, int]], idx: int) -> None:
+    def write(values: list[tuple[object, int]]) -> None:
         while len(letters) < len(values):
             letters.append(get_column_letter(len(letters) + 1))
-        parts = [f'<row xmlns="{_NS}" r="{idx}">']
+        idx[0] = r = idx[0] + 1
+        parts = [f'<row r="{r}">']
         for col, (v, style) in zip(letters, values, strict=False):
             if v is None or v == "":
                 continue
             s = f' s="{style}"' if style else ""
             if isinstance(v, str):
-                parts.append(f'<c r="{col}{idx}"{s} t="inlineStr"><is><t xml:space="preserve">'
+                parts.append(f'<c r="{col}{r}"{s} t="inlineStr"><is><t xml:space="preserve">'
                              f'{escape(clean("", v))}</t></is></c>')
             elif isinstance(v, bool):
-                parts.append(f'<c r="{col}{idx}"{s} t="b"><v>{int(v)}</v></c>')
+                parts.append(f'<c r="{col}{r}"{s} t="b"><v>{int(v)}</v></c>')
             elif isinstance(v, int):
-                parts.append(f'<c r="{col}{idx}"{s} t="n"><v>{v}</v></c>')
+                parts.append(f'<c r="{col}{r}"{s} t="n"><v>{v}</v></c>')
             elif isinstance(v, float):  # as openpyxl writes it (16 digits; no NaN)
                 if v == v and v not in (_INF, -_INF):
-                    parts.append(f'<c r="{col}{idx}"{s} t="n"><v>{v:.16g}</v></c>')
+                    parts.append(f'<c r="{col}{r}"{s} t="n"><v>{v:.16g}</v></c>')
             else:
-                parts.append(f'<c r="{col}{idx}"{s} t="inlineStr"><is><t xml:space="preserve">'
+                parts.append(f'<c r="{col}{r}"{s} t="inlineStr"><is><t xml:space="preserve">'
                              f'{escape(clean("", str(v)))}</t></is></c>')
         parts.append("</row>")
-        xf.write(parse("".join(parts)))
+        fh.write("".join(parts))
 
-    ws._writer.write_row = write_row
-    return ws.append
+    saved = ws.close
 
+    def close() -> None:  # at save: openpyxl writes the sheet around no rows; ours go in
+        fh.close()
+        saved()
+        shell = Path(ws._writer.out)
+        head, tail = _split_empty(shell.read_text(encoding="utf-8"))
+        full = create_temporary_file(suffix=".xml")
+        with open(full, "w", encoding="utf-8") as out, open(rows_path, encoding="utf-8") as rows:
+            out.write(head)
+            out.write("<sheetData>")
+            shutil.copyfileobj(rows, out, 1 << 20)
+            out.write("</sheetData>")
+            out.write(tail)
+        shell.unlink(missing_ok=True)
+        if str(shell) in ALL_TEMP_FILES:
+            ALL_TEMP_FILES.remove(str(shell))
+        ws._writer.out = full
+        Path(rows_path).unlink(missing_ok=True)
+        if rows_path in ALL_TEMP_FILES:
+            ALL_TEMP_FILES.remove(rows_path)
 
-def _cell_rows(ws) -> Callable[[list[tuple[object, int]]], None]:
-    """The same through openpyxl's cells (without lxml): slower, same file."""
-    from openpyxl.cell import WriteOnlyCell
-
-    arrays: dict[int, object] = {}
-
-    def write(values: list[tuple[object, int]]) -> None:
-        out: list[object] = []
-        for v, style in values:
-            if not style or v is None:
-                out.append(v)
-                continue
-            c = WriteOnlyCell(ws, v)
-            if style not in arrays:
-                arrays[style] = ws.parent._cell_styles[style]
-            c._style = arrays[style]
-            out.append(c)
-        ws.append(out)
-
+    ws.close = close
     return write
+
+
+def _split_empty(xml: str) -> tuple[str, str]:
+    """The sheet's XML before and after its (empty) rows."""
+    m = _EMPTY_ROWS.search(xml)
+    if m is None:  # openpyxl changed how it writes a sheet without rows
+        raise RuntimeError("openpyxl wrote no empty <sheetData> to put the rows in")
+    return xml[:m.start()], xml[m.end():]
 
 
 def write(path: Path, sheets: Iterable[Sheet], fmt: str, about: list[tuple[str, str]] = ()) -> Path:

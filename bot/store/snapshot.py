@@ -1,5 +1,5 @@
 """A read-only view of the database for a worker process (the report and export
-builder): one connection of its own opened with ``mode=ro`` and ``query_only``, so
+builder): connections of its own opened with ``mode=ro`` and ``query_only``, so
 the worker can neither write nor take the bot's write lock, and the repositories
 that the report reads (reporting, courses, broadcasts' audience counts) on it.
 
@@ -9,8 +9,10 @@ taken whole, so no snapshot is held between the pages of a streamed export.
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -23,16 +25,32 @@ from .reporting import Reporting
 
 
 class ReadOnlyDatabase:
-    """The reading half of :class:`bot.store.db.Database` over a ``mode=ro`` connection."""
+    """The reading half of :class:`bot.store.db.Database` over ``mode=ro`` connections:
+    a couple of them, so that two reads (the indicators, the streamed answers) run at
+    the same time, each on its own SQLite thread."""
 
-    def __init__(self, path: Path | str, *, busy_timeout: float = 5.0) -> None:
+    def __init__(self, path: Path | str, *, connections: int = 2, busy_timeout: float = 5.0) -> None:
         self.path = Path(path)
+        self.connections = max(1, connections)
         self.busy_timeout = busy_timeout
-        self._conn: aiosqlite.Connection | None = None
+        self._all: list[aiosqlite.Connection] = []
+        self._idle: asyncio.Queue[aiosqlite.Connection] | None = None
 
     async def open(self) -> ReadOnlyDatabase:
         if not self.path.is_file():
             raise StoreError(f"{self.path}: no database there (check NHANONG_DB)")
+        try:
+            for _ in range(self.connections):
+                self._all.append(await self._connect())
+        except BaseException:
+            await self.close()
+            raise
+        self._idle = asyncio.Queue()
+        for conn in self._all:
+            self._idle.put_nowait(conn)
+        return self
+
+    async def _connect(self) -> aiosqlite.Connection:
         try:
             conn = await aiosqlite.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True,
                                            isolation_level=None, timeout=self.busy_timeout)
@@ -45,26 +63,32 @@ class ReadOnlyDatabase:
         except BaseException:
             await conn.close()
             raise
-        self._conn = conn
-        return self
+        return conn
 
-    def _open(self) -> aiosqlite.Connection:
-        if self._conn is None:
+    @asynccontextmanager
+    async def _reader(self) -> AsyncIterator[aiosqlite.Connection]:
+        if self._idle is None:
             raise StoreError("database is not open")
-        return self._conn
+        idle = self._idle
+        conn = await idle.get()
+        try:
+            yield conn
+        finally:
+            idle.put_nowait(conn)
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
-        async with self._open().execute(sql, params) as cur:
+        async with self._reader() as conn, conn.execute(sql, params) as cur:
             return await cur.fetchone()
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
-        async with self._open().execute(sql, params) as cur:
+        async with self._reader() as conn, conn.execute(sql, params) as cur:
             return list(await cur.fetchall())
 
     async def close(self) -> None:
-        conn, self._conn = self._conn, None
-        if conn is not None:
-            await conn.close()
+        conns, self._all, self._idle = self._all, [], None
+        for conn in conns:
+            with suppress(Exception):
+                await conn.close()
 
 
 class Snapshot:
