@@ -96,6 +96,7 @@ class Book:
         self._wb = None
         self._sheets = 0
         self._made: list[tuple[Any, int]] = []  # XLSX: each sheet made, and its columns
+        self._drops: list[Callable[[], None]] = []  # XLSX: remove a sheet's rows file
         if fmt == "csv":
             # UTF-8 with a BOM, so Excel on Windows shows Vietnamese letters right.
             self._fh = self.partial.open("w", newline="", encoding="utf-8-sig")
@@ -147,7 +148,7 @@ class Book:
         self._made.append((ws, len(sh.headers)))
         if sh.image is not None:
             self.picture(len(self._made) - 1, sh.image)
-        write = _raw_rows(ws)
+        write = _raw_rows(ws, self._drops)
         styles = self._styles
         head = self._style(ws, None, True)
         write([(h, head) for h in sh.headers])
@@ -213,6 +214,8 @@ class Book:
     def abort(self) -> None:
         if self._fh is not None:
             self._fh.close()
+        for drop in self._drops:  # the rows written so far (names, phones): gone now
+            drop()
         self._wb = None
         self.partial.unlink(missing_ok=True)
 
@@ -234,7 +237,7 @@ _INF = float("inf")
 _EMPTY_ROWS = re.compile(r"<sheetData\s*/>|<sheetData>\s*</sheetData>")
 
 
-def _raw_rows(ws) -> Callable[[list[tuple[object, int]]], None]:
+def _raw_rows(ws, drops: list[Callable[[], None]]) -> Callable[[list[tuple[object, int]]], None]:
     """Rows of (value, style number) for a write-only sheet, written as XML text to a
     file of their own, and put into the sheet's XML when openpyxl writes it (with no
     rows) at save: openpyxl makes and writes an object per cell, which is most of a
@@ -299,7 +302,12 @@ def _raw_rows(ws) -> Callable[[list[tuple[object, int]]], None]:
         if rows_path in ALL_TEMP_FILES:
             ALL_TEMP_FILES.remove(rows_path)
 
+    def drop() -> None:
+        fh.close()
+        Path(rows_path).unlink(missing_ok=True)
+
     ws.close = close
+    drops.append(drop)
     return write
 
 

@@ -237,3 +237,19 @@ async def test_a_problem_in_the_child_comes_back_in_the_catalog(staff, tmp_path)
                                                   date(2026, 9, 30), tmp_path / "a.csv", T, by="x",
                                                   now=NOW)
     assert n == 7 and (tmp_path / "a.csv").read_text(encoding="utf-8-sig").startswith("Phiếu báo cáo")
+
+
+def test_a_write_that_fails_leaves_no_file_and_no_rows_behind(tmp_path, monkeypatch):
+    import tempfile
+
+    from bot.sheets import Book, Num, Sheet
+
+    scratch = tmp_path / "scratch"  # the system's temporary folder, for this test
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    with pytest.raises(RuntimeError), Book(tmp_path / "a.xlsx", "xlsx") as book:
+        add = book.sheet(Sheet("Trả lời", ["Họ và tên", "Số"]))
+        add(["Nguyễn Thị Lan", Num(3)])
+        raise RuntimeError("the store went away")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["scratch"]
+    assert not [p for p in scratch.iterdir() if p.suffix == ".rows"]
