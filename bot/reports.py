@@ -376,6 +376,17 @@ def progress_sheets(t: Translator, p: Progress, communes: Communes) -> list[Shee
     return sheets
 
 
+def _give_back() -> None:
+    """Collect what was freed and hand free heap pages back to the system (glibc), so that
+    what comes next (the chart, matplotlib) does not add to the peak."""
+    import ctypes
+    import gc
+
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
 def _files(out: Path) -> tuple[Path, Path]:
     out = Path(out)
     if out.suffix.lower() != ".xlsx":
@@ -436,6 +447,7 @@ async def build_report(store: Store, library: Library, communes: Communes, perio
             n = await stream_answers(store, book, t, communes, since, until,
                                      sheets_after=[rates_sheet(t, run_rates)])
             progress = await figures
+            _give_back()  # the indicators' answers are gone: let the chart reuse their memory
             charts.draw(partial, t, progress, communes)
             book.picture(0, partial)  # the chart beside the summary, as in the chat
             for add, sheet in zip(adds, progress_sheets(t, progress, communes), strict=True):

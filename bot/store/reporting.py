@@ -12,6 +12,7 @@ import json
 from collections.abc import AsyncIterator, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from sys import intern
 from typing import Any
 
 from .db import Database
@@ -73,11 +74,18 @@ PAGE = 2000  # responses read per query when streamed
 _IDS = 500  # responses whose answers one query reads
 
 
+def _same(text: str | None) -> str | None:
+    """One copy of a short text repeated over many rows (a check-in, a period, a commune,
+    a role, a question, a choice): tens of thousands of responses hold the same few."""
+    return intern(text) if text is not None and len(text) <= 24 else text
+
+
 def _head(h: Sequence[Any]) -> Answered:
     """A response's row (:data:`_RESPONSE_COLS`), its answers still to come."""
-    return Answered(id=h[0], checkin_id=h[1], period=h[2], version_id=h[3], member_id=h[4],
-                    submitted_at=datetime.fromisoformat(h[5]), commune_code=h[6], role=h[7],
-                    name=h[8], phone=h[9], organisation=h[10])
+    return Answered(id=h[0], checkin_id=_same(h[1]), period=_same(h[2]), version_id=h[3],
+                    member_id=h[4], submitted_at=datetime.fromisoformat(h[5]),
+                    commune_code=_same(h[6]), role=_same(h[7]), name=h[8], phone=h[9],
+                    organisation=h[10])
 
 
 class Reporting:
@@ -184,7 +192,9 @@ class Reporting:
                     "SELECT response_id, question_id, kind, value, number FROM checkin_answers"
                     f" WHERE response_id IN ({', '.join('?' for _ in part)}){only}"
                     " ORDER BY response_id, question_id", [*part, *(questions or ())]):
-                by_id[row[0]].answers[row[1]] = typed(row[2], row[3], row[4])
+                value = row[3]
+                by_id[row[0]].answers[intern(row[1])] = typed(
+                    row[2], _same(value) if isinstance(value, str) else value, row[4])
 
     async def answered_versions(self, since: datetime, until: datetime) -> list[tuple[str, int, int]]:
         """(check-in, version, responses) submitted in [since, until): what an export's
