@@ -146,6 +146,33 @@ def _answer(t: Translator, question: dict[str, Any] | None, value: Any,
     return value
 
 
+def _shower(t: Translator, question: dict[str, Any] | None,
+            labels: dict[str, str]) -> Callable[[Any], object]:
+    """:func:`_answer` for one question, its kind decided once: the same cell for the
+    same value (the tests compare both on every answer they export)."""
+    kind = question["type"] if question else ""
+    if kind == "number":
+        return lambda v: Num(v) if isinstance(v, int | float) else v
+    if kind == "multi":
+        return lambda v: "; ".join(labels.get(x, x) for x in v) if isinstance(v, list) else v
+    if kind == "choice":
+        return lambda v: labels.get(v, v)
+    if kind in ("yesno", "date", "photo"):
+        seen: dict[Any, object] = {}  # few different values: each formatted once
+
+        def once(v: Any) -> object:
+            try:
+                return seen[v]
+            except KeyError:
+                shown = seen[v] = _answer(t, question, v, labels)
+                return shown
+            except TypeError:  # not hashable (a list where a date was expected)
+                return _answer(t, question, v, labels)
+
+        return once
+    return lambda v: v
+
+
 def _questions(versions: list[dict[str, Any]]) -> list[tuple[str, str]]:
     """(question id, text) over every version, newest version's order and wording first."""
     out: dict[str, str] = {}
@@ -172,12 +199,33 @@ class Labels:
         self.phone = Phones()
         self.when = _moments(t)
 
+        self._shows: dict[tuple[int, str], Callable[[Any], object]] = {}
+        self._columns: dict[tuple[int, tuple[str, ...]], list[tuple[str, Callable[[Any], object]]]] = {}
+
     def spec(self, version_id: int) -> dict[str, tuple[dict[str, Any], dict[str, str]]]:
         return self.specs.get(version_id, {})
 
     def answer(self, version_id: int, qid: str, value: Any) -> object:
-        q, labels = self.spec(version_id).get(qid, (None, {}))
-        return _answer(self.t, q, value, labels)
+        return self.show(version_id, qid)(value)
+
+    def show(self, version_id: int, qid: str) -> Callable[[Any], object]:
+        """How an answer to this question of this version is shown (:func:`_answer`,
+        its kind and labels looked up once)."""
+        key = (version_id, qid)
+        fn = self._shows.get(key)
+        if fn is None:
+            q, labels = self.spec(version_id).get(qid, (None, {}))
+            fn = self._shows[key] = _shower(self.t, q, labels)
+        return fn
+
+    def columns(self, version_id: int,
+                questions: tuple[str, ...]) -> list[tuple[str, Callable[[Any], object]]]:
+        """For a sheet's question columns, each question and how this version's answer shows."""
+        key = (version_id, questions)
+        cols = self._columns.get(key)
+        if cols is None:
+            cols = self._columns[key] = [(q, self.show(version_id, q)) for q in questions]
+        return cols
 
     def person(self, a: Answered) -> list[object]:
         commune = self._communes.get(a.commune_code)
@@ -266,6 +314,7 @@ class AnswerSheet:
     sheet: Sheet
     questions: list[tuple[str, str]]
     written: int = 0
+    ids: tuple[str, ...] = ()  # the questions' ids, in column order
 
 
 def answer_sheets(t: Translator, answered: list[tuple[str, int, int]],
@@ -280,16 +329,17 @@ def answer_sheets(t: Translator, answered: list[tuple[str, int, int]],
             t.plain("No."), t.plain("Response no."), t.plain("Period"), t.plain("Sent at"),
             *_person_headers(t), *(text for _, text in questions)],
             widths={0: 6, 4: 24, 6: 22, 8: 24, **{9 + i: 30 for i in range(len(questions))}})
-        out[cid] = AnswerSheet(sheet, questions)
+        out[cid] = AnswerSheet(sheet, questions, ids=tuple(q for q, _ in questions))
     return out
 
 
 def answer_row(labels: Labels, sheet: AnswerSheet, a: Answered) -> list[object]:
     """A response as its check-in's sheet shows it (labels of the version answered)."""
     sheet.written += 1
+    answers = a.answers
     return [sheet.written, a.id, a.period, labels.when(a.submitted_at), *labels.person(a),
-            *(labels.answer(a.version_id, q, a.answers[q]) if q in a.answers else None
-              for q, _ in sheet.questions)]
+            *(show(answers[q]) if q in answers else None
+              for q, show in labels.columns(a.version_id, sheet.ids))]
 
 
 def answers_long_sheet(t: Translator) -> Sheet:

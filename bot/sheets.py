@@ -148,33 +148,15 @@ class Book:
         self._made.append((ws, len(sh.headers)))
         if sh.image is not None:
             self.picture(len(self._made) - 1, sh.image)
-        write = _raw_rows(ws, self._drops)
-        styles = self._styles
-        head = self._style(ws, None, True)
-        write([(h, head) for h in sh.headers])
+        write = _raw_rows(ws, self._drops, lambda fmt, bold: self._style(ws, fmt, bold))
+        write(sh.headers, True, self._style(ws, None, True))
         bold_rows = sh.bold
         count = [0]
 
         def append(row: list[object]) -> None:
             i = count[0]
             count[0] = i + 1
-            bold = i in bold_rows
-            out: list[tuple[object, int]] = []
-            for v in row:
-                if isinstance(v, Num):
-                    fmt, v = v.fmt, v.value
-                elif isinstance(v, str):
-                    fmt = TEXT
-                elif v is None:
-                    out.append((None, 0))
-                    continue
-                else:
-                    fmt = None
-                if isinstance(v, float) and v.is_integer():
-                    v = int(v)
-                style = styles.get((fmt, bold))
-                out.append((v, style if style is not None else self._style(ws, fmt, bold)))
-            write(out)
+            write(row, i in bold_rows)
 
         return append
 
@@ -237,12 +219,14 @@ _INF = float("inf")
 _EMPTY_ROWS = re.compile(r"<sheetData\s*/>|<sheetData>\s*</sheetData>")
 
 
-def _raw_rows(ws, drops: list[Callable[[], None]]) -> Callable[[list[tuple[object, int]]], None]:
-    """Rows of (value, style number) for a write-only sheet, written as XML text to a
-    file of their own, and put into the sheet's XML when openpyxl writes it (with no
-    rows) at save: openpyxl makes and writes an object per cell, which is most of a
-    large export's time; this writes the same cells as text.  Strings inline (no
-    shared-string table in memory), numbers as openpyxl writes them."""
+def _raw_rows(ws, drops: list[Callable[[], None]],
+              style_of: Callable[[str | None, bool], int]) -> Callable[..., None]:
+    """Rows for a write-only sheet, written as XML text to a file of their own, and put
+    into the sheet's XML when openpyxl writes it (with no rows) at save: openpyxl makes
+    and writes an object per cell, which is most of a large export's time; this writes
+    the same cells as text.  A :class:`Num` gets its format, a text the text format
+    ("@"), a bold row bold; strings inline (no shared-string table in memory), numbers
+    as openpyxl writes them (a float that is whole as an integer)."""
     from xml.sax.saxutils import escape
 
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -254,27 +238,42 @@ def _raw_rows(ws, drops: list[Callable[[], None]]) -> Callable[[list[tuple[objec
     letters: list[str] = []
     clean = ILLEGAL_CHARACTERS_RE.sub
     idx = [0]
+    styles: dict[tuple[str | None, bool], str] = {}  # → ' s="N"' (or "" for none)
 
-    def write(values: list[tuple[object, int]]) -> None:
+    def style(fmt: str | None, bold: bool) -> str:
+        got = styles.get((fmt, bold))
+        if got is None:
+            n = style_of(fmt, bold)
+            got = styles[(fmt, bold)] = f' s="{n}"' if n else ""
+        return got
+
+    def write(values: list[object], bold: bool = False, fixed: int | None = None) -> None:
         while len(letters) < len(values):
             letters.append(get_column_letter(len(letters) + 1))
         idx[0] = r = idx[0] + 1
         parts = [f'<row r="{r}">']
-        for col, (v, style) in zip(letters, values, strict=False):
+        text = f' s="{fixed}"' if fixed else style(TEXT, bold)
+        for col, v in zip(letters, values, strict=False):
             if v is None or v == "":
                 continue
-            s = f' s="{style}"' if style else ""
             if isinstance(v, str):
-                parts.append(f'<c r="{col}{r}"{s} t="inlineStr"><is><t xml:space="preserve">'
+                parts.append(f'<c r="{col}{r}"{text} t="inlineStr"><is><t xml:space="preserve">'
                              f'{escape(clean("", v))}</t></is></c>')
-            elif isinstance(v, bool):
+                continue
+            if isinstance(v, Num):
+                s, v = (f' s="{fixed}"' if fixed else style(v.fmt, bold)), v.value
+            else:
+                s = f' s="{fixed}"' if fixed else style(None, bold)
+            if isinstance(v, bool):
                 parts.append(f'<c r="{col}{r}"{s} t="b"><v>{int(v)}</v></c>')
             elif isinstance(v, int):
                 parts.append(f'<c r="{col}{r}"{s} t="n"><v>{v}</v></c>')
             elif isinstance(v, float):  # as openpyxl writes it (16 digits; no NaN)
-                if v == v and v not in (_INF, -_INF):
+                if v.is_integer():
+                    parts.append(f'<c r="{col}{r}"{s} t="n"><v>{int(v)}</v></c>')
+                elif v == v and v not in (_INF, -_INF):
                     parts.append(f'<c r="{col}{r}"{s} t="n"><v>{v:.16g}</v></c>')
-            else:
+            elif v is not None:  # anything else as its text, styled as a number would be
                 parts.append(f'<c r="{col}{r}"{s} t="inlineStr"><is><t xml:space="preserve">'
                              f'{escape(clean("", str(v)))}</t></is></c>')
         parts.append("</row>")
