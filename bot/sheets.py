@@ -216,6 +216,7 @@ def _drop(row: list[object]) -> None:
 
 
 _INF = float("inf")
+_SPECIAL = re.compile(r"[&<>\x00-\x08\x0b\x0c\x0e-\x1f]")  # escaped, or dropped (as openpyxl)
 _EMPTY_ROWS = re.compile(r"<sheetData\s*/>|<sheetData>\s*</sheetData>")
 
 
@@ -237,6 +238,11 @@ def _raw_rows(ws, drops: list[Callable[[], None]],
     fh = open(rows_path, "w", encoding="utf-8")  # closed when the sheet is
     letters: list[str] = []
     clean = ILLEGAL_CHARACTERS_RE.sub
+    special = _SPECIAL.search  # most texts have nothing to escape: one look, no copies
+
+    def fix(v: str) -> str:
+        return escape(clean("", v))
+
     idx = [0]
     styles: dict[tuple[str | None, bool], str] = {}  # → ' s="N"' (or "" for none)
 
@@ -258,7 +264,7 @@ def _raw_rows(ws, drops: list[Callable[[], None]],
                 continue
             if isinstance(v, str):
                 parts.append(f'<c r="{col}{r}"{text} t="inlineStr"><is><t xml:space="preserve">'
-                             f'{escape(clean("", v))}</t></is></c>')
+                             f'{fix(v) if special(v) else v}</t></is></c>')
                 continue
             if isinstance(v, Num):
                 s, v = (f' s="{fixed}"' if fixed else style(v.fmt, bold)), v.value
@@ -275,7 +281,7 @@ def _raw_rows(ws, drops: list[Callable[[], None]],
                     parts.append(f'<c r="{col}{r}"{s} t="n"><v>{v:.16g}</v></c>')
             elif v is not None:  # anything else as its text, styled as a number would be
                 parts.append(f'<c r="{col}{r}"{s} t="inlineStr"><is><t xml:space="preserve">'
-                             f'{escape(clean("", str(v)))}</t></is></c>')
+                             f'{fix(str(v))}</t></is></c>')
         parts.append("</row>")
         fh.write("".join(parts))
 

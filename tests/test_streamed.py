@@ -253,3 +253,14 @@ def test_a_write_that_fails_leaves_no_file_and_no_rows_behind(tmp_path, monkeypa
         raise RuntimeError("the store went away")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["scratch"]
     assert not [p for p in scratch.iterdir() if p.suffix == ".rows"]
+
+
+def test_characters_excel_cannot_hold_are_dropped_and_markup_kept_as_text(tmp_path):
+    from bot.sheets import Num, Sheet, write
+
+    write(tmp_path / "a.xlsx", [Sheet("Trả lời", ["Ghi chú", "Số"], rows=iter([
+        ["Chuông\x07 báo <b>&</b>", Num(1.5)], ["", Num(2.0, "#,##0")]]))], "xlsx")
+    ws = load_workbook(tmp_path / "a.xlsx")["Trả lời"]
+    assert [[c.value for c in r] for r in ws.iter_rows()] == [
+        ["Ghi chú", "Số"], ["Chuông báo <b>&</b>", 1.5], [None, 2]]
+    assert ws["B3"].number_format == "#,##0" and isinstance(ws["B3"].value, int)
