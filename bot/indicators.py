@@ -130,11 +130,27 @@ class Source:
         self.store = store
         self.communes = communes
         self.needs = needs  # check-in → the questions read (None, or a check-in not named: all)
-        self._cache: dict[tuple, list[Answered]] = {}
+        self._cache: dict[tuple, list] = {}
+        self._members: dict[tuple, dict[str | None, int]] = {}
 
     def forget(self) -> None:
         """Drop the answers read so far (the next period reads its own)."""
         self._cache.clear()
+
+    async def trained(self, until: datetime) -> list[tuple[str | None, str | None, int]]:
+        """Who attended a course ending before ``until``, by (role, commune): read once
+        for every indicator of the kind (they differ by role only)."""
+        key = ("trained", until)
+        if key not in self._cache:
+            self._cache[key] = await self.store.courses.trained(until=until)
+        return self._cache[key]
+
+    async def members_by_commune(self, roles: tuple[str, ...]) -> dict[str | None, int]:
+        """Members with one of ``roles`` by commune (the same for every period)."""
+        key = ("members", roles)
+        if key not in self._members:
+            self._members[key] = await self.store.reporting.members_by_commune(roles)
+        return self._members[key]
 
     async def submitted(self, checkin: str, since: datetime | None, until: datetime,
                         latest: bool = False) -> list[Answered]:
@@ -181,10 +197,10 @@ async def trained_share(ind: Indicator, src: Source, since: datetime, until: dat
     """% of members with ``roles`` who attended a course ending before the period end."""
     roles = tuple(ind.params["roles"])
     trained: dict[str | None, float] = defaultdict(float)
-    for role, commune, n in await src.store.courses.trained(until=until):
+    for role, commune, n in await src.trained(until):
         if role in roles:
             trained[commune] += n
-    total = await src.store.reporting.members_by_commune(roles)
+    total = await src.members_by_commune(roles)
     part, whole = sum(trained.values()), sum(total.values())
     return Outcome(_share(part, whole), part, whole, _rows(dict(trained), dict(total)))
 

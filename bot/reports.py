@@ -53,15 +53,19 @@ class RunRate:
 async def rates(store: Store, library: Library, communes: Communes, since: datetime,
                 until: datetime) -> list[RunRate]:
     out = []
+    counted: dict[str, int | None] = {}  # audience → members in it now (each counted once)
     for run in await store.reporting.runs(since, until):
         c = library.checkins.get(run.checkin_id)
         invited = None
-        if c is not None:
+        if c is not None and c.audience in counted:
+            invited = counted[c.audience]
+        elif c is not None:
             try:
                 invited = await store.broadcasts.count_audience(
                     parse_segment(c.audience, communes, set(library.topics)))
             except SegmentError:
                 invited = None  # a segment field this version cannot count yet
+            counted[c.audience] = invited
         out.append(RunRate(c.title if c else run.checkin_id, run.period, run.opens_at, run.closes_at,
                            invited, run.started, run.submitted))
     return out

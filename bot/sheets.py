@@ -216,6 +216,7 @@ def _drop(row: list[object]) -> None:
 
 
 _INF = float("inf")
+_KEEP = '<t xml:space="preserve">'
 _SPECIAL = re.compile(r"[&<>\x00-\x08\x0b\x0c\x0e-\x1f]")  # escaped, or dropped (as openpyxl)
 _EMPTY_ROWS = re.compile(r"<sheetData\s*/>|<sheetData>\s*</sheetData>")
 
@@ -263,8 +264,10 @@ def _raw_rows(ws, drops: list[Callable[[], None]],
             if v is None or v == "":
                 continue
             if isinstance(v, str):
-                parts.append(f'<c r="{col}{r}"{text} t="inlineStr"><is><t xml:space="preserve">'
-                             f'{fix(v) if special(v) else v}</t></is></c>')
+                if special(v):
+                    v = fix(v)
+                t = _KEEP if v[:1].isspace() or v[-1:].isspace() else "<t>"  # spaces kept
+                parts.append(f'<c r="{col}{r}"{text} t="inlineStr"><is>{t}{v}</t></is></c>')
                 continue
             if isinstance(v, Num):
                 s, v = (f' s="{fixed}"' if fixed else style(v.fmt, bold)), v.value
@@ -273,15 +276,14 @@ def _raw_rows(ws, drops: list[Callable[[], None]],
             if isinstance(v, bool):
                 parts.append(f'<c r="{col}{r}"{s} t="b"><v>{int(v)}</v></c>')
             elif isinstance(v, int):
-                parts.append(f'<c r="{col}{r}"{s} t="n"><v>{v}</v></c>')
+                parts.append(f'<c r="{col}{r}"{s}><v>{v}</v></c>')
             elif isinstance(v, float):  # as openpyxl writes it (16 digits; no NaN)
                 if v.is_integer():
-                    parts.append(f'<c r="{col}{r}"{s} t="n"><v>{int(v)}</v></c>')
+                    parts.append(f'<c r="{col}{r}"{s}><v>{int(v)}</v></c>')
                 elif v == v and v not in (_INF, -_INF):
-                    parts.append(f'<c r="{col}{r}"{s} t="n"><v>{v:.16g}</v></c>')
+                    parts.append(f'<c r="{col}{r}"{s}><v>{v:.16g}</v></c>')
             elif v is not None:  # anything else as its text, styled as a number would be
-                parts.append(f'<c r="{col}{r}"{s} t="inlineStr"><is><t xml:space="preserve">'
-                             f'{fix(str(v))}</t></is></c>')
+                parts.append(f'<c r="{col}{r}"{s} t="inlineStr"><is>{_KEEP}{fix(str(v))}</t></is></c>')
         parts.append("</row>")
         fh.write("".join(parts))
 
