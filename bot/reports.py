@@ -27,6 +27,7 @@ from .phone import show_phone
 from .roles import ROLES
 from .segments import SegmentError, parse_segment
 from .sheets import INTEGER, PERCENT, Book, Num, Sheet
+from .sheets import plain as as_plain
 from .store import Answered, Store
 from .types import Reply
 
@@ -204,10 +205,18 @@ class Labels:
         self.when = _moments(t)
 
         self._shows: dict[tuple[int, str], Callable[[Any], object]] = {}
+        self._orders: dict[int, dict[str, int]] = {}
         self._columns: dict[tuple[int, tuple[str, ...]], list[tuple[str, Callable[[Any], object]]]] = {}
 
     def spec(self, version_id: int) -> dict[str, tuple[dict[str, Any], dict[str, str]]]:
         return self.specs.get(version_id, {})
+
+    def order(self, version_id: int) -> dict[str, int]:
+        """Each question's place in this version (the CSV's order of a response's lines)."""
+        got = self._orders.get(version_id)
+        if got is None:
+            got = self._orders[version_id] = {k: i for i, k in enumerate(self.spec(version_id))}
+        return got
 
     def answer(self, version_id: int, qid: str, value: Any) -> object:
         return self.show(version_id, qid)(value)
@@ -353,15 +362,25 @@ def answers_long_sheet(t: Translator) -> Sheet:
         *_person_headers(t), t.plain("Question"), t.plain("Answer")])
 
 
-def answers_long_rows(labels: Labels, a: Answered) -> list[list[object]]:
+def answers_long_rows(labels: Labels, a: Answered, *, plain: bool = False) -> list[list[object]]:
+    """A response's lines of the CSV, one per answer in its version's order (``plain``:
+    cells as CSV writes them, the person's once for all the lines)."""
     spec = labels.spec(a.version_id)
-    order = {k: i for i, k in enumerate(spec)}
+    order = labels.order(a.version_id)
     head = [a.checkin_id, a.period, a.id, labels.when(a.submitted_at), *labels.person(a)]
+    cell = as_plain if plain else _same_cell
+    if plain:
+        head = [as_plain(v) for v in head]
     out = []
     for qid in sorted(a.answers, key=lambda k: (order.get(k, len(spec)), k)):
         q = spec.get(qid, (None, {}))[0]
-        out.append([*head, q["text"] if q else qid, labels.answer(a.version_id, qid, a.answers[qid])])
+        out.append([*head, cell(q["text"] if q else qid), cell(labels.answer(a.version_id, qid,
+                                                                            a.answers[qid]))])
     return out
+
+
+def _same_cell(v: object) -> object:
+    return v
 
 
 async def stream_answers(store: Store, book: Book, t: Translator, communes: Communes,
@@ -376,13 +395,11 @@ async def stream_answers(store: Store, book: Book, t: Translator, communes: Comm
     labels = Labels(t, versions, communes)
     n = 0
     if book.fmt == "csv":
-        add = book.sheet(answers_long_sheet(t))
+        book.sheet(answers_long_sheet(t))  # its headers; the lines come below
         for sh in sheets_after:
             _fill(book, sh)
         async for batch in store.reporting.stream(since=since, until=until):
-            for a in batch:
-                for row in answers_long_rows(labels, a):
-                    add(row)
+            book.plain_rows(row for a in batch for row in answers_long_rows(labels, a, plain=True))
             n += len(batch)
         return n
     heads = answer_sheets(t, answered, versions)

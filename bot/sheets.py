@@ -63,6 +63,9 @@ def _plain(v: object) -> object:
     return "" if v is None else v
 
 
+plain = _plain  # a cell as CSV writes it
+
+
 class SheetError(Problem):
     """A file that cannot be read as a sheet; the message says why."""
 
@@ -119,6 +122,10 @@ class Book:
             writerow = self._csv.writerow
             return lambda row: writerow([_plain(v) for v in row])
         return self._xlsx_sheet(sh)
+
+    def plain_rows(self, rows: Iterable[list[object]]) -> None:
+        """CSV: more rows of the first sheet whose cells are plain already (:func:`plain`)."""
+        self._csv.writerows(rows)
 
     def _style(self, ws, fmt: str | None, bold: bool) -> int:
         """The workbook's style number for a cell with this format and weight, made once
