@@ -142,9 +142,11 @@ class Reporting:
     async def stream(self, *, since: datetime, until: datetime,
                      page: int | None = None) -> AsyncIterator[list[Answered]]:
         """Every response submitted in [since, until), oldest first (by submitted_at, id)
-        as :meth:`submitted` gives them, in lists of at most ``page``: each list is one
-        short query (keyset pagination on the (state, submitted_at) index), so memory
-        holds one page whatever the period, and no read stays open between pages."""
+        as :meth:`submitted` gives them, in lists of at most ``page`` (default
+        :data:`PAGE`): each list is two short queries — the page's responses by keyset
+        pagination on the (state, submitted_at) index, then their answers by primary key —
+        so memory holds a page or two whatever the period (the next page is read while the
+        caller writes this one), and no read stays open between pages."""
         page = page or PAGE
 
         async def read(after: tuple[str, int] | None) -> tuple[list[Answered], tuple[str, int]]:
