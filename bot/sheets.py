@@ -190,7 +190,7 @@ class Book:
                 add = self._xlsx_about()
                 for k, v in self.about:
                     add([k, v])
-            self._wb.save(self.partial)
+            _save(self._wb, self.partial)
         self.partial.replace(self.path)
         return self.path
 
@@ -216,6 +216,21 @@ class Book:
             self.close()
         else:
             self.abort()
+
+
+def _save(wb, path: Path) -> None:
+    """openpyxl's ``save_workbook`` with the fastest deflate: a large export's sheets are
+    tens of megabytes of XML, three times quicker to pack for a file a third bigger."""
+    import datetime as dt
+    from zipfile import ZIP_DEFLATED, ZipFile
+
+    from openpyxl.writer.excel import ExcelWriter
+
+    if not wb.worksheets:
+        wb.create_sheet()
+    with ZipFile(path, "w", ZIP_DEFLATED, allowZip64=True, compresslevel=1) as archive:
+        wb.properties.modified = dt.datetime.now(tz=dt.UTC).replace(tzinfo=None)
+        ExcelWriter(wb, archive).save()
 
 
 def _drop(row: list[object]) -> None:
