@@ -18,6 +18,7 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from .content import Indicator, Programme, Targets
@@ -124,21 +125,37 @@ class Result:
 
 
 class Source:
-    """The store for one computation, remembering what was already counted."""
+    """The store for one computation, remembering what was already counted (indicators
+    run side by side: the second to ask for the same count waits for the first's)."""
 
     def __init__(self, store: Store, communes: Communes) -> None:
         self.store = store
         self.communes = communes
-        self._cache: dict[tuple, list[Tally]] = {}
+        self._asked: dict[tuple, asyncio.Future] = {}
+
+    def _once(self, key: tuple, read: Callable[[], Awaitable[Any]]) -> asyncio.Future:
+        if key not in self._asked:
+            self._asked[key] = asyncio.ensure_future(read())
+        return self._asked[key]
 
     async def tallies(self, checkin: str, questions: tuple[str, ...], since: datetime | None,
                       until: datetime, latest: bool = False) -> list[Tally]:
         """Responses counted by commune, role and the answers to ``questions`` (in SQL)."""
-        key = (checkin, questions, since, until, latest)
-        if key not in self._cache:
-            self._cache[key] = await self.store.reporting.grouped(
-                checkin, questions, since=since, until=until, latest=latest)
-        return self._cache[key]
+        return await self._once(
+            ("tallies", checkin, questions, since, until, latest),
+            lambda: self.store.reporting.grouped(checkin, questions, since=since, until=until,
+                                                 latest=latest))
+
+    async def trained(self, until: datetime) -> list[tuple[str | None, str | None, int]]:
+        """Who attended a course ending before ``until``, by (role, commune): read once
+        for every indicator of the kind (they differ by role only)."""
+        return await self._once(("trained", until),
+                                lambda: self.store.courses.trained(until=until))
+
+    async def members_by_commune(self, roles: tuple[str, ...]) -> dict[str | None, int]:
+        """Members with one of ``roles`` by commune (the same for every period)."""
+        return await self._once(("members", roles),
+                                lambda: self.store.reporting.members_by_commune(roles))
 
 
 def _rows(counts: dict[str | None, float], of: dict[str | None, float] | None = None) -> list[Row]:
@@ -176,10 +193,10 @@ async def trained_share(ind: Indicator, src: Source, since: datetime, until: dat
     """% of members with ``roles`` who attended a course ending before the period end."""
     roles = tuple(ind.params["roles"])
     trained: dict[str | None, float] = defaultdict(float)
-    for role, commune, n in await src.store.courses.trained(until=until):
+    for role, commune, n in await src.trained(until):
         if role in roles:
             trained[commune] += n
-    total = await src.store.reporting.members_by_commune(roles)
+    total = await src.members_by_commune(roles)
     part, whole = sum(trained.values()), sum(total.values())
     return Outcome(_share(part, whole), part, whole, _rows(dict(trained), dict(total)))
 

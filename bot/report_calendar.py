@@ -88,7 +88,8 @@ class ReportCalendar:
             return done
 
     async def _send(self, label: str, target: tuple[str, str], now: datetime) -> bool:
-        from .reports import build_report, report_messages
+        from .report_worker import Where, build_report_apart
+        from .reports import report_messages
 
         t = translator(self.settings.locale, self.settings.tz)
         period = parse_period(label)
@@ -96,8 +97,9 @@ class ReportCalendar:
         out = self.folder / f"bao-cao-{label}.xlsx"
         for old in (out, out.with_suffix(".png")):  # left by an attempt that was not delivered
             old.unlink(missing_ok=True)
-        built = await build_report(self.store, self.library(), self.communes, period, out, t,
-                                   by="calendar", now=now)
+        # In a child process (bot.report_worker): farmers are answered meanwhile.
+        built = await build_report_apart(self.store, Where.of(self.settings), period, out, t,
+                                         by="calendar", now=now)
         if not await self.store.reporting.claim_report(label, now):
             return False  # another process sent it meanwhile
         channel, chat_id = target

@@ -12,8 +12,10 @@ numbers are number cells with Excel formats, dates are written the Vietnamese wa
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +26,8 @@ from .indicators import Period, Progress, Result, compute
 from .phone import show_phone
 from .roles import ROLES
 from .segments import SegmentError, parse_segment
-from .sheets import INTEGER, PERCENT, Num, Sheet, write
+from .sheets import INTEGER, PERCENT, Book, Num, Sheet
+from .sheets import plain as as_plain
 from .store import Answered, Store
 from .types import Reply
 
@@ -48,36 +51,22 @@ class RunRate:
     submitted: int
 
 
-@dataclass(slots=True)
-class ReportData:
-    progress: Progress
-    answered: list[Answered]
-    versions: dict[int, dict[str, Any]]
-    rates: list[RunRate]
-
-
-async def gather(store: Store, library: Library, period: Period, communes: Communes,
-                 t: Translator) -> ReportData:
-    """Everything the report shows, read from the store."""
-    progress = await compute(store, library.targets, period, t.zone, communes)
-    since, until = period.bounds(t.zone)
-    answered = await store.reporting.submitted(None, since=since, until=until)
-    versions = await store.reporting.versions({a.version_id for a in answered})
-    return ReportData(progress, answered, versions, await rates(store, library, communes, since, until))
-
-
 async def rates(store: Store, library: Library, communes: Communes, since: datetime,
                 until: datetime) -> list[RunRate]:
     out = []
+    counted: dict[str, int | None] = {}  # audience → members in it now (each counted once)
     for run in await store.reporting.runs(since, until):
         c = library.checkins.get(run.checkin_id)
         invited = None
-        if c is not None:
+        if c is not None and c.audience in counted:
+            invited = counted[c.audience]
+        elif c is not None:
             try:
                 invited = await store.broadcasts.count_audience(
                     parse_segment(c.audience, communes, set(library.topics)))
             except SegmentError:
                 invited = None  # a segment field this version cannot count yet
+            counted[c.audience] = invited
         out.append(RunRate(c.title if c else run.checkin_id, run.period, run.opens_at, run.closes_at,
                            invited, run.started, run.submitted))
     return out
@@ -139,9 +128,11 @@ def indicator_sheet(t: Translator, r: Result, progress: Progress, communes: Comm
     return sheet
 
 
-def _answer(t: Translator, question: dict[str, Any] | None, value: Any) -> object:
+def _answer(t: Translator, question: dict[str, Any] | None, value: Any,
+            labels: dict[str, str] | None = None) -> object:
     kind = question["type"] if question else ""
-    labels = dict(tuple(o) for o in question.get("options", [])) if question else {}
+    if labels is None:
+        labels = dict(tuple(o) for o in question.get("options", [])) if question else {}
     if kind == "number" and isinstance(value, int | float):
         return Num(value)
     if kind == "multi" and isinstance(value, list):
@@ -160,6 +151,33 @@ def _answer(t: Translator, question: dict[str, Any] | None, value: Any) -> objec
     return value
 
 
+def _shower(t: Translator, question: dict[str, Any] | None,
+            labels: dict[str, str]) -> Callable[[Any], object]:
+    """:func:`_answer` for one question, its kind decided once: the same cell for the
+    same value (the tests compare both on every answer they export)."""
+    kind = question["type"] if question else ""
+    if kind == "number":
+        return lambda v: Num(v) if isinstance(v, int | float) else v
+    if kind == "multi":
+        return lambda v: "; ".join(labels.get(x, x) for x in v) if isinstance(v, list) else v
+    if kind == "choice":
+        return lambda v: labels.get(v, v)
+    if kind in ("yesno", "date", "photo"):
+        seen: dict[Any, object] = {}  # few different values: each formatted once
+
+        def once(v: Any) -> object:
+            try:
+                return seen[v]
+            except KeyError:
+                shown = seen[v] = _answer(t, question, v, labels)
+                return shown
+            except TypeError:  # not hashable (a list where a date was expected)
+                return _answer(t, question, v, labels)
+
+        return once
+    return lambda v: v
+
+
 def _questions(versions: list[dict[str, Any]]) -> list[tuple[str, str]]:
     """(question id, text) over every version, newest version's order and wording first."""
     out: dict[str, str] = {}
@@ -169,10 +187,132 @@ def _questions(versions: list[dict[str, Any]]) -> list[tuple[str, str]]:
     return list(out.items())
 
 
-def _person(t: Translator, a: Answered, communes: Communes) -> list[object]:
-    c = communes.get(a.commune_code)
-    return [a.name or "", show_phone(a.phone) if a.phone else "", c.name if c else "",
-            t.plain(ROLES[a.role]) if a.role in ROLES else "", a.organisation or ""]
+class Labels:
+    """Per questionnaire version, its questions and their option labels, and the
+    formatted forms of what many rows repeat (the person's columns, the time sent),
+    worked out once per export rather than once per row."""
+
+    def __init__(self, t: Translator, versions: dict[int, dict[str, Any]], communes: Communes) -> None:
+        self.t = t
+        self.communes = communes
+        self.specs: dict[int, dict[str, tuple[dict[str, Any], dict[str, str]]]] = {
+            vid: {q["id"]: (q, dict(tuple(o) for o in q.get("options", [])))
+                  for q in d.get("questions", [])}
+            for vid, d in versions.items()}
+        self.roles = {k: t.plain(v) for k, v in ROLES.items()}
+        self._communes: dict[str | None, str] = {}
+        self.phone = Phones()
+        self.when = _moments(t)
+
+        self._shows: dict[tuple[int, str], Callable[[Any], object]] = {}
+        self._orders: dict[int, dict[str, int]] = {}
+        self._columns: dict[tuple[int, tuple[str, ...]], list[tuple[str, Callable[[Any], object]]]] = {}
+
+    def spec(self, version_id: int) -> dict[str, tuple[dict[str, Any], dict[str, str]]]:
+        return self.specs.get(version_id, {})
+
+    def order(self, version_id: int) -> dict[str, int]:
+        """Each question's place in this version (the CSV's order of a response's lines)."""
+        got = self._orders.get(version_id)
+        if got is None:
+            got = self._orders[version_id] = {k: i for i, k in enumerate(self.spec(version_id))}
+        return got
+
+    def answer(self, version_id: int, qid: str, value: Any) -> object:
+        return self.show(version_id, qid)(value)
+
+    def show(self, version_id: int, qid: str) -> Callable[[Any], object]:
+        """How an answer to this question of this version is shown (:func:`_answer`,
+        its kind and labels looked up once)."""
+        key = (version_id, qid)
+        fn = self._shows.get(key)
+        if fn is None:
+            q, labels = self.spec(version_id).get(qid, (None, {}))
+            fn = self._shows[key] = _shower(self.t, q, labels)
+        return fn
+
+    def columns(self, version_id: int,
+                questions: tuple[str, ...]) -> list[tuple[str, Callable[[Any], object]]]:
+        """For a sheet's question columns, each question and how this version's answer shows."""
+        key = (version_id, questions)
+        cols = self._columns.get(key)
+        if cols is None:
+            cols = self._columns[key] = [(q, self.show(version_id, q)) for q in questions]
+        return cols
+
+    def person(self, a: Answered) -> list[object]:
+        commune = self._communes.get(a.commune_code)
+        if commune is None:
+            c = self.communes.get(a.commune_code)
+            commune = self._communes[a.commune_code] = c.name if c else ""
+        return [a.name or "", self.phone(a.phone) if a.phone else "", commune,
+                self.roles.get(a.role, "") if a.role else "", a.organisation or ""]
+
+
+class Phones:
+    """:func:`show_phone` for many numbers: the shape of a number's written form (which
+    digits, where the spaces go) depends on its first digits and its length, so it is
+    worked out once per (first digits, length) and filled in for the others; each shape
+    is checked against :func:`show_phone` on its first few numbers, and any mismatch
+    sends that shape back to :func:`show_phone` for good."""
+
+    CHECKS = 3
+
+    def __init__(self) -> None:
+        self._shapes: dict[tuple[str, int], tuple[str, int, int] | None] = {}
+
+    def __call__(self, e164: str) -> str:
+        key = (e164[:6], len(e164))
+        shape = self._shapes.get(key, ())
+        if shape is None:
+            return show_phone(e164)
+        if shape == ():
+            shown = show_phone(e164)
+            self._shapes[key] = self._shape(e164, shown)
+            return shown
+        text, k, checks = shape
+        digits = [c for c in e164 if c.isdigit()][-k:] if k else []
+        it = iter(digits)
+        shown = "".join(next(it) if c == "\0" else c for c in text)
+        if checks < self.CHECKS:
+            real = show_phone(e164)
+            self._shapes[key] = (text, k, checks + 1) if real == shown else None
+            return real
+        return shown
+
+    @staticmethod
+    def _shape(e164: str, shown: str) -> tuple[str, int, int] | None:
+        """The written form with the number's last digits as slots (``\\0``)."""
+        if "\0" in shown:
+            return None
+        have = [c for c in e164 if c.isdigit()]
+        out = [c for c in shown if c.isdigit()]
+        k = 0
+        while k < min(len(have), len(out)) and have[-1 - k] == out[-1 - k]:
+            k += 1
+        slots, text = k, []
+        for c in reversed(shown):
+            if c.isdigit() and slots:
+                text.append("\0")
+                slots -= 1
+            else:
+                text.append(c)
+        return "".join(reversed(text)), k, 0
+
+
+def _moments(t: Translator) -> Callable[[datetime], str]:
+    """``t.datetime`` for many moments: the Vietnamese form ("08:00 ngày 02/03/2026")
+    written directly when it gives what Babel gives (checked on a few moments here),
+    Babel otherwise."""
+    zone = t.zone
+
+    def fast(when: datetime) -> str:
+        d = when.astimezone(zone)
+        return f"{d.hour:02d}:{d.minute:02d} ngày {d.day:02d}/{d.month:02d}/{d.year}"
+
+    probes = [datetime(2026, 12, 31, 16, 59, 59, tzinfo=UTC), datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
+              datetime(2025, 6, 9, 23, 0, tzinfo=UTC)]
+    return fast if all(fast(p) == t.datetime(p) for p in probes) else t.datetime
 
 
 def _person_headers(t: Translator) -> list[str]:
@@ -180,41 +320,105 @@ def _person_headers(t: Translator) -> list[str]:
             t.plain("Organisation")]
 
 
-def answer_sheets(t: Translator, answered: list[Answered], versions: dict[int, dict[str, Any]],
-                  communes: Communes) -> list[Sheet]:
-    """One sheet per check-in, a row per response, a column per question."""
-    sheets = []
-    for cid in sorted({a.checkin_id for a in answered}):
-        mine = [a for a in answered if a.checkin_id == cid]
-        defs = [versions[v] for v in sorted({a.version_id for a in mine}, reverse=True) if v in versions]
-        questions = _questions(defs)
+@dataclass(slots=True)
+class AnswerSheet:
+    """One check-in's sheet of a workbook: its columns, and the rows written so far."""
+
+    sheet: Sheet
+    questions: list[tuple[str, str]]
+    written: int = 0
+    ids: tuple[str, ...] = ()  # the questions' ids, in column order
+
+
+def answer_sheets(t: Translator, answered: list[tuple[str, int, int]],
+                  versions: dict[int, dict[str, Any]]) -> dict[str, AnswerSheet]:
+    """One sheet per check-in (a row per response, a column per question over every
+    version answered), from :meth:`Reporting.answered_versions`; rows come later."""
+    out = {}
+    for cid in sorted({c for c, _, _ in answered}):
+        mine = sorted({v for c, v, _ in answered if c == cid}, reverse=True)
+        questions = _questions([versions[v] for v in mine if v in versions])
         sheet = Sheet(f"{t.plain('Answers')} {cid}"[:31].strip(), [
             t.plain("No."), t.plain("Response no."), t.plain("Period"), t.plain("Sent at"),
             *_person_headers(t), *(text for _, text in questions)],
             widths={0: 6, 4: 24, 6: 22, 8: 24, **{9 + i: 30 for i in range(len(questions))}})
-        for i, a in enumerate(mine, start=1):
-            spec = {q["id"]: q for q in versions.get(a.version_id, {}).get("questions", [])}
-            sheet.rows.append([i, a.id, a.period, t.datetime(a.submitted_at), *_person(t, a, communes),
-                               *(_answer(t, spec.get(q), a.answers.get(q)) if q in a.answers else None
-                                 for q, _ in questions)])
-        sheets.append(sheet)
-    return sheets
+        out[cid] = AnswerSheet(sheet, questions, ids=tuple(q for q, _ in questions))
+    return out
 
 
-def answers_long(t: Translator, answered: list[Answered], versions: dict[int, dict[str, Any]],
-                 communes: Communes) -> Sheet:
+def answer_row(labels: Labels, sheet: AnswerSheet, a: Answered) -> list[object]:
+    """A response as its check-in's sheet shows it (labels of the version answered)."""
+    sheet.written += 1
+    answers = a.answers
+    return [sheet.written, a.id, a.period, labels.when(a.submitted_at), *labels.person(a),
+            *(show(answers[q]) if q in answers else None
+              for q, show in labels.columns(a.version_id, sheet.ids))]
+
+
+def answers_long_sheet(t: Translator) -> Sheet:
     """Every answer on its own line (for CSV): check-in, response, person, question, answer."""
-    sheet = Sheet(t.plain("Answers"), [
+    return Sheet(t.plain("Answers"), [
         t.plain("Check-in"), t.plain("Period"), t.plain("Response no."), t.plain("Sent at"),
         *_person_headers(t), t.plain("Question"), t.plain("Answer")])
-    for a in answered:
-        spec = {q["id"]: q for q in versions.get(a.version_id, {}).get("questions", [])}
-        for qid in sorted(a.answers, key=lambda k: (list(spec).index(k) if k in spec else len(spec), k)):
-            q = spec.get(qid)
-            sheet.rows.append([a.checkin_id, a.period, a.id, t.datetime(a.submitted_at),
-                               *_person(t, a, communes), q["text"] if q else qid,
-                               _answer(t, q, a.answers[qid])])
-    return sheet
+
+
+def answers_long_rows(labels: Labels, a: Answered, *, plain: bool = False) -> list[list[object]]:
+    """A response's lines of the CSV, one per answer in its version's order (``plain``:
+    cells as CSV writes them, the person's once for all the lines)."""
+    spec = labels.spec(a.version_id)
+    order = labels.order(a.version_id)
+    head = [a.checkin_id, a.period, a.id, labels.when(a.submitted_at), *labels.person(a)]
+    cell = as_plain if plain else _same_cell
+    if plain:
+        head = [as_plain(v) for v in head]
+    out = []
+    for qid in sorted(a.answers, key=lambda k: (order.get(k, len(spec)), k)):
+        q = spec.get(qid, (None, {}))[0]
+        out.append([*head, cell(q["text"] if q else qid), cell(labels.answer(a.version_id, qid,
+                                                                            a.answers[qid]))])
+    return out
+
+
+def _same_cell(v: object) -> object:
+    return v
+
+
+async def stream_answers(store: Store, book: Book, t: Translator, communes: Communes,
+                         since: datetime, until: datetime, *, sheets_after: list[Sheet] = (),
+                         empty_sheet: bool = False) -> int:
+    """Write the answers sent in [since, until) into ``book`` — a sheet per check-in
+    (XLSX) or an answer per line (CSV) — read from the store a page at a time; the
+    sheets given go after them (``empty_sheet``: with no answers at all, the CSV's
+    sheet, empty, so that the file has a sheet).  Returns the responses written."""
+    answered = await store.reporting.answered_versions(since, until)
+    versions = await store.reporting.versions({v for _, v, _ in answered})
+    labels = Labels(t, versions, communes)
+    n = 0
+    if book.fmt == "csv":
+        book.sheet(answers_long_sheet(t))  # its headers; the lines come below
+        for sh in sheets_after:
+            _fill(book, sh)
+        async for batch in store.reporting.stream(since=since, until=until):
+            book.plain_rows(row for a in batch for row in answers_long_rows(labels, a, plain=True))
+            n += len(batch)
+        return n
+    heads = answer_sheets(t, answered, versions)
+    adds = {cid: book.sheet(h.sheet) for cid, h in heads.items()}
+    if not heads and empty_sheet:
+        book.sheet(answers_long_sheet(t))
+    for sh in sheets_after:  # created now so that they come after; their rows are few
+        _fill(book, sh)
+    async for batch in store.reporting.stream(since=since, until=until):
+        for a in batch:
+            adds[a.checkin_id](answer_row(labels, heads[a.checkin_id], a))
+        n += len(batch)
+    return n
+
+
+def _fill(book: Book, sh: Sheet) -> None:
+    add = book.sheet(sh)
+    for row in sh.rows:
+        add(row)
 
 
 def rates_sheet(t: Translator, rates: list[RunRate]) -> Sheet:
@@ -230,8 +434,8 @@ def rates_sheet(t: Translator, rates: list[RunRate]) -> Sheet:
     return sheet
 
 
-def report_sheets(t: Translator, data: ReportData, library: Library, communes: Communes) -> list[Sheet]:
-    p = data.progress
+def progress_sheets(t: Translator, p: Progress, communes: Communes) -> list[Sheet]:
+    """The summary, then a sheet per indicator."""
     used = {"About", t.plain("Summary"), t.plain("Response rates")}
     sheets = [summary_sheet(t, p)]
     for r in p.results:
@@ -240,9 +444,18 @@ def report_sheets(t: Translator, data: ReportData, library: Library, communes: C
             s.title = f"{s.title[:27]} {len(sheets)}"
         used.add(s.title)
         sheets.append(s)
-    sheets += answer_sheets(t, data.answered, data.versions, communes)
-    sheets.append(rates_sheet(t, data.rates))
     return sheets
+
+
+def _give_back() -> None:
+    """Collect what was freed and hand free heap pages back to the system (glibc), so that
+    what comes next (the chart, matplotlib) does not add to the peak."""
+    import ctypes
+    import gc
+
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def _files(out: Path) -> tuple[Path, Path]:
@@ -260,48 +473,77 @@ def _files(out: Path) -> tuple[Path, Path]:
 
 @dataclass(frozen=True, slots=True)
 class Built:
+    """The files of a report, and what the chat says beside them."""
+
     xlsx: Path
     png: Path
-    progress: Progress
+    period: Period
+    summary: list[str]  # the lines of :func:`summary_lines`, in the caller's language
+    answers: int = 0  # responses in the workbook
 
 
 async def build_report(store: Store, library: Library, communes: Communes, period: Period,
-                       out: Path, t: Translator, *, by: str, now: datetime) -> Built:
-    """Write ``out`` (.xlsx) and the chart next to it (.png); both or neither."""
+                       out: Path, t: Translator, *, by: str, now: datetime,
+                       audit: bool = True) -> Built:
+    """Write ``out`` (.xlsx) and the chart next to it (.png); both or neither.
+
+    Runs in the calling process with bounded memory (the answers are streamed from
+    the store into a write-only workbook), but its CPU work is on the calling event
+    loop: the command line runs it, the bot runs it in a worker process
+    (:mod:`bot.report_worker`).  ``store`` may be a :class:`bot.store.snapshot.Snapshot`
+    (then ``audit=False``: the process that asked records it)."""
     from . import charts
 
     xlsx, png = _files(out)
-    data = await gather(store, library, period, communes, t)
     since, until = period.bounds(t.zone)
+    run_rates = await rates(store, library, communes, since, until)
+    programme = library.targets.for_period(period.start, period.end)
+    # The indicators are computed while the answers are streamed (the queries of one run
+    # on their own connection while the rows of the other are written); their sheets are
+    # made first, empty, so that they come first, and filled once the figures are known.
+    heads = progress_sheets(t, Progress(period, programme, [
+        Result(ind, 0.0, None, None, []) for ind in (programme.indicators if programme else [])]),
+        communes)
+    figures = asyncio.ensure_future(compute(store, library.targets, period, t.zone, communes))
     last = until - timedelta(days=1)
-    prog = data.progress.programme
     about = [(t.plain("Report"), t.plain("Progress against the targets")),
              (t.plain("Period"), f"{period.title(t)} ({t.date(since)} – {t.date(last)})"),
-             (t.plain("Targets"), f"{prog.title} — {prog.basis}" if prog else t.plain("(no target)")),
+             (t.plain("Targets"), f"{programme.title} — {programme.basis}" if programme
+              else t.plain("(no target)")),
              (t.plain("Exported by"), by), (t.plain("Exported at"), t.datetime(now))]
     partial = png.with_name(png.name + ".part")
-
-    def files() -> None:  # in a thread: a large period takes seconds, the bot keeps answering
-        charts.draw(partial, t, data.progress, communes)
-        try:
-            sheets = report_sheets(t, data, library, communes)
-            sheets[0].image = partial  # the chart beside the summary, as in the chat
-            write(xlsx, sheets, "xlsx", about)
-        except BaseException:
-            partial.unlink(missing_ok=True)
-            raise
-        partial.replace(png)
-
-    await asyncio.to_thread(files)
-    await store.audit.record(by, "report.build", now, period=period.label, file=str(xlsx),
-                             answers=len(data.answered))
-    return Built(xlsx, png, data.progress)
+    try:
+        with Book(xlsx, "xlsx", about) as book:
+            adds = [book.sheet(Sheet(h.title, h.headers, widths=h.widths, bold=h.bold)) for h in heads]
+            n = await stream_answers(store, book, t, communes, since, until,
+                                     sheets_after=[rates_sheet(t, run_rates)])
+            progress = await figures
+            _give_back()  # the indicators' answers are gone: let the chart reuse their memory
+            charts.draw(partial, t, progress, communes)
+            book.picture(0, partial)  # the chart beside the summary, as in the chat
+            for add, sheet in zip(adds, progress_sheets(t, progress, communes), strict=True):
+                for row in sheet.rows:
+                    add(row)
+    except BaseException:
+        if not figures.done():
+            figures.cancel()
+        with contextlib.suppress(BaseException):
+            await figures
+        partial.unlink(missing_ok=True)
+        raise
+    partial.replace(png)
+    if audit:
+        await store.audit.record(by, "report.build", now, period=period.label, file=str(xlsx),
+                                 answers=n)
+    return Built(xlsx, png, period, summary_lines(t, progress), n)
 
 
 async def export_checkins(store: Store, library: Library, communes: Communes, since: date, until: date,
-                          out: Path, t: Translator, *, by: str, now: datetime) -> int:
+                          out: Path, t: Translator, *, by: str, now: datetime,
+                          audit: bool = True) -> int:
     """Answers sent from ``since`` to ``until`` (both days included, local time): XLSX
-    with a sheet per check-in, or CSV with an answer per line.  Returns the responses."""
+    with a sheet per check-in, or CSV with an answer per line, streamed from the store
+    (bounded memory).  Returns the responses."""
     fmt = Path(out).suffix.lower().lstrip(".")
     if fmt not in ("xlsx", "csv"):
         raise Problem(N_("{path}: export to an .xlsx or .csv file"), path=str(out))
@@ -309,19 +551,14 @@ async def export_checkins(store: Store, library: Library, communes: Communes, si
         raise Problem(N_("--to is before --from"))
     start = datetime.combine(since, datetime.min.time(), t.zone)
     end = datetime.combine(until + timedelta(days=1), datetime.min.time(), t.zone)
-    answered = await store.reporting.submitted(None, since=start, until=end)
-    versions = await store.reporting.versions({a.version_id for a in answered})
     about = [(t.plain("Answers"), f"{t.date(since)} – {t.date(until)}"),
              (t.plain("Exported by"), by), (t.plain("Exported at"), t.datetime(now))]
-
-    def files() -> None:
-        sheets = [] if fmt == "csv" else answer_sheets(t, answered, versions, communes)
-        write(Path(out), sheets or [answers_long(t, answered, versions, communes)], fmt, about)
-
-    await asyncio.to_thread(files)
-    await store.audit.record(by, "export.checkins", now, since=since.isoformat(), until=until.isoformat(),
-                             rows=len(answered), format=fmt)
-    return len(answered)
+    with Book(Path(out), fmt, about) as book:
+        n = await stream_answers(store, book, t, communes, start, end, empty_sheet=True)
+    if audit:
+        await store.audit.record(by, "export.checkins", now, since=since.isoformat(),
+                                 until=until.isoformat(), rows=n, format=fmt)
+    return n
 
 
 def summary_lines(t: Translator, progress: Progress) -> list[str]:
@@ -341,8 +578,7 @@ def summary_lines(t: Translator, progress: Progress) -> list[str]:
 
 def report_messages(t: Translator, built: Built, *, documents: bool) -> list[Reply]:
     """The chart with the summary as its caption, then the workbook (where files go)."""
-    period = built.progress.period
-    text = "\n".join([t("**Report: {period}**", period=period.title(t)), *summary_lines(t, built.progress)])
+    text = "\n".join([t("**Report: {period}**", period=built.period.title(t)), *built.summary])
     out = [Reply(text, image=str(built.png))]
     if documents:
         out.append(Reply(t("The full report (Excel)."), document=str(built.xlsx)))

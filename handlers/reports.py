@@ -116,14 +116,20 @@ async def _report(ctx: Context, label: str) -> None:
                     "/thongke shows the figures; /menu for everything else.",
                     title=period.title(t), period=period.label))
         return
-    from bot.reports import build_report, report_messages
+    from bot.report_worker import Where, build_report_apart
+    from bot.reports import report_messages
 
     folder = private_folder("report")  # the files go once sent (Reply.temporary)
     try:
-        built = await build_report(s.store, s.library, s.communes, period,
-                                   folder / f"bao-cao-{period.label}.xlsx", t, by=ctx.actor,
-                                   now=s.clock.now())
+        # In a child process: the bot keeps answering meanwhile, and its memory stays flat.
+        built = await build_report_apart(s.store, Where.of(s.settings), period,
+                                         folder / f"bao-cao-{period.label}.xlsx", t, by=ctx.actor,
+                                         now=s.clock.now())
         seal(built.xlsx, built.png)
+    except Problem as p:
+        discard_folder(folder)
+        ctx.reply(p.say(t))
+        return
     except BaseException:
         discard_folder(folder)
         raise

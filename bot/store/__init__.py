@@ -75,9 +75,8 @@ class Store:
         self.reporting = Reporting(self.db)
         self.people = People(self.db)
 
-    async def open(self, migrate: bool = True, create: bool = True,
-                   readonly: bool = False) -> Store:
-        await self.db.open(migrate=migrate, create=create, readonly=readonly)
+    async def open(self, migrate: bool = True, create: bool = True) -> Store:
+        await self.db.open(migrate=migrate, create=create)
         return self
 
     async def close(self) -> None:

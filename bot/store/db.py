@@ -110,18 +110,14 @@ class Database:
         return self._conn
 
     # -- opening and closing ---------------------------------------------------------
-    async def open(self, migrate: bool = True, create: bool = True,
-                   readonly: bool = False) -> None:
+    async def open(self, migrate: bool = True, create: bool = True) -> None:
         """Open (``create``: a missing file becomes a new database), check, migrate.
-        ``readonly``: only the readers, on a database another process keeps (staff work
-        off the chat's connections, a report in a child process); no check, no migration.
 
         Raises StoreError with a one-line reason, having closed what it opened."""
-        new = self._check_file(create and not readonly)
+        new = self._check_file(create)
         try:
-            if not readonly:
-                self._conn = await self._connect(reader=False)
-            if not new and not readonly:
+            self._conn = await self._connect(reader=False)
+            if not new:
                 await self._quick_check(self._conn)
             self._idle, self._staff_idle = asyncio.Queue(), asyncio.Queue()
             for lane, n in ((self._idle, self.readers), (self._staff_idle, self.staff_readers)):
@@ -129,7 +125,7 @@ class Database:
                     reader = await self._connect(reader=True)
                     self._pool.append(reader)
                     lane.put_nowait(reader)
-            if migrate and not readonly:
+            if migrate:
                 await self.migrate()
         except BaseException as e:
             await self.close()

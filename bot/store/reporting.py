@@ -6,10 +6,13 @@ Only submitted responses count.  Times are compared as stored (UTC ISO text).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from sys import intern
 from typing import Any
 
 import aiosqlite
@@ -112,6 +115,24 @@ async def refresh_latest(conn: aiosqlite.Connection, response_id: int) -> None:
     await conn.execute(_LATEST_ANSWERS + " WHERE l.checkin_id = ? AND l.member_id = ?", key)
 
 
+PAGE = 2000  # responses read per query when streamed
+_IDS = 500  # responses whose answers one query reads
+
+
+def _same(text: str | None) -> str | None:
+    """One copy of a short text repeated over many rows (a check-in, a period, a commune,
+    a role, a question, a choice): tens of thousands of responses hold the same few."""
+    return intern(text) if text is not None and len(text) <= 24 else text
+
+
+def _head(h: Sequence[Any]) -> Answered:
+    """A response's row (:data:`_RESPONSE_COLS`), its answers still to come."""
+    return Answered(id=h[0], checkin_id=_same(h[1]), period=_same(h[2]), version_id=h[3],
+                    member_id=h[4], submitted_at=datetime.fromisoformat(h[5]),
+                    commune_code=_same(h[6]), role=_same(h[7]), name=h[8], phone=h[9],
+                    organisation=h[10])
+
+
 class Reporting:
     """Read queries behind the indicators, the report and the export."""
 
@@ -119,9 +140,14 @@ class Reporting:
         self.db = db
 
     async def submitted(self, checkin_id: str | None, *, since: datetime | None = None,
-                        until: datetime, latest: bool = False) -> list[Answered]:
+                        until: datetime, latest: bool = False,
+                        questions: Collection[str] | None = None,
+                        people: bool = True) -> list[Answered]:
         """Responses submitted in [since, until) (to one check-in, or all), oldest first;
-        with ``latest`` only each member's newest (per check-in) before ``until``."""
+        with ``latest`` only each member's newest (per check-in) before ``until``; with
+        ``questions`` only the answers to those (what an indicator reads: far fewer rows);
+        without ``people`` no name, phone or organisation (an indicator counts by commune
+        and role only: each row read is then a third of the size)."""
         conds, params = ["r.state = 'submitted'", "r.submitted_at < ?"], [_utc(until)]
         if since is not None:
             conds.append("r.submitted_at >= ?")
@@ -143,21 +169,19 @@ class Reporting:
                 "SELECT r.id, r.run_id, r.version_id, r.member_id, r.submitted_at"
                 f" FROM checkin_responses r JOIN checkin_runs u ON u.id = r.run_id WHERE {where}"
             )
-        rows = await self.db.fetchall(
-            f"SELECT {_RESPONSE_COLS}, a.question_id, a.kind, a.value, a.number"
-            f" FROM ({source}) r JOIN checkin_runs u ON u.id = r.run_id"
-            " JOIN members m ON m.id = r.member_id"
-            " LEFT JOIN checkin_answers a ON a.response_id = r.id"
-            " ORDER BY r.submitted_at, r.id", params)
-        out: list[Answered] = []
-        for row in rows:
-            if not out or out[-1].id != row[0]:
-                out.append(Answered(
-                    id=row[0], checkin_id=row[1], period=row[2], version_id=row[3], member_id=row[4],
-                    submitted_at=datetime.fromisoformat(row[5]), commune_code=row[6], role=row[7],
-                    name=row[8], phone=row[9], organisation=row[10]))
-            if row["question_id"] is not None:
-                out[-1].answers[row["question_id"]] = typed(row["kind"], row["value"], row["number"])
+        cols = _RESPONSE_COLS if people else _RESPONSE_COLS.replace(
+            " m.full_name, m.phone, m.organisation", " NULL, NULL, NULL")
+        heads = await self.db.fetchall(
+            f"SELECT {cols} FROM ({source}) r JOIN checkin_runs u ON u.id = r.run_id"
+            " JOIN members m ON m.id = r.member_id ORDER BY r.submitted_at, r.id", params)
+        out = [_head(h) for h in heads]
+        del heads
+        wanted = sorted(questions) if questions is not None else None
+        if wanted == []:
+            return out
+        # The answers a few hundred responses at a time (by the primary key): the rows of
+        # one query at a time in memory, not one row per answer of the whole period.
+        await self._answers(out, wanted, _IDS)
         return out
 
     async def grouped(self, checkin_id: str, questions: Sequence[str], *,
@@ -232,6 +256,76 @@ class Reporting:
                 " FROM checkin_responses r JOIN checkin_runs u ON u.id = r.run_id"
                 " WHERE r.state = 'submitted') WHERE rn = 1")
             await conn.execute(_LATEST_ANSWERS)
+
+    async def stream(self, *, since: datetime, until: datetime,
+                     page: int | None = None) -> AsyncIterator[list[Answered]]:
+        """Every response submitted in [since, until), oldest first (by submitted_at, id)
+        as :meth:`submitted` gives them, in lists of at most ``page`` (default
+        :data:`PAGE`): each list is two short queries — the page's responses by keyset
+        pagination on the (state, submitted_at) index, then their answers by primary key —
+        so memory holds a page or two whatever the period (the next page is read while the
+        caller writes this one), and no read stays open between pages."""
+        page = page or PAGE
+
+        async def read(after: tuple[str, int] | None) -> tuple[list[Answered], tuple[str, int]]:
+            keyset = " AND (r.submitted_at, r.id) > (?, ?)" if after else ""
+            heads = await self.db.fetchall(
+                f"SELECT {_RESPONSE_COLS} FROM (SELECT r.id, r.run_id, r.version_id, r.member_id,"
+                "  r.submitted_at FROM checkin_responses r WHERE r.state = 'submitted'"
+                "  AND r.submitted_at >= ? AND r.submitted_at < ?" + keyset +
+                "  ORDER BY r.submitted_at, r.id LIMIT ?) r"
+                " JOIN checkin_runs u ON u.id = r.run_id JOIN members m ON m.id = r.member_id"
+                " ORDER BY r.submitted_at, r.id",
+                [_utc(since), _utc(until), *(after or ()), page])
+            out = [_head(h) for h in heads]
+            await self._answers(out, None, max(1, len(out)))
+            return out, ((heads[-1][5], heads[-1][0]) if heads else ("", 0))  # as stored
+
+        pending = asyncio.ensure_future(read(None))
+        try:
+            while True:
+                batch, last = await pending
+                if not batch:
+                    return
+                more = len(batch) == page
+                if more:  # the next page is read while this one is written
+                    pending = asyncio.ensure_future(read(last))
+                yield batch
+                if not more:
+                    return
+        finally:
+            if not pending.done():
+                pending.cancel()
+                with contextlib.suppress(BaseException):
+                    await pending
+
+    async def _answers(self, responses: list[Answered], questions: list[str] | None,
+                       per_query: int) -> None:
+        """Fill in the answers of ``responses`` (only to ``questions``, when given),
+        ``per_query`` responses per query (by the primary key)."""
+        by_id = {a.id: a for a in responses}
+        ids = sorted(by_id)
+        only = f" AND question_id IN ({', '.join('?' for _ in questions)})" if questions else ""
+        for i in range(0, len(ids), per_query):
+            part = ids[i:i + per_query]
+            for row in await self.db.fetchall(
+                    "SELECT response_id, question_id, kind, value, number FROM checkin_answers"
+                    f" WHERE response_id IN ({', '.join('?' for _ in part)}){only}"
+                    " ORDER BY response_id, question_id", [*part, *(questions or ())]):
+                value = row[3]
+                by_id[row[0]].answers[intern(row[1])] = typed(
+                    row[2], _same(value) if isinstance(value, str) else value, row[4])
+
+    async def answered_versions(self, since: datetime, until: datetime) -> list[tuple[str, int, int]]:
+        """(check-in, version, responses) submitted in [since, until): what an export's
+        sheets and columns are, known before its rows are read."""
+        rows = await self.db.fetchall(
+            "SELECT u.checkin_id, r.version_id, COUNT(*) FROM checkin_responses r"
+            " JOIN checkin_runs u ON u.id = r.run_id"
+            " WHERE r.state = 'submitted' AND r.submitted_at >= ? AND r.submitted_at < ?"
+            " GROUP BY u.checkin_id, r.version_id ORDER BY u.checkin_id, r.version_id",
+            (_utc(since), _utc(until)))
+        return [(r[0], int(r[1]), int(r[2])) for r in rows]
 
     async def versions(self, ids: set[int]) -> dict[int, dict[str, Any]]:
         """Questionnaire definitions as they were when answered, by version id."""
