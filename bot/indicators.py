@@ -141,10 +141,16 @@ class Source:
     async def tallies(self, checkin: str, questions: tuple[str, ...], since: datetime | None,
                       until: datetime, latest: bool = False) -> list[Tally]:
         """Responses counted by commune, role and the answers to ``questions`` (in SQL)."""
-        return await self._once(
-            ("tallies", checkin, questions, since, until, latest),
-            lambda: self.store.reporting.grouped(checkin, questions, since=since, until=until,
-                                                 latest=latest))
+        reporting = self.store.reporting
+
+        async def count() -> list[Tally]:
+            newest = (await self._once(("newest", checkin, until),
+                                       lambda: reporting.newest(checkin, until))
+                      if latest and since is None else None)
+            return await reporting.grouped(checkin, questions, since=since, until=until,
+                                           latest=latest, newest=newest)
+
+        return await self._once(("tallies", checkin, questions, since, until, latest), count)
 
     async def trained(self, until: datetime) -> list[tuple[str | None, str | None, int]]:
         """Who attended a course ending before ``until``, by (role, commune): read once

@@ -50,7 +50,7 @@ def read_text(path: Path, problems: Problems) -> str | None:
     return None
 
 
-class _Loader(yaml.SafeLoader):
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml's parser when there
     """SafeLoader that leaves dates as text, so a bad date is reported with its line
     by the loader that reads it instead of failing the whole file."""
 

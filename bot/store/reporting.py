@@ -53,6 +53,14 @@ class Tally:
 
 
 @dataclass(frozen=True, slots=True)
+class Newest:
+    """Each member's newest responses before a time: those of ``checkin_latest``
+    (``ids`` None), or these (a JSON array of response ids), ranked once."""
+
+    ids: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class RunCount:
     id: int
     checkin_id: str
@@ -186,7 +194,7 @@ class Reporting:
 
     async def grouped(self, checkin_id: str, questions: Sequence[str], *,
                       since: datetime | None = None, until: datetime,
-                      latest: bool = False) -> list[Tally]:
+                      latest: bool = False, newest: Newest | None = None) -> list[Tally]:
         """What the indicators read, counted in SQL: the responses to ``checkin_id``
         submitted in [since, until) (with ``latest``: each member's newest before
         ``until``) that answer every one of ``questions`` (at least one), grouped by the
@@ -195,12 +203,24 @@ class Reporting:
         The newest responses come from ``checkin_latest`` when nothing was submitted at
         or after ``until``, which is always so for a period that has not ended: then the
         count reads only the answers to those questions.  Otherwise they are ranked from
-        every response."""
+        every response (once for several counts: pass the same :meth:`newest`)."""
         qs = list(questions)
         if not qs:
             raise ValueError("grouped() needs a question to count")
         cols = "".join(f", a{i}.kind, a{i}.value, a{i}.number" for i in range(len(qs)))
-        if latest and since is None and await self._latest_holds(checkin_id, until):
+        if latest and since is None:
+            newest = newest or await self.newest(checkin_id, until)
+        else:
+            newest = None
+        if newest is not None and newest.ids is not None:
+            joins = "".join(
+                f" JOIN checkin_answers a{i} ON a{i}.response_id = r.id AND a{i}.question_id = ?"
+                for i in range(len(qs)))
+            sql = (f"SELECT m.commune_code, m.role, COUNT(*){cols} FROM json_each(?) j"
+                   " JOIN checkin_responses r ON r.id = j.value JOIN members m ON m.id = r.member_id"
+                   f"{joins} GROUP BY m.commune_code, m.role{cols}")
+            params: list[Any] = [newest.ids, *qs]
+        elif newest is not None:
             joins = "".join(
                 f" JOIN checkin_latest_answers a{i} ON a{i}.checkin_id = a0.checkin_id"
                 f" AND a{i}.question_id = ? AND a{i}.member_id = a0.member_id"
@@ -208,7 +228,7 @@ class Reporting:
             sql = (f"SELECT a0.commune_code, a0.role, COUNT(*){cols} FROM checkin_latest_answers a0"
                    f"{joins} WHERE a0.checkin_id = ? AND a0.question_id = ?"
                    f" GROUP BY a0.commune_code, a0.role{cols}")
-            params: list[Any] = [*qs[1:], checkin_id, qs[0]]
+            params = [*qs[1:], checkin_id, qs[0]]
         else:
             conds = ["r.state = 'submitted'", "r.submitted_at < ?", "u.checkin_id = ?"]
             params = [_utc(until), checkin_id]
@@ -233,6 +253,19 @@ class Reporting:
                        for i, qid in enumerate(qs)}
             out.append(Tally(row[0], row[1], int(row[2]), answers))
         return out
+
+    async def newest(self, checkin_id: str, until: datetime) -> Newest:
+        """Which responses are each member's newest to ``checkin_id`` before ``until``:
+        the kept table's when nothing was submitted since, else ranked here, once."""
+        if await self._latest_holds(checkin_id, until):
+            return Newest(None)
+        rows = await self.db.fetchall(
+            "SELECT id FROM (SELECT r.id, ROW_NUMBER() OVER (PARTITION BY r.member_id"
+            " ORDER BY r.submitted_at DESC, r.id DESC) AS rn FROM checkin_responses r"
+            " JOIN checkin_runs u ON u.id = r.run_id WHERE r.state = 'submitted'"
+            " AND r.submitted_at < ? AND u.checkin_id = ?) WHERE rn = 1",
+            (_utc(until), checkin_id))
+        return Newest(json.dumps([r[0] for r in rows]))
 
     async def _latest_holds(self, checkin_id: str, until: datetime) -> bool:
         """True when ``checkin_latest`` is each member's newest response before ``until``."""
