@@ -4,7 +4,7 @@ import pytest
 
 from bot.store import Store
 from tests.fakes.telegram_api import FakeTelegram
-from tests.helpers import TEXT_ONLY, Harness
+from tests.helpers import NOON, TEXT_ONLY, Harness
 from tests.reporting_data import build
 
 
@@ -38,3 +38,13 @@ async def store(tmp_path):
     await build(s)
     yield s
     await s.close()
+
+
+@pytest.fixture
+async def hb(tmp_path):
+    """The real app on a recording channel, its clock at noon (no quiet hours)."""
+    h = Harness(tmp_path)
+    h.clock.set(NOON)
+    await h.open()
+    yield h
+    await h.close()

@@ -4,6 +4,7 @@ and a harness that runs the real app (real SQLite file, real handlers) on it."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.app import App
@@ -11,6 +12,8 @@ from bot.clock import FakeClock
 from bot.config import Settings, load_settings
 from bot.errors import SendError
 from bot.types import Capabilities, Inbound, InboundKind, Rendered, Sent
+
+NOON = datetime(2026, 3, 2, 5, 0, tzinfo=UTC)  # 12:00 in Vietnam: not quiet hours
 
 BUTTONS = Capabilities(buttons=True, max_text=4096, markup="html", contact_button=True)
 TEXT_ONLY = Capabilities(buttons=False, max_text=2000, markup="plain")

@@ -13,10 +13,9 @@ from bot.broadcast import BroadcastError, create_broadcast
 from bot.errors import Blocked, Transient
 from bot.geo import communes_of
 from bot.segments import SegmentError, parse_segment
-from tests.helpers import Harness
+from tests.helpers import NOON, Harness
 
 TOPICS = {"ocop", "htx", "chain", "quality", "policy", "union"}
-NOON = datetime(2026, 3, 2, 5, 0, tzinfo=UTC)  # 12:00 in Vietnam
 
 
 @pytest.mark.parametrize("expr", ["commune=Sơn Động", "commune=son dong", "commune=xa son dong",
@@ -78,15 +77,6 @@ def _copies(h: Harness) -> dict[str, int]:
         if "Họp chi hội" in msg.text and not chat.startswith("staff"):  # not the preview
             out[chat] = out.get(chat, 0) + 1
     return out
-
-
-@pytest.fixture
-async def hb(tmp_path):
-    h = Harness(tmp_path)
-    h.clock.set(NOON)
-    await h.open()
-    yield h
-    await h.close()
 
 
 async def test_every_reachable_member_gets_exactly_one_copy(hb):

@@ -272,9 +272,11 @@ async def test_the_run_command_serves_telegram_and_zalo_and_stops_cleanly_on_sig
         await zalo.fake.stop()
 
 
-async def test_broadcast_survives_sigkill_without_double_sends(tmp_path, fake):
-    """The CLI plans a broadcast; `run` sends it; the process is killed mid-way and
-    restarted: nobody gets two copies, and only rows reported unknown may be missing."""
+@pytest.mark.parametrize("urgent_too", [False, True], ids=["one", "urgent-beside-normal"])
+async def test_broadcast_survives_sigkill_without_double_sends(tmp_path, fake, urgent_too):
+    """The CLI plans a broadcast (and, beside it, an urgent one: both send at once);
+    `run` sends them; the process is killed mid-way and restarted: nobody gets two
+    copies of a broadcast, and only rows reported unknown may be missing."""
     import contextlib
     import json
     import os
@@ -312,7 +314,11 @@ async def test_broadcast_survives_sigkill_without_double_sends(tmp_path, fake):
             sys.executable, "-m", "bot", "run", cwd=tmp_path, env=env,
             stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
 
-    bid = int((await cli("broadcast", "create", "--text", "Thông báo họp Hội")).strip())
+    texts = {int((await cli("broadcast", "create", "--text", "Thông báo họp Hội")).strip()):
+             "Thông báo họp Hội"}
+    if urgent_too:
+        texts[int((await cli("broadcast", "create", "--text", "Họp khẩn sáng mai",
+                             "--urgent")).strip())] = "Họp khẩn sáng mai"
     proc = await start()
     try:
         await fake.wait_for_call("sendMessage", 60)
@@ -321,31 +327,32 @@ async def test_broadcast_survives_sigkill_without_double_sends(tmp_path, fake):
         before = len(fake.calls_to("sendMessage"))
         proc = await start()
         await fake.wait_for_call("sendMessage", before + 1)
-        row = sqlite3.connect(db).execute(
-            "SELECT COUNT(*) FROM deliveries WHERE status = 'unknown'").fetchone()
-        unknown = row[0]
-        # Until the restarted process has finished the broadcast (another program: no
-        # event to wait on, so the row is looked at again until it says so).
+        # Until the restarted process has finished the broadcasts (another program: no
+        # event to wait on, so the rows are looked at again until they say so).
         def finished() -> bool:
             with contextlib.closing(sqlite3.connect(db)) as c:
-                (state,) = c.execute("SELECT state FROM broadcasts WHERE id = ?", (bid,)).fetchone()
-            return state == "done"
+                states = [c.execute("SELECT state FROM broadcasts WHERE id = ?", (b,)).fetchone()[0]
+                          for b in texts]
+            return all(state == "done" for state in states)
 
-        await until(finished, "the restarted process finishing the broadcast")
-        status = json.loads(await cli("broadcast", "status", str(bid), "--json"))
-        assert status["planned"] == people and status["pending"] == 0
-        assert status["blocked"] == 1 and status["unknown"] == unknown
-        assert status["sent"] == people - 1 - unknown
-        copies: dict[int, int] = {}
-        for c in fake.calls_to("sendMessage"):
-            if c.ok:
-                copies[int(c.params["chat_id"])] = copies.get(int(c.params["chat_id"]), 0) + 1
-        assert max(copies.values()) == 1  # nobody got two copies
-        unknown_chats = {int(r[0]) for r in sqlite3.connect(db).execute(
-            "SELECT m.chat_id FROM deliveries d JOIN members m ON m.id = d.member_id"
-            " WHERE d.status = 'unknown'")}
-        missing = set(range(10_000, 10_000 + people)) - set(copies) - {10_007}
-        assert missing <= unknown_chats
+        await until(finished, "the restarted process finishing the broadcasts")
+        for bid, text in texts.items():
+            unknown_chats = {int(r[0]) for r in sqlite3.connect(db).execute(
+                "SELECT m.chat_id FROM deliveries d JOIN members m ON m.id = d.member_id"
+                " WHERE d.status = 'unknown' AND d.broadcast_id = ?", (bid,))}
+            status = json.loads(await cli("broadcast", "status", str(bid), "--json"))
+            assert status["planned"] == people and status["pending"] == 0
+            assert status["unknown"] == len(unknown_chats)
+            assert status["blocked"] <= 1
+            assert status["blocked"] + status["sent"] + len(unknown_chats) == people
+            blocked = {10_007}
+            copies: dict[int, int] = {}
+            for c in fake.calls_to("sendMessage"):
+                if c.ok and text in c.params.get("text", ""):
+                    copies[int(c.params["chat_id"])] = copies.get(int(c.params["chat_id"]), 0) + 1
+            assert max(copies.values()) == 1  # nobody got two copies of one broadcast
+            missing = set(range(10_000, 10_000 + people)) - set(copies) - blocked
+            assert missing <= unknown_chats
     finally:
         if proc.returncode is None:
             proc.send_signal(signal.SIGTERM)

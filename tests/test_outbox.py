@@ -13,7 +13,7 @@ import itertools
 import json
 import re
 import sqlite3
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -26,7 +26,7 @@ from bot.store import Store
 from bot.store.broadcasts import claim_sql
 from bot.store.maintenance import file_size
 from tests.fakes.telegram_api import FakeTelegram
-from tests.helpers import TEXT_ONLY, Harness, make_settings
+from tests.helpers import NOON, TEXT_ONLY, Harness, make_settings
 from tests.platforms import TelegramDriver
 from tests.test_cli import run
 from tests.waits import guarded, until
@@ -34,7 +34,6 @@ from tests.waits import guarded, until
 RATE = 10.0
 SON_DONG = "7615"
 TOPICS = {"ocop", "htx", "chain", "quality", "policy", "union"}
-NOON = datetime(2026, 3, 2, 5, 0, tzinfo=UTC)  # 12:00 in Vietnam: not quiet hours
 
 
 # -- the pacer's lanes, on its own ------------------------------------------------------
@@ -253,15 +252,6 @@ async def test_a_normal_broadcast_still_progresses_while_an_urgent_one_runs_and_
 
 
 # -- staff choose the urgency -------------------------------------------------------------
-@pytest.fixture
-async def hb(tmp_path):
-    h = Harness(tmp_path)
-    h.clock.set(NOON)
-    await h.open()
-    yield h
-    await h.close()
-
-
 @pytest.fixture
 async def ht(tmp_path):
     h = Harness(tmp_path, caps=TEXT_ONLY)

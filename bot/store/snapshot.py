@@ -11,46 +11,40 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager, suppress
 from pathlib import Path
-from typing import Any
 
 import aiosqlite
 
 from .broadcasts import Broadcasts
 from .courses import Courses
-from .db import StoreError
+from .db import Database, StoreError
 from .reporting import Reporting
 
 
-class ReadOnlyDatabase:
-    """The reading half of :class:`bot.store.db.Database` over ``mode=ro`` connections:
-    a couple of them, so that two reads (the indicators, the streamed answers) run at
-    the same time, each on its own SQLite thread."""
+class ReadOnlyDatabase(Database):
+    """:class:`bot.store.db.Database` with only its readers, over ``mode=ro``
+    connections: a couple of them, so that two reads (the indicators, the streamed
+    answers) run at the same time, each on its own SQLite thread.  No writer, no
+    check, no migration: the bot's own process does those."""
 
     def __init__(self, path: Path | str, *, connections: int = 2, busy_timeout: float = 5.0) -> None:
-        self.path = Path(path)
-        self.connections = max(1, connections)
-        self.busy_timeout = busy_timeout
-        self._all: list[aiosqlite.Connection] = []
-        self._idle: asyncio.Queue[aiosqlite.Connection] | None = None
+        super().__init__(path, readers=connections, busy_timeout=busy_timeout)
 
-    async def open(self) -> ReadOnlyDatabase:
+    async def open(self) -> ReadOnlyDatabase:  # type: ignore[override]
         if not self.path.is_file():
             raise StoreError(f"{self.path}: no database there (check NHANONG_DB)")
+        self._idle = self._staff_idle = asyncio.Queue()  # one lane: nobody chats here
         try:
-            for _ in range(self.connections):
-                self._all.append(await self._connect())
+            for _ in range(self.readers):
+                conn = await self._connect(reader=True)
+                self._pool.append(conn)
+                self._idle.put_nowait(conn)
         except BaseException:
             await self.close()
             raise
-        self._idle = asyncio.Queue()
-        for conn in self._all:
-            self._idle.put_nowait(conn)
         return self
 
-    async def _connect(self) -> aiosqlite.Connection:
+    async def _connect(self, reader: bool = True) -> aiosqlite.Connection:
         try:
             conn = await aiosqlite.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True,
                                            isolation_level=None, timeout=self.busy_timeout)
@@ -65,31 +59,6 @@ class ReadOnlyDatabase:
             raise
         return conn
 
-    @asynccontextmanager
-    async def _reader(self) -> AsyncIterator[aiosqlite.Connection]:
-        if self._idle is None:
-            raise StoreError("database is not open")
-        idle = self._idle
-        conn = await idle.get()
-        try:
-            yield conn
-        finally:
-            idle.put_nowait(conn)
-
-    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
-        async with self._reader() as conn, conn.execute(sql, params) as cur:
-            return await cur.fetchone()
-
-    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
-        async with self._reader() as conn, conn.execute(sql, params) as cur:
-            return list(await cur.fetchall())
-
-    async def close(self) -> None:
-        conns, self._all, self._idle = self._all, [], None
-        for conn in conns:
-            with suppress(Exception):
-                await conn.close()
-
 
 class Snapshot:
     """What a report or an export reads, on a read-only connection (no audit: the
@@ -97,9 +66,9 @@ class Snapshot:
 
     def __init__(self, db: ReadOnlyDatabase) -> None:
         self.db = db
-        self.reporting = Reporting(db)  # type: ignore[arg-type]
-        self.courses = Courses(db)  # type: ignore[arg-type]
-        self.broadcasts = Broadcasts(db)  # type: ignore[arg-type]
+        self.reporting = Reporting(db)
+        self.courses = Courses(db)
+        self.broadcasts = Broadcasts(db)
 
     @classmethod
     async def open(cls, path: Path | str) -> Snapshot:
