@@ -37,3 +37,18 @@ class ChatMoved(SendError):
 
 class Closed(SendError):
     """The bot is shutting down: this message was not sent."""
+
+
+class Unauthorized(SendError):
+    """The platform refused our credentials (a revoked or expired token): stop the
+    channel, tell staff once, and leave its remaining copies for when it works again."""
+
+
+class OverQuota(SendError):
+    """The person's message quota on this channel is used up for now (Zalo OA's
+    monthly broadcasts per follower): not sent, not retried; can be re-sent later."""
+
+
+class OutsideWindow(SendError):
+    """The channel allows this message only within a time after the person's last
+    interaction (Zalo OA's consultation messages), and that time has passed."""

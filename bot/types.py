@@ -8,6 +8,7 @@ particular platform; ids are strings end to end.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import time
 from enum import StrEnum
 
 
@@ -16,8 +17,12 @@ class InboundKind(StrEnum):
     ACTION = "action"  # a pressed button
     CONTACT = "contact"  # a shared phone number
     STICKER = "sticker"
-    PHOTO = "photo"
-    OTHER = "other"  # voice, video, location, anything we do not read
+    PHOTO = "photo"  # ``media`` holds the picture
+    VOICE = "voice"  # a voice message or audio file; ``media`` holds the audio
+    UNSUPPORTED = "unsupported"  # the platform withheld the content (a protected account)
+    FOLLOW = "follow"  # the person started following the channel (an Official Account)
+    UNFOLLOW = "unfollow"  # the person stopped following: like blocking the bot
+    OTHER = "other"  # video, location, anything we do not read
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +42,8 @@ class Inbound:
     reply_to: str | None = None
     language: str | None = None
     is_group: bool = False  # said in a group chat (only the staff chat is read)
-    media: str | None = None  # a sent picture, as "<channel>-file:<platform id>"
+    # A sent picture or voice, by reference: an http(s) URL, or "<channel>-file:<platform id>".
+    media: str | None = None
 
     @property
     def key(self) -> str:
@@ -88,6 +94,26 @@ class Capabilities:
     contact_button: bool = False
     documents: bool = False
     max_caption: int = 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Constraints:
+    """What a channel allows a broadcast copy (Zalo OA's rules; Telegram has none).
+
+    The outbox decides per copy before sending, from these and the store's counts:
+    a copy outside them is not attempted and ends with its own outcome.
+    """
+
+    # A copy may go only this long (seconds) after the person's last interaction.
+    window: float | None = None
+    # Broadcast copies one person may receive per calendar month / per day (local time).
+    monthly_quota: int | None = None
+    daily_quota: int | None = None
+    # Local hours (start, end) in which broadcast copies may be sent; None: any time.
+    hours: tuple[time, time] | None = None
+
+
+NO_LIMITS = Constraints()
 
 
 @dataclass(frozen=True, slots=True)

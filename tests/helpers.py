@@ -11,7 +11,7 @@ from bot.app import App
 from bot.clock import FakeClock
 from bot.config import Settings, load_settings
 from bot.errors import SendError
-from bot.types import Capabilities, Inbound, InboundKind, Rendered, Sent
+from bot.types import NO_LIMITS, Capabilities, Constraints, Inbound, InboundKind, Rendered, Sent
 
 NOON = datetime(2026, 3, 2, 5, 0, tzinfo=UTC)  # 12:00 in Vietnam: not quiet hours
 
@@ -26,6 +26,7 @@ class RecordingChannel:
     name: str = "rec"
     caps: Capabilities = BUTTONS
     rate: float = 1000.0
+    constraints: Constraints = NO_LIMITS
     sent: list[tuple[str, Rendered]] = field(default_factory=list)
     fail: list[SendError] = field(default_factory=list)  # raised by the next sends, in order
     fail_chat: dict[str, list[SendError]] = field(default_factory=dict)  # per chat, in order

@@ -14,7 +14,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
-from ..types import Capabilities, Inbound, Rendered, Sent
+from ..types import Capabilities, Constraints, Inbound, Rendered, Sent
 
 InboundHandler = Callable[[Inbound], Awaitable[None]]
 
@@ -43,6 +43,9 @@ class Channel(Protocol):
     name: str
     caps: Capabilities
     rate: float
+    # Limits on broadcast copies (window since last interaction, quotas, hours);
+    # bot.types.NO_LIMITS for channels without any.
+    constraints: Constraints
 
     def chat_limit(self, chat_id: str) -> tuple[float, float]:
         """(messages per second, burst) allowed into one chat."""

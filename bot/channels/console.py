@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable
 from typing import TextIO
 
-from ..types import Capabilities, Inbound, InboundKind, Rendered, Sent
+from ..types import NO_LIMITS, Capabilities, Inbound, InboundKind, Rendered, Sent
 from . import InboundHandler
 
 
@@ -40,6 +40,7 @@ def quiet_logs() -> Callable[[], None]:
 class ConsoleChannel:
     name = "console"
     caps = Capabilities(buttons=False, max_text=4000, markup="plain")
+    constraints = NO_LIMITS
     rate = 1000.0
     terminal = True  # the person reads this process's terminal: see quiet_logs
 

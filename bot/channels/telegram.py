@@ -62,7 +62,7 @@ from telegram.error import (
 from telegram.request import BaseRequest, RequestData
 
 from ..errors import Blocked, ChatMoved, Permanent, RetryLater, Transient
-from ..types import Capabilities, Inbound, InboundKind, Rendered, Sent
+from ..types import NO_LIMITS, Capabilities, Inbound, InboundKind, Rendered, Sent
 from . import Refused, Sink, cancel
 from .webserver import WebServer, derived_secret
 
@@ -86,6 +86,7 @@ class TelegramChannel:
     caps = Capabilities(
         buttons=True, max_text=4096, markup="html", contact_button=True, documents=True
     )
+    constraints = NO_LIMITS
 
     def __init__(
         self,

@@ -29,7 +29,7 @@ import httpx
 from aiohttp import web
 
 from ..errors import Permanent, RetryLater, SendError, Transient
-from ..types import Capabilities, Inbound, InboundKind, Rendered, Sent
+from ..types import NO_LIMITS, Capabilities, Inbound, InboundKind, Rendered, Sent
 from . import Refused, Sink, cancel
 from .webserver import WebServer, derived_secret
 
@@ -71,6 +71,7 @@ def send_error(e: ZaloApiError) -> SendError:
 class ZaloChannel:
     name = "zalo"
     caps = Capabilities(buttons=False, max_text=2000, markup="plain", max_caption=2000)
+    constraints = NO_LIMITS
 
     def __init__(
         self,
