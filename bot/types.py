@@ -130,6 +130,12 @@ class Rendered:
     image: str | None = None
     document: str | None = None
     paid: bool = False  # Telegram's allow_paid_broadcast (broadcasts, when configured)
+    # What the message is for, so a channel with several kinds of message (Zalo OA:
+    # consultation, transaction, promotion) picks the right one: "reply" (an answer to
+    # the person, or anything said in a conversation), "notice" (a training confirmation
+    # or reminder, a check-in reminder: about something the person signed up for),
+    # "broadcast" (a push from staff to many people).
+    purpose: str = "reply"
 
 
 @dataclass(frozen=True, slots=True)
