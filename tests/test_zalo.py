@@ -12,7 +12,7 @@ from bot.broadcast import create_broadcast
 from bot.channels.zalo import ZaloApiError, ZaloChannel, send_error
 from bot.clock import FakeClock
 from bot.config import ConfigError, load_settings
-from bot.errors import Permanent, RetryLater, Transient
+from bot.errors import Permanent, RetryLater, Transient, Unauthorized
 from bot.i18n import translator
 from bot.store import Store
 from bot.types import InboundKind, Rendered, Reply
@@ -44,8 +44,10 @@ def test_error_codes_map_to_outcomes():
     # The documentation's table calls 403 "internal server error": worth retrying.
     for code in (403, 408, 500, 502):
         assert isinstance(send_error(ZaloApiError(code, "x")), Transient)
-    for code in (400, 401, 404):
+    for code in (400, 404):
         assert isinstance(send_error(ZaloApiError(code, "x")), Permanent)
+    # A reset token: the channel stops (not one failed message after another).
+    assert isinstance(send_error(ZaloApiError(401, "Unauthorized")), Unauthorized)
 
 
 def test_events_become_inbounds():
@@ -55,13 +57,25 @@ def test_events_become_inbounds():
     text = ch.to_inbound({"event_name": "message.text.received", "message": {**base, "text": "Xin chào"}})
     assert (text.kind, text.text, text.user_id, text.chat_id, text.display_name, text.message_id) == (
         InboundKind.TEXT, "Xin chào", U, U, "Ted", "2d75")
-    photo = ch.to_inbound({"event_name": "message.image.received",
-                           "message": {**base, "photo": "https://f.zalo.me/a.jpg", "caption": "Lúa"}})
-    assert (photo.kind, photo.media, photo.text) == (InboundKind.PHOTO, "https://f.zalo.me/a.jpg", "Lúa")
+    # Real events carry photo_url (the documentation's table says photo: still read).
+    photo = ch.to_inbound({"event_name": "message.image.received", "message": {
+        **base, "photo_url": "https://photo-stal-1.zdn.vn/a.jpg", "caption": "Lúa",
+        "message_type": "CHAT_PHOTO"}})
+    assert (photo.kind, photo.media, photo.text) == (
+        InboundKind.PHOTO, "https://photo-stal-1.zdn.vn/a.jpg", "Lúa")
+    old = ch.to_inbound({"event_name": "message.image.received",
+                         "message": {**base, "photo": "https://f.zalo.me/a.jpg"}})
+    assert (old.kind, old.media) == (InboundKind.PHOTO, "https://f.zalo.me/a.jpg")
+    voice = ch.to_inbound({"event_name": "message.voice.received", "message": {
+        **base, "voice_url": "https://f2-voice-aac-dl.zdn.vn/x/v.aac", "message_type": "CHAT_VOICE"}})
+    assert (voice.kind, voice.media) == (InboundKind.VOICE, "https://f2-voice-aac-dl.zdn.vn/x/v.aac")
+    junk_url = ch.to_inbound({"event_name": "message.voice.received",
+                              "message": {**base, "voice_url": "file:///etc/passwd"}})
+    assert (junk_url.kind, junk_url.media) == (InboundKind.VOICE, None)
     assert ch.to_inbound({"event_name": "message.sticker.received", "message": base}).kind \
         is InboundKind.STICKER
     assert ch.to_inbound({"event_name": "message.unsupported.received", "message": base}).kind \
-        is InboundKind.OTHER
+        is InboundKind.UNSUPPORTED
     group = {**base, "chat": {"id": "g1", "chat_type": "GROUP"}, "text": "hi"}
     assert ch.to_inbound({"event_name": "message.text.received", "message": group}).is_group
     bot = {**base, "from": {"id": "b", "is_bot": True}, "text": "hi"}
