@@ -61,7 +61,7 @@ from telegram.error import (
 )
 from telegram.request import BaseRequest, RequestData
 
-from ..errors import Blocked, ChatMoved, Permanent, RetryLater, Transient
+from ..errors import Blocked, ChatMoved, Permanent, RetryLater, Transient, Unauthorized
 from ..types import NO_LIMITS, Capabilities, Inbound, InboundKind, Rendered, Sent
 from . import Refused, Sink, cancel
 from .webserver import WebServer, derived_secret
@@ -307,6 +307,10 @@ class TelegramChannel:
         if msg.photo:
             media = f"telegram-file:{msg.photo[-1].file_id}"  # the largest size
             return Inbound(kind=InboundKind.PHOTO, text=msg.caption, media=media, **base)
+        audio = msg.voice or msg.audio  # a voice message, or a recording sent as a file
+        if audio is not None:
+            return Inbound(kind=InboundKind.VOICE, text=msg.caption,
+                           media=f"telegram-file:{audio.file_id}", **base)
         return Inbound(kind=InboundKind.OTHER, **base)
 
     # -- sending --------------------------------------------------------------------
@@ -356,7 +360,9 @@ class TelegramChannel:
             raise Blocked(str(e)) from e
         except ChatMigrated as e:
             raise ChatMoved(str(e.new_chat_id)) from e
-        except (BadRequest, InvalidToken) as e:
+        except InvalidToken as e:  # 401 (or 404): the token was revoked; the channel stops
+            raise Unauthorized(str(e).replace(self.token, "<token>")) from e
+        except BadRequest as e:
             raise Permanent(str(e)) from e
         except (TimedOut, NetworkError) as e:
             raise Transient(str(e)) from e

@@ -1250,6 +1250,29 @@ class FakeTelegram:
         )
         return self._enqueue("message", message)
 
+    def user_voice(
+        self,
+        user_id: int,
+        *,
+        duration: int = 7,
+        first_name: str = "Nông",
+        language_code: str = "vi",
+    ) -> JSONDict:
+        """Queue a voice message (OGG/Opus, as Telegram's apps record them)."""
+        seed = f"voice:{user_id}:{next(self._file_seeds)}"
+        file_id, unique_id = _file_id(seed, "AwACAgIAAxkBAAI")
+        voice = {"file_id": file_id, "file_unique_id": unique_id, "duration": duration,
+                 "mime_type": "audio/ogg", "file_size": 2_000 * duration}
+        message = self._user_message(
+            user_id,
+            first_name=first_name,
+            last_name=None,
+            language_code=language_code,
+            chat_id=None,
+            voice=voice,
+        )
+        return self._enqueue("message", message)
+
     @staticmethod
     def _photo_sizes(seed: str) -> list[JSONDict]:
         sizes = []
