@@ -528,3 +528,24 @@ async def test_a_telegram_voice_message_is_voice_for_the_core(tmp_path):
     finally:
         await app.stop()
         await tg.fake.stop()
+
+
+async def test_follow_is_a_first_contact_and_unfollow_a_block_until_they_write_again(tmp_path):
+    """What the Official Account channel reports, as the core answers it on any channel."""
+    from tests.helpers import TEXT_ONLY, Harness, text_of
+
+    h = await Harness(tmp_path, caps=TEXT_ONLY).open()
+    try:
+        greeting = text_of(await h.other(InboundKind.FOLLOW))
+        assert "Nhà Nông" in greeting and "/dung" in greeting and "Điền hồ sơ" in greeting
+        m = await h.member()
+        assert m.subscribed and not m.blocked
+        assert await h.other(InboundKind.UNFOLLOW) == []  # nothing said: they cannot read it
+        m = await h.member()
+        assert m.blocked and m.id not in [x.id for x in await h.app.store.members.reachable()]
+        await h.say("xin chào")  # writing again: reachable again, still subscribed
+        m = await h.member()
+        assert not m.blocked and m.subscribed
+        assert m.id in [x.id for x in await h.app.store.members.reachable()]
+    finally:
+        await h.close()
