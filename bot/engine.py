@@ -1,7 +1,9 @@
 """The channel-agnostic core: one inbound in, replies out.
 
 For each :class:`Inbound` the engine loads (or creates) the member and their
-dialog state, works out what they meant — a button, a command, a number or
+dialog state, works out what they meant — a picture, a voice message, withheld
+content, a follow or unfollow (the handler registered for that kind, unless a
+picture answers the step that asked for one), a button, a command, a number or
 the words of an offered choice, a keyword such as "dừng", text for the flow
 they are in, or free text — checks the person's right to it (``bot.rights``:
 a staff-only command, button or flow step runs only for staff, in every chat;
