@@ -4,8 +4,8 @@ disabilities, people who cannot read).
 
 The bot reads none of them itself, so a picture or a voice message goes to the
 staff chat as a question (a reply to the post answers the person, as with typed
-questions in handlers/faq.py), with the picture shown, or the recording's link,
-where the staff chat's channel can show it.  A picture that a flow's step asks
+questions in handlers/faq.py), with the picture shown, and the recording itself
+or its link, where the staff chat's channel can send it.  A picture that a flow's step asks
 for (a check-in's photo question) never comes here: the engine gives it to the
 flow.  Every reply here is plain words: no buttons, nothing to press.
 """
@@ -91,16 +91,18 @@ async def voice(ctx: Context) -> None:
         return
     qid = await _question(ctx, t.plain("(a voice message)"))
     link = _usable(ctx.inbound.media, channel)
+    audio = None
     if link is not None and link.startswith(f"{channel}-file:"):
-        link = None  # a file id is no address staff can open (sending the audio: to do)
+        audio, link = link, None  # a file the staff chat's channel keeps: the audio itself
     text = t("🎤 **Voice message #{id}** from {name} ({where}, {role}, {channel}).",
              id=qid, **faq.who(ctx))
     if link:
         text += "\n\n" + t("Listen: {link}", link=link)
-    else:
+    elif audio is None:
         text += "\n\n" + t("_(The recording stays on {channel}: it cannot be linked here.)_",
                            channel=ctx.member.channel)
-    if not await faq.post_to_staff(ctx, qid, Reply(text + "\n\n" + _footer(ctx, qid))):
+    post = Reply(text + "\n\n" + _footer(ctx, qid), audio=audio)
+    if not await faq.post_to_staff(ctx, qid, post):
         ctx.reply(unheard)
         return
     if ctx.member.phone:

@@ -511,20 +511,29 @@ async def test_a_refused_token_on_a_send_raises_unauthorized(zalo):
 
 async def test_a_telegram_voice_message_is_voice_for_the_core(tmp_path):
     tg = await driver("telegram")
-    app = await _app(tmp_path, tg, NHANONG_STAFF_CHAT=f"telegram:{STAFF_CHAT}")
+    app = await _app(tmp_path, tg, NHANONG_STAFF_CHAT=f"telegram:{STAFF_CHAT}",
+                     NHANONG_ADMINS="telegram:888")
     u = tg.user(1)
     try:
         tg.command(u, "/start")
         await tg.wait_for_sent(u, 2)
-        tg.fake.user_voice(u)
+        sent = tg.fake.user_voice(u)
         [post] = await tg.fake.wait_for_sent(STAFF_CHAT, 1)
-        assert "Tin nhắn thoại #" in post["text"]
+        # The recording itself in the staff chat (same channel), the post as its caption.
+        assert post["voice"] == sent["message"]["voice"]["file_id"]
+        assert "Tin nhắn thoại #" in post["caption"]
         texts = await tg.wait_for_sent(u, 3)
         assert "cán bộ sẽ nghe" in texts[-1]
         [payload] = [e for e in await _stored(app) if "voice" in e.get("message", {})]
         inbound = app.channels[0].to_inbound(payload)
         assert inbound.kind is InboundKind.VOICE
         assert inbound.media == "telegram-file:" + payload["message"]["voice"]["file_id"]
+        # A staff member answers by replying to the voice post: the farmer gets it.
+        post_id = tg.fake.sent_messages(STAFF_CHAT)[0]["message_id"]
+        tg.fake.user_text(888, "Hội sẽ gọi lại bác chiều nay.", chat_id=STAFF_CHAT,
+                          reply_to_message_id=post_id)
+        texts = await tg.wait_for_sent(u, 4)
+        assert "Hội sẽ gọi lại bác chiều nay." in texts[-1]
     finally:
         await app.stop()
         await tg.fake.stop()
@@ -549,3 +558,24 @@ async def test_follow_is_a_first_contact_and_unfollow_a_block_until_they_write_a
         assert m.id in [x.id for x in await h.app.store.members.reachable()]
     finally:
         await h.close()
+
+
+async def test_a_recording_telegram_will_not_send_as_a_voice_still_arrives_as_text():
+    from bot.channels.telegram import TelegramChannel
+
+    tg = await driver("telegram")
+    ch = TelegramChannel(tg.fake.token, base_url=tg.fake.base_url, rate=30)
+    try:
+        await ch.bot.initialize()
+        voice = tg.fake.user_voice(4243)["message"]["voice"]["file_id"]
+        await ch.send(str(STAFF_CHAT), Rendered("Tin nhắn thoại #1", audio=f"telegram-file:{voice}"))
+        [post] = tg.fake.sent(STAFF_CHAT)
+        assert post["voice"] == voice and post["caption"] == "Tin nhắn thoại #1"
+        # A music file's id (not a voice's): Telegram refuses it as a voice; the text goes.
+        await ch.send(str(STAFF_CHAT), Rendered("Tin nhắn thoại #2",
+                                                audio="telegram-file:CQACAgIAAxkBAAIaudio"))
+        assert tg.fake.texts(STAFF_CHAT)[-1] == "Tin nhắn thoại #2"
+        assert [c.status for c in tg.fake.calls_to("sendVoice")] == [200, 400]
+    finally:
+        await ch.stop()
+        await tg.fake.stop()
