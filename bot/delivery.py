@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from .channels import Channel
 from .chatfiles import discard
 from .clock import Clock
-from .errors import Blocked, ChatMoved, Closed, Permanent, RetryLater, Transient
+from .errors import Blocked, ChatMoved, Closed, Permanent, RetryLater, Transient, Unauthorized
 from .i18n import Translator
 from .pacer import Lane, Pacer
 from .render import render
@@ -113,7 +113,7 @@ class Delivery:
             except ChatMoved as e:
                 await self.store.members.move_chat(channel, chat_id, e.new_chat_id)
                 chat_id = e.new_chat_id
-            except Permanent as e:
+            except (Permanent, Unauthorized) as e:  # Unauthorized: see the quota work (#15)
                 log.warning("%s refused a message to %s: %s", channel, chat_id, e)
                 return Outcome("failed", reason=str(e))
             except Transient as e:
