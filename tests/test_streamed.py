@@ -7,7 +7,9 @@ child process while farmers are answered, its failures told politely."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import sqlite3
 import sys
 import tempfile
 from datetime import UTC, date, datetime
@@ -190,27 +192,29 @@ async def test_rows_in_parts_are_written_again_here_when_a_response_comes_meanwh
     (tmp_path / "tmp").mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
     lib = load_library(CONTENT)
-    real = report_worker.run_job
+    real = report_parts.rows_job
     added = []
 
-    async def late(job):
-        if not added:  # once, before the first child runs
+    def late(*a, **kw):
+        if not added:  # once: after each part's rows were counted, before any is written
             added.append(True)
-            row = await store.db.fetchone(
-                "SELECT r.id FROM checkin_responses r JOIN checkin_runs u ON u.id = r.run_id"
-                " WHERE u.checkin_id = 'hoat-dong-co-so' AND r.state = 'submitted'"
-                " ORDER BY r.submitted_at, r.id LIMIT 1")
-            mid = await store.db.execute(
-                "INSERT INTO members (channel, user_id, chat_id, full_name, commune_code, role,"
-                " subscribed, profile_done, created_at) VALUES ('rec', 'late', 'late', 'Lê Văn Muộn',"
-                " '7616', 'farmer', 1, 1, ?)", (local(2026, 4, 1).isoformat(),))
-            await store.db.execute(  # sent at the same moment as the first response
-                "INSERT INTO checkin_responses (run_id, member_id, version_id, state, started_at,"
-                " updated_at, submitted_at) SELECT run_id, ?, version_id, state, started_at,"
-                " updated_at, submitted_at FROM checkin_responses WHERE id = ?", (mid, row[0]))
-        return await real(job)
+            with contextlib.closing(sqlite3.connect(store.db.path)) as other, other:
+                row = other.execute(
+                    "SELECT r.id FROM checkin_responses r JOIN checkin_runs u ON u.id = r.run_id"
+                    " WHERE u.checkin_id = 'hoat-dong-co-so' AND r.state = 'submitted'"
+                    " ORDER BY r.submitted_at, r.id LIMIT 1").fetchone()
+                mid = other.execute(
+                    "INSERT INTO members (channel, user_id, chat_id, full_name, commune_code, role,"
+                    " subscribed, profile_done, created_at) VALUES ('rec', 'late', 'late',"
+                    " 'Lê Văn Muộn', '7616', 'farmer', 1, 1, ?)",
+                    (local(2026, 4, 1).isoformat(),)).lastrowid
+                other.execute(  # sent at the same moment as the first response
+                    "INSERT INTO checkin_responses (run_id, member_id, version_id, state, started_at,"
+                    " updated_at, submitted_at) SELECT run_id, ?, version_id, state, started_at,"
+                    " updated_at, submitted_at FROM checkin_responses WHERE id = ?", (mid, row[0]))
+        return real(*a, **kw)
 
-    monkeypatch.setattr(report_worker, "run_job", late)
+    monkeypatch.setattr(report_parts, "rows_job", late)
     since, until = date(2026, 4, 1), date(2026, 9, 30)
     n = await export_checkins(store, lib, COMMUNES, since, until, tmp_path / "new.xlsx", T,
                               by="cli:test", now=NOW)
@@ -338,3 +342,17 @@ def test_characters_excel_cannot_hold_are_dropped_and_markup_kept_as_text(tmp_pa
     assert [[c.value for c in r] for r in ws.iter_rows()] == [
         ["Ghi chú", "Số"], ["Chuông báo <b>&</b>", 1.5], [None, 2]]
     assert ws["B3"].number_format == "#,##0" and isinstance(ws["B3"].value, int)
+
+
+def test_the_row_writer_names_columns_and_drops_characters_as_openpyxl_does():
+    """The processes that write rows in parts do not import openpyxl: their column names
+    and the characters they drop are openpyxl's own."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.utils import get_column_letter
+
+    from bot import sheets
+
+    assert [sheets._column_letter(i) for i in range(1, 18279)] == [
+        get_column_letter(i) for i in range(1, 18279)]
+    every = "".join(chr(i) for i in range(0x3000))
+    assert sheets._ILLEGAL.sub("", every) == ILLEGAL_CHARACTERS_RE.sub("", every)

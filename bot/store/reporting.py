@@ -360,17 +360,20 @@ class Reporting:
                 by_id[row[0]].answers[intern(row[1])] = typed(
                     row[2], _same(value) if isinstance(value, str) else value, row[4])
 
-    async def cuts(self, since: datetime, until: datetime, parts: int) -> list[Key]:
+    async def cuts(self, since: datetime, until: datetime, shares: Sequence[float]) -> list[Key]:
         """Keys (submitted_at as stored, id) that cut the responses submitted in [since,
-        until), in :meth:`stream`'s order, into ``parts`` runs of about the same length
-        (fewer when there are fewer responses): each part from one key to the next."""
+        until), in :meth:`stream`'s order, into runs whose lengths are about in the
+        proportions ``shares`` (fewer runs when there are fewer responses): each run from
+        one key to the next."""
         got = await self.db.fetchone(
             "SELECT COUNT(*) FROM checkin_responses WHERE state = 'submitted'"
             " AND submitted_at >= ? AND submitted_at < ?", (_utc(since), _utc(until)))
         total = int(got[0]) if got else 0
+        whole, upto = sum(shares), 0.0
         out: list[Key] = []
-        for i in range(1, parts):
-            at = total * i // parts
+        for share in shares[:-1]:
+            upto += share
+            at = int(total * upto / whole)
             if at <= 0 or at >= total:
                 continue
             row = await self.db.fetchone(
