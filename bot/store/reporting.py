@@ -320,7 +320,7 @@ class Reporting:
                 "  ORDER BY r.submitted_at, r.id LIMIT ?) r"
                 " JOIN checkin_runs u ON u.id = r.run_id JOIN members m ON m.id = r.member_id"
                 " ORDER BY r.submitted_at, r.id",
-                [_utc(since), _utc(until), *fixed, *(after or ()), page])
+                [_utc(since), _utc(until), *fixed, *(after or ()), page], tuples=True)
             out = [_head(h) for h in heads]
             await self._answers(out, None, max(1, len(out)))
             return out, ((heads[-1][5], heads[-1][0]) if heads else ("", 0))  # as stored
@@ -355,7 +355,8 @@ class Reporting:
             for row in await self.db.fetchall(
                     "SELECT response_id, question_id, kind, value, number FROM checkin_answers"
                     f" WHERE response_id IN ({', '.join('?' for _ in part)}){only}"
-                    " ORDER BY response_id, question_id", [*part, *(questions or ())]):
+                    " ORDER BY response_id, question_id", [*part, *(questions or ())],
+                    tuples=True):
                 value = row[3]
                 by_id[row[0]].answers[intern(row[1])] = typed(
                     row[2], _same(value) if isinstance(value, str) else value, row[4])
