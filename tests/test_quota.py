@@ -161,6 +161,9 @@ async def test_quota_survives_a_restart_and_renews_with_the_local_month(tmp_path
         await h.app.broadcaster.tick()
         assert h.copies(h.oa, "Tin hai") == {"a": 1}
         assert await _status(h, second) == {"sent": 1}
+        # The nightly retention drops March's count; April's stays and counts.
+        assert (await h.app.retention.run())["quota"] == 1
+        assert await h.app.store.broadcasts.quota_rows() == 1
         third = await h.broadcast(text="Tin ba")  # April's one is used now
         await h.app.broadcaster.tick()
         assert await _status(h, third) == {"over_quota": 1}

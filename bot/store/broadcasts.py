@@ -508,6 +508,24 @@ class Broadcasts:
                 await asyncio.sleep(0)  # the chat's writes go in between
         return made, deleted
 
+    async def prune_quota(self, month: str, day: str, chunk: int = 5_000) -> int:
+        """Quota rows no longer counted (months before ``month``, days before ``day``,
+        local keys) are deleted, ``chunk`` per transaction; returns how many."""
+        removed = 0
+        while True:
+            n = await self.db.execute(
+                "DELETE FROM quota_use WHERE (member_id, period) IN (SELECT member_id, period"
+                " FROM quota_use WHERE period < ? OR (length(period) = 10 AND period < ?)"
+                " LIMIT ?)", (month, day, chunk))
+            removed += n
+            if n < chunk:
+                return removed
+            await asyncio.sleep(0)
+
+    async def quota_rows(self) -> int:
+        row = await self.db.fetchone("SELECT COUNT(*) FROM quota_use")
+        return int(row[0]) if row else 0
+
     async def delivery_rows(self) -> int:
         row = await self.db.fetchone("SELECT COUNT(*) FROM deliveries")
         return int(row[0]) if row else 0
