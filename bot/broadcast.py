@@ -169,9 +169,10 @@ class Broadcaster:
         self._kick = asyncio.Event()  # wakes the next look early (stopping, a new broadcast)
         self._running: dict[int, asyncio.Task[int]] = {}  # broadcast id → its sending task
         self._looper: asyncio.Task | None = None
-        # broadcast id → the channels open at the end of a pass that left only copies
-        # of other channels pending: no new pass (no scan) until that set changes.
-        self._idle: dict[int, frozenset[str]] = {}
+        # broadcast id → (the channels open at the end of a pass that left only copies of
+        # other channels pending, the delivery's stop/resume generation when the pass
+        # began): no new pass (no scan) until either changes.
+        self._idle: dict[int, tuple[frozenset[str], int]] = {}
         self._purposes: dict[int, str] = {}
         if delivery.on_stopped is None:
             delivery.on_stopped = self._channel_stopped
@@ -293,7 +294,8 @@ class Broadcaster:
             return 0
         purpose = self._purpose(b)
         open_, rules, _ = limits(self.delivery, self.settings, now, purpose)
-        if b.state == "sending" and self._idle.get(b.id) == frozenset(open_):
+        generation = self.delivery.generation
+        if b.state == "sending" and self._idle.get(b.id) == (frozenset(open_), generation):
             return 0  # what is left waits for a channel (its hours, a stopped channel)
         self._idle.pop(b.id, None)
         if not b.planned:
@@ -342,8 +344,8 @@ class Broadcaster:
             self._idle.pop(b.id, None)
             log.info("broadcast %d done", b.id)
         else:  # the rest belong to channels not open now: look again when that changes
-            self._idle[b.id] = frozenset(limits(self.delivery, self.settings, self.clock.now(),
-                                                purpose)[0])
+            self._idle[b.id] = (frozenset(limits(self.delivery, self.settings, self.clock.now(),
+                                                 purpose)[0]), generation)
         return attempted
 
     def _messages(self, b: Broadcast, channel: str, locale: str) -> list[Rendered]:

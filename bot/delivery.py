@@ -74,6 +74,7 @@ class Delivery:
         }
         # Channels stopped because the platform refused our token: name → why.
         self.stopped: dict[str, str] = {}
+        self.generation = 0  # changes at every stop and resume (the sender looks again)
         # Told once per stop (the app tells the staff chat); awaited, errors logged.
         self.on_stopped: Callable[[str, str], Awaitable[None]] | None = None
 
@@ -89,12 +90,14 @@ class Delivery:
         """The channel works again (a new token): sending on it goes on, and the
         broadcast copies left pending go at the sender's next look."""
         if self.stopped.pop(channel, None) is not None:
+            self.generation += 1
             log.warning("%s: sending resumed", channel)
 
     async def _stop(self, channel: str, reason: str) -> None:
         if channel in self.stopped:
             return
         self.stopped[channel] = reason
+        self.generation += 1
         log.error("%s refused our credentials (%s): channel stopped, nothing more is sent on "
                   "it until it works again or the bot restarts", channel, reason)
         if self.on_stopped is not None:

@@ -172,7 +172,7 @@ async def _audience(ctx: Context, seg) -> tuple[int, list[str]]:
     fc = await forecast(s.store, s.delivery, s.settings, seg, s.clock.now())
     attempted = sum(c["send"] + c["later"] for c in fc.values())
     limited = any(c[k] for c in fc.values() for k in ("later", "over_quota", "outside_window",
-                                                      "stopped"))
+                                                      "stopped", "absent"))
     if not limited:
         return attempted, []
     lines = []
@@ -190,6 +190,9 @@ async def _audience(ctx: Context, seg) -> tuple[int, list[str]]:
         if c["stopped"]:
             parts.append(t("{n} wait: the channel is stopped (its key was refused)",
                            n=t.number(c["stopped"])))
+        if c["absent"]:
+            parts.append(t("{n} wait: the bot does not run this channel now",
+                           n=t.number(c["absent"])))
         lines.append("- " + "; ".join(parts))
     return attempted, lines
 
