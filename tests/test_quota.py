@@ -9,6 +9,7 @@ limits, one with an Official Account's), the injected clock; no sleeps."""
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import UTC, datetime, time, timedelta
 
@@ -19,6 +20,7 @@ from bot.errors import OutsideWindow, OverQuota, Unauthorized
 from bot.segments import Segment, parse_segment
 from bot.types import Constraints, Inbound, InboundKind
 from tests.helpers import NOON, TEXT_ONLY, RecordingChannel, make_settings, text_of
+from tests.test_cli import run
 
 TOPICS = {"ocop", "htx", "chain", "quality", "policy", "union"}
 DAY = 86400.0
@@ -128,6 +130,13 @@ async def test_a_mix_over_quota_and_outside_the_window_gets_it_once_and_counts_t
         assert await _status(h, bid) == {"sent": 3, "over_quota": 2, "outside_window": 1}
         assert (await h.app.store.broadcasts.get(bid)).state == "done"
 
+        db = {"NHANONG_DB": str(tmp_path / "bot.db")}
+        cli = run(tmp_path, "broadcast", "status", str(bid), **db)
+        assert "hết hạn mức 2, quá lâu kể từ lần tương tác cuối của người nhận 1" in cli.stdout, \
+            cli.stdout + cli.stderr
+        assert f"broadcast resend {bid}" in cli.stdout
+        js = json.loads(run(tmp_path, "broadcast", "status", str(bid), "--json", **db).stdout)
+        assert (js["sent"], js["over_quota"], js["outside_window"]) == (3, 2, 1)
         stats = await h.say("/thongke")
         assert "hết hạn mức 2, lâu chưa tương tác 1" in stats
         # The retention compaction keeps the counts.
