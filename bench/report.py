@@ -30,6 +30,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -71,21 +72,57 @@ def busiest_year(db: Path) -> int:
     return int(row[0])
 
 
+def _tree_rss_kib(pid: int) -> int:
+    """Resident memory of ``pid`` and of every process under it (the report's children
+    that write rows in parts), in KiB; 0 for what has ended meanwhile."""
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+            for task in Path(f"/proc/{p}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, ValueError):
+            continue
+    return total
+
+
+class _TreePeak(threading.Thread):
+    """The highest sum of resident memory over a process and its children, sampled
+    every 20 ms while it runs."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.peak, self.done = pid, 0, threading.Event()
+
+    def run(self) -> None:
+        while not self.done.wait(0.02):
+            self.peak = max(self.peak, _tree_rss_kib(self.pid))
+
+
 def _run(args: list[str], db: Path, cwd: Path) -> tuple[float, float, str]:
-    """``python -m bot ARGS`` on ``db``: (wall seconds, peak RSS in MB, stderr)."""
+    """``python -m bot ARGS`` on ``db``: (wall seconds, peak RSS in MB, stderr).  The
+    peak is the larger of the process's own (``wait4``) and the highest sum over it and
+    its child processes at one time (sampled)."""
     env = {**os.environ, "NHANONG_DB": str(db), "NHANONG_CONFIG": str(cwd / "none.toml")}
     began = time.perf_counter()
     with tempfile.TemporaryFile() as err:
         proc = subprocess.Popen([sys.executable, "-m", "bot", *args], cwd=cwd, env=env,
                                 stdout=subprocess.DEVNULL, stderr=err)
+        tree = _TreePeak(proc.pid)
+        tree.start()
         _, status, usage = os.wait4(proc.pid, 0)
+        tree.done.set()
+        tree.join()
         proc.returncode = os.waitstatus_to_exitcode(status)
         took = time.perf_counter() - began
         err.seek(0)
         text = err.read().decode(errors="replace")
     if proc.returncode != 0:
         raise SystemExit(f"python -m bot {' '.join(args)} failed ({proc.returncode}): {text[-2000:]}")
-    return took, _mb(usage.ru_maxrss), text
+    return took, _mb(max(usage.ru_maxrss, tree.peak)), text
 
 
 def cli_report(db: Path, year: int, folder: Path) -> dict[str, float]:

@@ -84,7 +84,9 @@ async def run(settings: Settings, args: argparse.Namespace, t: Translator, clock
         out = args.out or Path(f"tra-loi-{since.isoformat()}-{until.isoformat()}.xlsx")
         export_format(out)
     communes = communes_of(settings.province)
-    store = await open_store(settings)
+    # Reports and exports read (and add one audit line): no second or so of checking
+    # every page of a province's file before they start.
+    store = await open_store(settings, check=False)
     try:
         if args.cmd == "report":
             from .reports import build_report

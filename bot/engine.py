@@ -1,7 +1,9 @@
 """The channel-agnostic core: one inbound in, replies out.
 
 For each :class:`Inbound` the engine loads (or creates) the member and their
-dialog state, works out what they meant — a button, a command, a number or
+dialog state, works out what they meant — a picture, a voice message, withheld
+content, a follow or unfollow (the handler registered for that kind, unless a
+picture answers the step that asked for one), a button, a command, a number or
 the words of an offered choice, a keyword such as "dừng", text for the flow
 they are in, or free text — checks the person's right to it (``bot.rights``:
 a staff-only command, button or flow step runs only for staff, in every chat;
@@ -226,6 +228,8 @@ class Engine:
             state.clear()  # a staff flow of someone who is no longer staff ends here
             ctx.allowed(True)
             return
+        if await self._kind(ctx):
+            return
         if inbound.kind is InboundKind.ACTION:
             await self._action(ctx, inbound.action or "")
             return
@@ -269,6 +273,27 @@ class Engine:
             return
         if r.fallback:
             await r.fallback(ctx)
+
+    async def _kind(self, ctx: Context) -> bool:
+        """A picture, a voice message, withheld content, a follow or unfollow: the handler
+        registered for its kind (``Router.on``) answers, unless it is a picture that the
+        step the person is at asks for (a check-in's photo question, a broadcast's
+        picture).  A picture or a voice message in the middle of a flow leaves the person
+        where they were: the question is asked again after the answer.  True if handled."""
+        inbound, state = ctx.inbound, ctx.state
+        route = self.router.kinds.get(inbound.kind)
+        if route is None:
+            return False
+        table = self.router.tables.get(state.flow) if state.flow else None
+        step = table.steps.get(state.step or "") if table is not None else None
+        if inbound.kind is InboundKind.PHOTO and step is not None and \
+                InboundKind.PHOTO in step.accepts and step.text is not None:
+            return False  # the flow asked for it
+        await route.handler(ctx)
+        if (step is not None and inbound.kind in (InboundKind.PHOTO, InboundKind.VOICE)
+                and (state.flow, state.step) == (table.name, step.name)):
+            await table.ask(ctx, step.name)
+        return True
 
     async def _staff_chat(self, ctx: Context) -> None:
         """The staff chat: staff commands, staff buttons and replies to the bot's posts,

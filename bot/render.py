@@ -225,7 +225,7 @@ def render(
         buttons = []
     blocks = markdown_blocks(text, caps.markup) or [" "]
     limit = caps.max_text
-    if reply.image:
+    if reply.image or reply.audio:
         limit = min(limit, caps.max_caption)
     chunks = _fit(blocks, limit, as_html)
     rows = tuple(tuple(r) for r in buttons if r)
@@ -242,6 +242,7 @@ def render(
                 contact_label=contact_label,
                 skip_label=skip_label,
                 image=reply.image if i == 0 else None,
+                audio=reply.audio if i == 0 and not reply.image else None,
                 document=reply.document if last else None,
             )
         )

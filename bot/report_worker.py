@@ -121,6 +121,10 @@ async def export_checkins_apart(store: Any, where: Where, since: date, until: da
 
 # -- the child ------------------------------------------------------------------------------
 async def _work(job: dict[str, Any]) -> dict[str, Any]:
+    if job["kind"] == "rows":  # one run of a large sheet's rows (bot.report_parts)
+        from .report_parts import write_rows
+
+        return await write_rows(job)
     from .content import load_library
     from .geo import communes_of
     from .i18n import translator

@@ -24,6 +24,7 @@ from .geo import Communes
 from .i18n import N_, Problem, Translator
 from .indicators import Period, Progress, Result, compute
 from .phone import show_phone
+from .report_parts import write_in_parts
 from .roles import ROLES
 from .segments import SegmentError, parse_segment
 from .sheets import INTEGER, PERCENT, Book, Num, Sheet
@@ -394,20 +395,33 @@ async def stream_answers(store: Store, book: Book, t: Translator, communes: Comm
     versions = await store.reporting.versions({v for _, v, _ in answered})
     labels = Labels(t, versions, communes)
     n = 0
+    total = sum(c for _, _, c in answered)
     if book.fmt == "csv":
         book.sheet(answers_long_sheet(t))  # its headers; the lines come below
         for sh in sheets_after:
             _fill(book, sh)
+        got = await write_in_parts(store, book, t, communes, since, until, total=total,
+                                   sheets={}, versions=sorted(versions))
+        if got is not None:
+            return got
         async for batch in store.reporting.stream(since=since, until=until):
             book.plain_rows(row for a in batch for row in answers_long_rows(labels, a, plain=True))
             n += len(batch)
         return n
     heads = answer_sheets(t, answered, versions)
-    adds = {cid: book.sheet(h.sheet) for cid, h in heads.items()}
+    numbers = {}
+    adds = {}
+    for cid, h in heads.items():
+        numbers[cid] = (book.sheets, h.ids)
+        adds[cid] = book.sheet(h.sheet)
     if not heads and empty_sheet:
         book.sheet(answers_long_sheet(t))
     for sh in sheets_after:  # created now so that they come after; their rows are few
         _fill(book, sh)
+    got = await write_in_parts(store, book, t, communes, since, until, total=total,
+                               sheets=numbers, versions=sorted(versions))
+    if got is not None:  # written by several processes at once (bot.report_parts)
+        return got
     async for batch in store.reporting.stream(since=since, until=until):
         for a in batch:
             adds[a.checkin_id](answer_row(labels, heads[a.checkin_id], a))

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 
 from .text import fold, has_marks, lower_nfc
+from .types import InboundKind
 
 if TYPE_CHECKING:
     from .engine import Context
@@ -50,6 +51,9 @@ class Router:
     tables: dict[str, Flow] = field(default_factory=dict)  # declared flows (bot.flows)
     fallback: Handler | None = None
     staff_chat: Handler | None = None  # replies to the bot's posts in the staff chat (staff only)
+    # What is not text nor a button: a picture, a voice message, content the platform
+    # withheld, following or unfollowing the channel (see Engine.dispatch).
+    kinds: dict[InboundKind, Route] = field(default_factory=dict)
 
     def command(
         self,
@@ -127,6 +131,14 @@ class Router:
         self.tables[flow.name] = flow
         if first:
             self.action(flow.prefix, dispatcher(self.tables, flow.prefix), staff=flow.staff)
+
+    def on(self, kind: InboundKind, handler: Handler) -> None:
+        """What answers an inbound of ``kind`` (a photo, a voice message, ``unsupported``,
+        ``follow``, ``unfollow``), whatever the platform; a photo goes to a flow whose
+        step asks for one first."""
+        if kind in (InboundKind.TEXT, InboundKind.ACTION) or kind in self.kinds:
+            raise ValueError(f"kind {kind.value!r} cannot be registered (again)")
+        self.kinds[kind] = Route(handler)
 
     def set_fallback(self, handler: Handler) -> None:
         self.fallback = handler

@@ -73,6 +73,9 @@ class Reply:
     close_keyboard: bool = False  # take away a contact keyboard shown before
     image: str | None = None
     document: str | None = None
+    # A recording to play (a voice message passed on to staff), by reference as
+    # ``Inbound.media``; a channel that cannot send it sends the text alone.
+    audio: str | None = None
     # The person types the answer (a number, a date): on channels without buttons the
     # choices are listed as words to type, so a typed "1" stays the answer 1.
     typed_answer: bool = False
@@ -129,6 +132,7 @@ class Rendered:
     remove_keyboard: bool = False
     image: str | None = None
     document: str | None = None
+    audio: str | None = None  # see Reply.audio
     paid: bool = False  # Telegram's allow_paid_broadcast (broadcasts, when configured)
     # What the message is for, so a channel with several kinds of message (Zalo OA:
     # consultation, transaction, promotion) picks the right one: "reply" (an answer to

@@ -14,6 +14,7 @@ from . import (
     courses,
     faq,
     link,
+    media,
     menu,
     news,
     profile,
@@ -32,6 +33,8 @@ def register(router: Router) -> None:
     news.register(router)
     # Questions: /hoi, FAQ answers, the staff hand-off (/traloi, replies in the staff chat).
     faq.register(router)
+    # Pictures, voice messages and withheld content: to the staff hand-off, or a short answer.
+    media.register(router)
     # Training: /taphuan, sign-up and feedback flows ("đăng ký tập huấn" typed any way).
     training.register(router)
     # Check-ins: /baocao and its question-by-question flow ("báo cáo" typed any way).

@@ -149,31 +149,54 @@ async def send_to_staff(ctx: Context, qid: int) -> None:
     if q.sent:
         ctx.reply(t("This question is already with the union's staff. They will answer here."))
         return
-    now = s.clock.now()
-    if await s.store.questions.sent_since(ctx.member.id, now - STAFF_WINDOW) >= STAFF_LIMIT:
-        ctx.reply(t("You have sent several questions in the last hour. The union's staff will "
-                    "answer them soon; please wait before sending more."))
+    if await over_limit(ctx):
         return
-    channel, chat = s.settings.staff_chat
-    m = ctx.member
-    commune = s.communes.get(m.commune_code)
     text = t(
         "❓ **Question #{id}** from {name} ({where}, {role}, {channel}):\n\n{question}\n\n"
         "_Reply to this message to answer, or type /traloi {id} followed by the answer._",
-        id=qid, name=m.display_name or m.key, where=commune.name if commune else "?",
-        role=t.plain(ROLES[m.role]) if m.role in ROLES else "?", channel=m.channel,
-        question=q.text,
+        id=qid, question=q.text, **who(ctx),
     )
-    outcome = None
-    if channel in s.delivery.channels:
-        for msg in s.delivery.render(channel, Reply(text), t):
-            outcome = await s.delivery.send(channel, chat, msg, high=True)
-    if outcome is None or outcome.status != "sent":
+    if not await post_to_staff(ctx, qid, Reply(text)):
         ctx.reply(t("Sorry, the question could not reach the staff right now. Please try "
                     "again later."))
         return
-    await s.store.questions.mark_sent(qid, channel, chat, outcome.message_id, now)
     ctx.reply(t("Sent to the union's staff. Their answer will come here."))
+
+
+async def over_limit(ctx: Context) -> bool:
+    """The person sent the staff enough this hour: say so (True) instead of sending more."""
+    s = ctx.services
+    since = s.clock.now() - STAFF_WINDOW
+    if await s.store.questions.sent_since(ctx.member.id, since) < STAFF_LIMIT:
+        return False
+    ctx.reply(ctx.t("You have sent several questions in the last hour. The union's staff will "
+                    "answer them soon; please wait before sending more."))
+    return True
+
+
+def who(ctx: Context) -> dict[str, str]:
+    """The person as staff see them in a post: name, where, role, channel."""
+    s, t, m = ctx.services, ctx.t, ctx.member
+    commune = s.communes.get(m.commune_code)
+    return {"name": m.display_name or m.key, "where": commune.name if commune else "?",
+            "role": t.plain(ROLES[m.role]) if m.role in ROLES else "?", "channel": m.channel}
+
+
+async def post_to_staff(ctx: Context, qid: int, post: Reply) -> bool:
+    """Post question ``qid`` in the staff chat (a reply to the post answers it); False
+    if it did not get there."""
+    s = ctx.services
+    if not s.settings.staff_chat or s.delivery is None:
+        return False
+    channel, chat = s.settings.staff_chat
+    outcome = None
+    if channel in s.delivery.channels:
+        for msg in s.delivery.render(channel, post, ctx.t):
+            outcome = await s.delivery.send(channel, chat, msg, high=True)
+    if outcome is None or outcome.status != "sent":
+        return False
+    await s.store.questions.mark_sent(qid, channel, chat, outcome.message_id, s.clock.now())
+    return True
 
 
 async def _relay(ctx: Context, qid: int, answer: str) -> None:

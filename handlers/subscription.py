@@ -1,12 +1,15 @@
 """Consent and opt-out: /start subscribes (starting the bot is consent) or
-resumes; /dung, or typing "dừng", stops every push to that person."""
+resumes; /dung, or typing "dừng", stops every push to that person.  Following
+the channel (an Official Account) is a first contact, as /start; unfollowing it
+is as blocking the bot: nothing more is sent until the person writes or follows
+again (any inbound clears the block: ``Members.seen``)."""
 
 from __future__ import annotations
 
 from bot.engine import Context
 from bot.i18n import N_
 from bot.router import Router
-from bot.types import Button
+from bot.types import Button, InboundKind
 
 from . import profile
 
@@ -51,6 +54,13 @@ async def stop(ctx: Context) -> None:
     )
 
 
+async def unfollowed(ctx: Context) -> None:
+    """The person stopped following the channel: unreachable there, nothing said."""
+    s = ctx.services
+    ctx.state.clear()
+    await s.store.members.mark_blocked(ctx.member.channel, ctx.member.chat_id, s.clock.now())
+
+
 async def on_action(ctx: Context) -> None:
     if ctx.args == ["start"]:
         await start(ctx)
@@ -73,3 +83,5 @@ def register(router: Router) -> None:
                   "thôi nhận tin", "không nhận tin nữa", "unsubscribe"),
     )
     router.action("sub", on_action)
+    router.on(InboundKind.FOLLOW, start)
+    router.on(InboundKind.UNFOLLOW, unfollowed)

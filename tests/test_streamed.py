@@ -7,8 +7,11 @@ child process while farmers are answered, its failures told politely."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import sqlite3
 import sys
+import tempfile
 from datetime import UTC, date, datetime
 from io import BytesIO
 from pathlib import Path
@@ -16,7 +19,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from bot import report_worker
+from bot import report_parts, report_worker, reports
 from bot.content import load_library
 from bot.geo import communes_of
 from bot.i18n import Problem, translator
@@ -75,11 +78,29 @@ def _cells(path: Path) -> dict[str, list[list[tuple]]]:
     return out
 
 
-@pytest.fixture(params=[2, 2000], ids=["pages-of-2", "one-page"])
+@pytest.fixture(params=[2, 2000, "parts"], ids=["pages-of-2", "one-page", "in-parts"])
 def page(request, monkeypatch):
-    """Streamed in pages of 2 responses (many pages, ties across them) or in one."""
-    monkeypatch.setattr(reporting_store, "PAGE", request.param)
-    return request.param
+    """Streamed in pages of 2 responses (many pages, ties across them) or in one; or
+    "parts": the rows written by three child processes, each a run of the responses
+    (bot.report_parts), in pages of 2 — and checked to have been."""
+    if request.param != "parts":
+        monkeypatch.setattr(reporting_store, "PAGE", request.param)
+        yield request.param
+        return
+    monkeypatch.setattr(reporting_store, "PAGE", 2)
+    monkeypatch.setattr(report_parts, "PARALLEL_MIN", 1)
+    monkeypatch.setattr(report_parts, "workers", lambda: 3)
+    written = []
+    real = reports.write_in_parts
+
+    async def spy(*a, **kw):
+        got = await real(*a, **kw)
+        written.append(got)
+        return got
+
+    monkeypatch.setattr(reports, "write_in_parts", spy)
+    yield 2
+    assert written and all(n for n in written)  # in parts indeed, not in this process
 
 
 async def test_streamed_export_opens_back_equal_to_the_in_memory_one(store, tmp_path, page):
@@ -157,6 +178,63 @@ async def test_streamed_report_opens_back_equal_to_the_in_memory_one(store, tmp_
 def load_about(path: Path) -> list[tuple[str, str]]:
     ws = load_workbook(path)["About"]
     return [(r[0], r[1]) for r in ws.iter_rows(values_only=True)]
+
+
+async def test_rows_in_parts_are_written_again_here_when_a_response_comes_meanwhile(
+        store, tmp_path, monkeypatch):
+    """A response sent between the count of each part's rows and the parts' writing (here:
+    just before the children start, dated inside the first part) would give two rows
+    one number: the parts are dropped and the rows written in this process, so that
+    the file still holds every response once, numbered 1, 2, 3…"""
+    await _ties(store)
+    monkeypatch.setattr(report_parts, "PARALLEL_MIN", 1)
+    monkeypatch.setattr(report_parts, "workers", lambda: 2)
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    lib = load_library(CONTENT)
+    real = report_parts.rows_job
+    added = []
+
+    def late(*a, **kw):
+        if not added:  # once: after each part's rows were counted, before any is written
+            added.append(True)
+            with contextlib.closing(sqlite3.connect(store.db.path)) as other, other:
+                row = other.execute(
+                    "SELECT r.id FROM checkin_responses r JOIN checkin_runs u ON u.id = r.run_id"
+                    " WHERE u.checkin_id = 'hoat-dong-co-so' AND r.state = 'submitted'"
+                    " ORDER BY r.submitted_at, r.id LIMIT 1").fetchone()
+                mid = other.execute(
+                    "INSERT INTO members (channel, user_id, chat_id, full_name, commune_code, role,"
+                    " subscribed, profile_done, created_at) VALUES ('rec', 'late', 'late',"
+                    " 'Lê Văn Muộn', '7616', 'farmer', 1, 1, ?)",
+                    (local(2026, 4, 1).isoformat(),)).lastrowid
+                other.execute(  # sent at the same moment as the first response
+                    "INSERT INTO checkin_responses (run_id, member_id, version_id, state, started_at,"
+                    " updated_at, submitted_at) SELECT run_id, ?, version_id, state, started_at,"
+                    " updated_at, submitted_at FROM checkin_responses WHERE id = ?", (mid, row[0]))
+        return real(*a, **kw)
+
+    monkeypatch.setattr(report_parts, "rows_job", late)
+    since, until = date(2026, 4, 1), date(2026, 9, 30)
+    n = await export_checkins(store, lib, COMMUNES, since, until, tmp_path / "new.xlsx", T,
+                              by="cli:test", now=NOW)
+    start, end = (datetime.combine(d, datetime.min.time(), T.zone) for d in (since, date(2026, 10, 1)))
+    answered = await store.reporting.submitted(None, since=start, until=end)
+    versions = await store.reporting.versions({a.version_id for a in answered})
+    assert added and n == len(answered) == 14
+    about = [(T.plain("Answers"), f"{T.date(since)} – {T.date(until)}"),
+             (T.plain("Exported by"), "cli:test"), (T.plain("Exported at"), T.datetime(NOW))]
+    legacy.write(tmp_path / "old.xlsx", legacy.answer_sheets(T, answered, versions, COMMUNES), "xlsx",
+                 about)
+    new = _cells(tmp_path / "new.xlsx")
+    assert new == _cells(tmp_path / "old.xlsx")
+    rows = new["Trả lời hoat-dong-co-so"][0][1:]
+    assert [r[0][0] for r in rows] == list(range(1, len(rows) + 1))
+    assert _parts_left(tmp_path / "tmp") == []  # the parts' files: gone
+
+
+def _parts_left(folder: Path) -> list[str]:
+    return [p.name for p in folder.glob("nhanong-*")]
 
 
 async def test_pages_hold_at_most_page_responses_and_add_up_to_the_list(store, monkeypatch):
@@ -264,3 +342,17 @@ def test_characters_excel_cannot_hold_are_dropped_and_markup_kept_as_text(tmp_pa
     assert [[c.value for c in r] for r in ws.iter_rows()] == [
         ["Ghi chú", "Số"], ["Chuông báo <b>&</b>", 1.5], [None, 2]]
     assert ws["B3"].number_format == "#,##0" and isinstance(ws["B3"].value, int)
+
+
+def test_the_row_writer_names_columns_and_drops_characters_as_openpyxl_does():
+    """The processes that write rows in parts do not import openpyxl: their column names
+    and the characters they drop are openpyxl's own."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.utils import get_column_letter
+
+    from bot import sheets
+
+    assert [sheets._column_letter(i) for i in range(1, 18279)] == [
+        get_column_letter(i) for i in range(1, 18279)]
+    every = "".join(chr(i) for i in range(0x3000))
+    assert sheets._ILLEGAL.sub("", every) == ILLEGAL_CHARACTERS_RE.sub("", every)

@@ -61,7 +61,7 @@ from telegram.error import (
 )
 from telegram.request import BaseRequest, RequestData
 
-from ..errors import Blocked, ChatMoved, Permanent, RetryLater, Transient
+from ..errors import Blocked, ChatMoved, Permanent, RetryLater, Transient, Unauthorized
 from ..types import NO_LIMITS, Capabilities, Inbound, InboundKind, Rendered, Sent
 from . import Refused, Sink, cancel
 from .webserver import WebServer, derived_secret
@@ -307,6 +307,10 @@ class TelegramChannel:
         if msg.photo:
             media = f"telegram-file:{msg.photo[-1].file_id}"  # the largest size
             return Inbound(kind=InboundKind.PHOTO, text=msg.caption, media=media, **base)
+        audio = msg.voice or msg.audio  # a voice message, or a recording sent as a file
+        if audio is not None:
+            return Inbound(kind=InboundKind.VOICE, text=msg.caption,
+                           media=f"telegram-file:{audio.file_id}", **base)
         return Inbound(kind=InboundKind.OTHER, **base)
 
     # -- sending --------------------------------------------------------------------
@@ -335,6 +339,8 @@ class TelegramChannel:
                 m = await bot.send_photo(
                     chat_id, photo, caption=msg.text, parse_mode=parse_mode, reply_markup=markup, **paid
                 )
+            elif msg.audio and msg.audio.startswith("telegram-file:"):
+                m = await self._voice(chat_id, msg, parse_mode, markup, paid)
             elif msg.document:
                 m = await bot.send_document(
                     chat_id, _file_or_url(msg.document), caption=msg.text[:1024],
@@ -356,13 +362,29 @@ class TelegramChannel:
             raise Blocked(str(e)) from e
         except ChatMigrated as e:
             raise ChatMoved(str(e.new_chat_id)) from e
-        except (BadRequest, InvalidToken) as e:
+        except InvalidToken as e:  # 401 (or 404): the token was revoked; the channel stops
+            raise Unauthorized(str(e).replace(self.token, "<token>")) from e
+        except BadRequest as e:
             raise Permanent(str(e)) from e
         except (TimedOut, NetworkError) as e:
             raise Transient(str(e)) from e
         except TelegramError as e:
             raise Permanent(str(e)) from e
         return Sent(str(m.message_id))
+
+
+    async def _voice(self, chat_id: str, msg: Rendered, parse_mode, markup, paid: dict):
+        """A voice message Telegram keeps (a farmer's, passed on to staff), with the text as
+        its caption; a file Telegram will not send as a voice (a music file) goes as text."""
+        try:
+            return await self.bot.send_voice(
+                chat_id, msg.audio.removeprefix("telegram-file:"), caption=msg.text,  # type: ignore[union-attr]
+                parse_mode=parse_mode, reply_markup=markup, **paid)
+        except BadRequest as e:
+            log.info("telegram: the recording could not be sent as a voice (%s); text only", e)
+        return await self.bot.send_message(
+            chat_id, msg.text, parse_mode=parse_mode, reply_markup=markup,
+            link_preview_options=LinkPreviewOptions(is_disabled=True), **paid)
 
 
 class AiohttpRequest(BaseRequest):

@@ -10,7 +10,18 @@ deduplicated by its message id: the webhook answers 200 once it is stored
 (503 while stopping, 500 when it could not be stored, so Zalo tries again).
 Polling has no offset, so an event is gone from the platform once fetched: it
 is stored right after the fetch (also while stopping), and the few events
-between a fetch and a crash are the platform's limit.  Text only (up to 2000
+between a fetch and a crash are the platform's limit: polling is for trying the
+bot out, the webhook for production (as Zalo's documentation says).
+
+What is not a person's message is never stored: the bot's own sends, which Zalo
+delivers back (their sender is the bot's id from ``getMe``), and Zalo's empty
+probe requests (no body, ``{}``, no ``event_name``), which the webhook answers
+200 before any secret is checked; every real event still needs the secret.
+Pictures arrive as ``photo_url`` (older payloads: ``photo``), voice messages as
+``voice_url`` (AAC); ``message.unsupported.received`` is what Zalo sends instead
+of the content for the accounts it protects (children, people with
+disabilities, people who cannot read).  A 401 on any call is
+:class:`bot.errors.Unauthorized` (the token was reset).  Text only (up to 2000
 characters), photos by URL, no buttons.
 The token is part of every URL, so no URL and no httpx error text is logged
 without the token taken out.
@@ -28,7 +39,7 @@ from urllib.parse import urlparse
 import httpx
 from aiohttp import web
 
-from ..errors import Permanent, RetryLater, SendError, Transient
+from ..errors import Permanent, RetryLater, SendError, Transient, Unauthorized
 from ..types import NO_LIMITS, Capabilities, Inbound, InboundKind, Rendered, Sent
 from . import Refused, Sink, cancel
 from .webserver import WebServer, derived_secret
@@ -44,6 +55,8 @@ _KINDS = {
     "message.text.received": InboundKind.TEXT,
     "message.image.received": InboundKind.PHOTO,
     "message.sticker.received": InboundKind.STICKER,
+    "message.voice.received": InboundKind.VOICE,
+    "message.unsupported.received": InboundKind.UNSUPPORTED,
 }
 
 
@@ -63,9 +76,11 @@ def send_error(e: ZaloApiError) -> SendError:
     408 timeout, 429 quota exceeded)."""
     if e.code == 429:
         return RetryLater(e.retry_after if e.retry_after is not None else DEFAULT_PAUSE)
+    if e.code == 401:  # the token was reset: nothing on this channel goes until it is fixed
+        return Unauthorized(str(e))
     if e.code in (403, 408) or e.code >= 500:
         return Transient(str(e))
-    return Permanent(str(e))  # 400, 401, 404: this message will not go through as it is
+    return Permanent(str(e))  # 400, 404: this message will not go through as it is
 
 
 class ZaloChannel:
@@ -147,7 +162,7 @@ class ZaloChannel:
                 raise RuntimeError("zalo webhook mode needs the web server")
             path = urlparse(self.webhook_url).path or "/"
             self.webserver.add_post(path, self._webhook, header=SECRET_HEADER,
-                                    secret=self.webhook_secret)
+                                    secret=self.webhook_secret, probe=is_probe)
             await self.call("setWebhook", {"url": self.webhook_url, "secret_token": self.webhook_secret})
             log.info("zalo: webhook set (path %s)", path)
         else:
@@ -184,7 +199,7 @@ class ZaloChannel:
         """Store a polled event: Zalo will not give it again, so keep trying (also
         while stopping) until it is stored or the bot stops."""
         assert self._sink is not None
-        if not isinstance(event, dict):
+        if not self._wanted(event):
             return
         delay = 0.5
         while True:
@@ -203,13 +218,11 @@ class ZaloChannel:
     async def _webhook(self, request: web.Request) -> web.Response:
         """200 once the event is stored (or was stored before); see the module docstring."""
         assert self._sink is not None
-        try:
-            data = await request.json()
-        except ValueError:
-            return web.Response(status=400)
-        event = data.get("result", data) if isinstance(data, dict) else None
+        event = unwrap(await _json_body(request))
         if not isinstance(event, dict):
             return web.Response(status=400)
+        if not self._wanted(event):  # the bot's own send coming back: nothing to store
+            return web.json_response({"ok": True})
         try:
             new = await self._sink(event_id(event), event)
         except Refused:
@@ -221,6 +234,18 @@ class ZaloChannel:
         if new:
             self._received(event)
         return web.json_response({"ok": True})
+
+    def _wanted(self, event: Any) -> bool:
+        """An event worth storing: a person's, not a probe nor the bot's own send."""
+        if not isinstance(event, dict) or not event.get("event_name"):
+            return False
+        return not self._echo(event)
+
+    def _echo(self, event: dict) -> bool:
+        msg = event.get("message")
+        sender = msg.get("from") if isinstance(msg, dict) else None
+        return (self.bot_id is not None and isinstance(sender, dict)
+                and ident(sender.get("id")) == self.bot_id)
 
     def _received(self, event: dict) -> None:
         """Show "typing…" at once for a stored text (the answer comes from the journal)."""
@@ -252,9 +277,15 @@ class ZaloChannel:
         user_id, chat_id = ident(sender.get("id")), ident(chat.get("id"))
         if sender.get("is_bot") or user_id is None or chat_id is None:
             return None  # an event without usable ids would make a junk member
+        if self._echo(event):
+            return None  # the bot's own send, stored before this version dropped them
         kind = _KINDS.get(str(event.get("event_name", "")), InboundKind.OTHER)
         text = msg.get("text") if kind is InboundKind.TEXT else msg.get("caption")
-        photo = msg.get("photo") if kind is InboundKind.PHOTO else None
+        media = None
+        if kind is InboundKind.PHOTO:
+            media = _url(msg.get("photo_url")) or _url(msg.get("photo"))
+        elif kind is InboundKind.VOICE:
+            media = _url(msg.get("voice_url"))
         name = sender.get("display_name") or sender.get("name")
         return Inbound(
             channel=self.name,
@@ -265,8 +296,7 @@ class ZaloChannel:
             display_name=name if isinstance(name, str) else None,
             message_id=ident(msg.get("message_id")),
             is_group=str(chat.get("chat_type", "PRIVATE")).upper() == "GROUP",
-            media=photo if isinstance(photo, str) and photo.startswith(("http://", "https://"))
-            else None,
+            media=media,
         )
 
     # -- sending ------------------------------------------------------------------
@@ -286,6 +316,39 @@ class ZaloChannel:
             raise send_error(e) from None
         mid = (result or {}).get("message_id") if isinstance(result, dict) else None
         return Sent(str(mid) if mid is not None else None)
+
+
+def _url(value: Any) -> str | None:
+    return value if isinstance(value, str) and value.startswith(("http://", "https://")) else None
+
+
+async def _json_body(request: web.Request) -> Any:
+    """The request's JSON; {} for an empty body (Zalo's probes), None for what is not JSON."""
+    raw = await request.read()
+    if not raw.strip():
+        return {}
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return None
+
+
+def unwrap(data: Any) -> Any:
+    """The event in a webhook body: Zalo posts ``{"ok": true, "result": event}`` (its
+    documentation) or the bare event."""
+    return data.get("result", data) if isinstance(data, dict) else None
+
+
+def is_probe(raw: bytes) -> bool:
+    """Zalo's empty probe requests: no body, ``{}``, or JSON without an ``event_name``
+    (answered 200, never stored; everything else needs the secret)."""
+    if not raw.strip():
+        return True
+    try:
+        event = unwrap(json.loads(raw))
+    except ValueError:
+        return False
+    return isinstance(event, dict) and not event.get("event_name")
 
 
 def ident(value: Any) -> str | None:

@@ -78,9 +78,12 @@ def require_database(settings: Settings) -> None:
         raise Unusable(N_("{path}: not a file; check NHANONG_DB"), path=str(path))
 
 
-async def open_store(settings: Settings) -> Store:
+async def open_store(settings: Settings, *, check: bool = True) -> Store:
+    """The store for a command; ``check=False`` skips the page-by-page check at open
+    (for the commands that only read: a damaged page they touch stops them with
+    SQLite's error, and the bot's start checks every page)."""
     require_database(settings)
-    return await Store(settings.db).open()
+    return await Store(settings.db).open(check=check)
 
 
 def lock_path(db: Path) -> Path:

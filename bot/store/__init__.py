@@ -76,8 +76,8 @@ class Store:
         self.reporting = Reporting(self.db)
         self.people = People(self.db)
 
-    async def open(self, migrate: bool = True, create: bool = True) -> Store:
-        await self.db.open(migrate=migrate, create=create)
+    async def open(self, migrate: bool = True, create: bool = True, check: bool = True) -> Store:
+        await self.db.open(migrate=migrate, create=create, check=check)
         return self
 
     async def close(self) -> None:

@@ -110,14 +110,15 @@ class Database:
         return self._conn
 
     # -- opening and closing ---------------------------------------------------------
-    async def open(self, migrate: bool = True, create: bool = True) -> None:
-        """Open (``create``: a missing file becomes a new database), check, migrate.
+    async def open(self, migrate: bool = True, create: bool = True, check: bool = True) -> None:
+        """Open (``create``: a missing file becomes a new database), check (``check``:
+        ``PRAGMA quick_check`` of every page, seconds for a province's file), migrate.
 
         Raises StoreError with a one-line reason, having closed what it opened."""
         new = self._check_file(create)
         try:
             self._conn = await self._connect(reader=False)
-            if not new:
+            if not new and check:
                 await self._quick_check(self._conn)
             self._idle, self._staff_idle = asyncio.Queue(), asyncio.Queue()
             for lane, n in ((self._idle, self.readers), (self._staff_idle, self.staff_readers)):

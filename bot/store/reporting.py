@@ -124,6 +124,7 @@ async def refresh_latest(conn: aiosqlite.Connection, response_id: int) -> None:
 
 
 PAGE = 2000  # responses read per query when streamed
+Key = tuple[str, int]  # a response's place in the streamed order: (submitted_at as stored, id)
 _IDS = 500  # responses whose answers one query reads
 
 
@@ -290,26 +291,36 @@ class Reporting:
                 " WHERE r.state = 'submitted') WHERE rn = 1")
             await conn.execute(_LATEST_ANSWERS)
 
-    async def stream(self, *, since: datetime, until: datetime,
-                     page: int | None = None) -> AsyncIterator[list[Answered]]:
+    async def stream(self, *, since: datetime, until: datetime, page: int | None = None,
+                     start: Key | None = None, stop: Key | None = None,
+                     ) -> AsyncIterator[list[Answered]]:
         """Every response submitted in [since, until), oldest first (by submitted_at, id)
         as :meth:`submitted` gives them, in lists of at most ``page`` (default
         :data:`PAGE`): each list is two short queries — the page's responses by keyset
         pagination on the (state, submitted_at) index, then their answers by primary key —
         so memory holds a page or two whatever the period (the next page is read while the
-        caller writes this one), and no read stays open between pages."""
+        caller writes this one), and no read stays open between pages.  ``start`` and
+        ``stop`` (keys from :meth:`cuts`) keep the responses from ``start`` on and before
+        ``stop``: one part of the period's responses, for one of several writers."""
         page = page or PAGE
+        bounds, fixed = "", []
+        if start is not None:
+            bounds += " AND (r.submitted_at, r.id) >= (?, ?)"
+            fixed += list(start)
+        if stop is not None:
+            bounds += " AND (r.submitted_at, r.id) < (?, ?)"
+            fixed += list(stop)
 
         async def read(after: tuple[str, int] | None) -> tuple[list[Answered], tuple[str, int]]:
             keyset = " AND (r.submitted_at, r.id) > (?, ?)" if after else ""
             heads = await self.db.fetchall(
                 f"SELECT {_RESPONSE_COLS} FROM (SELECT r.id, r.run_id, r.version_id, r.member_id,"
                 "  r.submitted_at FROM checkin_responses r WHERE r.state = 'submitted'"
-                "  AND r.submitted_at >= ? AND r.submitted_at < ?" + keyset +
+                "  AND r.submitted_at >= ? AND r.submitted_at < ?" + bounds + keyset +
                 "  ORDER BY r.submitted_at, r.id LIMIT ?) r"
                 " JOIN checkin_runs u ON u.id = r.run_id JOIN members m ON m.id = r.member_id"
                 " ORDER BY r.submitted_at, r.id",
-                [_utc(since), _utc(until), *(after or ()), page])
+                [_utc(since), _utc(until), *fixed, *(after or ()), page])
             out = [_head(h) for h in heads]
             await self._answers(out, None, max(1, len(out)))
             return out, ((heads[-1][5], heads[-1][0]) if heads else ("", 0))  # as stored
@@ -348,6 +359,41 @@ class Reporting:
                 value = row[3]
                 by_id[row[0]].answers[intern(row[1])] = typed(
                     row[2], _same(value) if isinstance(value, str) else value, row[4])
+
+    async def cuts(self, since: datetime, until: datetime, shares: Sequence[float]) -> list[Key]:
+        """Keys (submitted_at as stored, id) that cut the responses submitted in [since,
+        until), in :meth:`stream`'s order, into runs whose lengths are about in the
+        proportions ``shares`` (fewer runs when there are fewer responses): each run from
+        one key to the next."""
+        got = await self.db.fetchone(
+            "SELECT COUNT(*) FROM checkin_responses WHERE state = 'submitted'"
+            " AND submitted_at >= ? AND submitted_at < ?", (_utc(since), _utc(until)))
+        total = int(got[0]) if got else 0
+        whole, upto = sum(shares), 0.0
+        out: list[Key] = []
+        for share in shares[:-1]:
+            upto += share
+            at = int(total * upto / whole)
+            if at <= 0 or at >= total:
+                continue
+            row = await self.db.fetchone(
+                "SELECT submitted_at, id FROM checkin_responses WHERE state = 'submitted'"
+                " AND submitted_at >= ? AND submitted_at < ? ORDER BY submitted_at, id"
+                " LIMIT 1 OFFSET ?", (_utc(since), _utc(until), at))
+            if row is not None and (not out or (row[0], row[1]) > out[-1]):
+                out.append((row[0], int(row[1])))
+        return out
+
+    async def before(self, since: datetime, until: datetime, key: Key) -> dict[str, int]:
+        """Per check-in, the responses submitted in [since, until) that come before
+        ``key`` in :meth:`stream`'s order (the rows above a part in each sheet)."""
+        rows = await self.db.fetchall(
+            "SELECT u.checkin_id, COUNT(*) FROM checkin_responses r"
+            " JOIN checkin_runs u ON u.id = r.run_id"
+            " WHERE r.state = 'submitted' AND r.submitted_at >= ? AND r.submitted_at < ?"
+            " AND (r.submitted_at, r.id) < (?, ?) GROUP BY u.checkin_id",
+            (_utc(since), _utc(until), *key))
+        return {r[0]: int(r[1]) for r in rows}
 
     async def answered_versions(self, since: datetime, until: datetime) -> list[tuple[str, int, int]]:
         """(check-in, version, responses) submitted in [since, until): what an export's

@@ -97,7 +97,8 @@ ERR_POLL_TERMINATED: Final = (
     "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"
 )
 
-SEND_METHODS: Final = frozenset({"sendMessage", "sendPhoto", "sendDocument"})
+VOICE_FILE_PREFIX: Final = "AwACAgIAAxkBAAI"  # the start of a voice's file id
+SEND_METHODS: Final = frozenset({"sendMessage", "sendPhoto", "sendDocument", "sendVoice"})
 FAILURE_KINDS: Final = frozenset({"429", "403", "400", "migrate", "500", "drop"})
 
 CHAT_ACTIONS: Final = frozenset(
@@ -158,7 +159,6 @@ KNOWN_UNIMPLEMENTED_METHODS: Final = (
     "sendAudio",
     "sendVideo",
     "sendAnimation",
-    "sendVoice",
     "sendVideoNote",
     "sendPaidMedia",
     "sendMediaGroup",
@@ -782,6 +782,12 @@ def _is_loopback_url(url: str) -> bool:
         return False
 
 
+def _upload_seed(f: UploadedFile) -> str:
+    if not f.data:
+        raise _bad_request("Bad Request: file must be non-empty")
+    return hashlib.sha1(f.data).hexdigest()
+
+
 def _file_id(seed: str, prefix: str) -> tuple[str, str]:
     digest = hashlib.sha1(seed.encode()).hexdigest()
     return f"{prefix}{digest[:40]}", f"AQAD{digest[:16]}"
@@ -855,6 +861,7 @@ class FakeTelegram:
             ("sendMessage", self._send_message),
             ("sendPhoto", self._send_photo),
             ("sendDocument", self._send_document),
+            ("sendVoice", self._send_voice),
             ("sendChatAction", self._send_chat_action),
             ("answerCallbackQuery", self._answer_callback_query),
             ("editMessageText", self._edit_message_text),
@@ -1247,6 +1254,29 @@ class FakeTelegram:
             language_code=language_code,
             chat_id=chat_id,
             **content,
+        )
+        return self._enqueue("message", message)
+
+    def user_voice(
+        self,
+        user_id: int,
+        *,
+        duration: int = 7,
+        first_name: str = "Nông",
+        language_code: str = "vi",
+    ) -> JSONDict:
+        """Queue a voice message (OGG/Opus, as Telegram's apps record them)."""
+        seed = f"voice:{user_id}:{next(self._file_seeds)}"
+        file_id, unique_id = _file_id(seed, VOICE_FILE_PREFIX)
+        voice = {"file_id": file_id, "file_unique_id": unique_id, "duration": duration,
+                 "mime_type": "audio/ogg", "file_size": 2_000 * duration}
+        message = self._user_message(
+            user_id,
+            first_name=first_name,
+            last_name=None,
+            language_code=language_code,
+            chat_id=None,
+            voice=voice,
         )
         return self._enqueue("message", message)
 
@@ -2011,22 +2041,25 @@ class FakeTelegram:
                 content["caption_entities"] = entities
         return content
 
+    def _media_message(self, chat_key: int, chat: JSONDict, params: dict[str, Any],
+                       content: JSONDict) -> JSONDict:
+        """The bot's message with a photo, document or voice (and its keyboard, if any)."""
+        inline = self._check_reply_markup(params.get("reply_markup"))
+        if inline is not None:
+            content["reply_markup"] = inline
+        return self._new_bot_message(chat_key, chat, params, content)
+
     async def _send_photo(self, params: dict[str, Any]) -> JSONDict:
         chat_key, chat = self._require_chat(params)
         photo = params.get("photo")
         if isinstance(photo, UploadedFile):
-            if not photo.data:
-                raise _bad_request("Bad Request: file must be non-empty")
-            seed = hashlib.sha1(photo.data).hexdigest()
+            seed = _upload_seed(photo)
         elif isinstance(photo, str) and photo:
             seed = photo
         else:
             raise _bad_request("Bad Request: there is no photo in the request")
         content = {"photo": self._photo_sizes(seed), **self._caption(params)}
-        inline = self._check_reply_markup(params.get("reply_markup"))
-        if inline is not None:
-            content["reply_markup"] = inline
-        return self._new_bot_message(chat_key, chat, params, content)
+        return self._media_message(chat_key, chat, params, content)
 
     async def _send_document(self, params: dict[str, Any]) -> JSONDict:
         chat_key, chat = self._require_chat(params)
@@ -2048,10 +2081,31 @@ class FakeTelegram:
         else:
             raise _bad_request("Bad Request: there is no document in the request")
         content = {"document": info, **self._caption(params)}
-        inline = self._check_reply_markup(params.get("reply_markup"))
-        if inline is not None:
-            content["reply_markup"] = inline
-        return self._new_bot_message(chat_key, chat, params, content)
+        return self._media_message(chat_key, chat, params, content)
+
+    async def _send_voice(self, params: dict[str, Any]) -> JSONDict:
+        """A voice by file id (only a voice's: Telegram does not change a file's type when
+        it is sent again), by URL (OGG/Opus, MP3 or M4A) or uploaded."""
+        chat_key, chat = self._require_chat(params)
+        voice = params.get("voice")
+        if isinstance(voice, UploadedFile):
+            seed = _upload_seed(voice)
+        elif isinstance(voice, str) and voice.startswith(("http://", "https://")):
+            if not voice.lower().split("?")[0].endswith((".ogg", ".oga", ".mp3", ".m4a")):
+                raise _bad_request("Bad Request: wrong type of the web page content")
+            seed = voice
+        elif isinstance(voice, str) and voice.startswith(VOICE_FILE_PREFIX):
+            seed = voice
+        elif isinstance(voice, str) and voice:
+            raise _bad_request("Bad Request: wrong file identifier/HTTP URL specified")
+        else:
+            raise _bad_request("Bad Request: there is no voice in the request")
+        file_id, unique_id = _file_id(seed, VOICE_FILE_PREFIX)
+        if seed is voice and voice.startswith(VOICE_FILE_PREFIX):
+            file_id = voice  # the same file sent again
+        content = {"voice": {"file_id": file_id, "file_unique_id": unique_id, "duration": 1,
+                             "mime_type": "audio/ogg"}, **self._caption(params)}
+        return self._media_message(chat_key, chat, params, content)
 
     async def _send_chat_action(self, params: dict[str, Any]) -> bool:
         self._require_chat(params)

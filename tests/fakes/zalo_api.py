@@ -21,6 +21,16 @@ the Zalo Bot API as its documentation describes it::
   optional caption of 1-2000, ``sendChatAction`` ``typing``; ids are strings.
 * Failures on demand with `FakeZalo.fail_next`, with the codes of the
   documentation's error table.
+* Events shaped as real traffic (a public capture of webhook payloads, the
+  official SDK ``python-zalo-bot``, goclaw's Zalo channel): pictures carry
+  ``photo_url`` (``message_type`` ``CHAT_PHOTO``; ``user_image(legacy=True)``
+  sends the documentation's older ``photo``), voice ``voice_url`` to an ``.aac``
+  file (``CHAT_VOICE``), protected accounts ``message.unsupported.received``
+  without content.  Every successful send to a private chat comes back as an
+  event from the bot's own id (from ``getMe``; ``is_bot`` false), as Zalo
+  re-delivers the bot's sends (``echoes=False`` turns that off); `redeliver`
+  queues an event again with the same ``message_id``; `post_probe` posts the
+  empty requests Zalo makes to a webhook address.
 """
 
 from __future__ import annotations
@@ -71,9 +81,12 @@ class _Failure:
 class FakeZalo:
     """An in-process Zalo Bot API for one bot, with helpers to script users."""
 
-    def __init__(self, token: str = "1459232241454765289:zalo-TEST-secret") -> None:
+    def __init__(self, token: str = "1459232241454765289:zalo-TEST-secret", *,
+                 echoes: bool = True) -> None:
         self.token = token
         self.bot_id = token.split(":", 1)[0]
+        self.echoes = echoes
+        self._groups: set[str] = set()
         self.calls: list[Call] = []
         self.webhook: JSONDict | None = None
         self._updates: list[JSONDict] = []
@@ -139,6 +152,8 @@ class FakeZalo:
             **content,
         }
         event = {"event_name": event_name, "message": message}
+        if chat_type == "GROUP":
+            self._groups.add(message["chat"]["id"])
         self._updates.append(event)
         self._updates_signal.notify()
         return event
@@ -150,9 +165,62 @@ class FakeZalo:
                            "GROUP" if chat_id else "PRIVATE", text=text)
 
     def user_image(self, user_id: str, url: str, caption: str | None = None,
-                   *, display_name: str = "Nông") -> JSONDict:
-        extra = {"caption": caption} if caption else {}
-        return self._event("message.image.received", user_id, None, display_name, photo=url, **extra)
+                   *, display_name: str = "Nông", legacy: bool = False) -> JSONDict:
+        """Queue a picture: ``photo_url`` as real events carry it (``legacy``: the
+        documentation's ``photo``)."""
+        extra: JSONDict = {"caption": caption} if caption else {}
+        if legacy:
+            extra["photo"] = url
+        else:
+            extra.update(photo_url=url, message_type="CHAT_PHOTO")
+        return self._event("message.image.received", user_id, None, display_name, **extra)
+
+    def user_voice(self, user_id: str, url: str | None = None, *,
+                   display_name: str = "Nông") -> JSONDict:
+        """Queue a voice message (an ADTS AAC file on Zalo's CDN)."""
+        url = url or f"https://f2-voice-aac-dl.zdn.vn/{next(self._ids):08x}/voice.aac"
+        return self._event("message.voice.received", user_id, None, display_name,
+                           voice_url=url, message_type="CHAT_VOICE")
+
+    def redeliver(self, event: JSONDict) -> JSONDict:
+        """Queue an event again, unchanged (same ``message_id``): Zalo delivers twice."""
+        self._updates.append(event)
+        self._updates_signal.notify()
+        return event
+
+    def _echo(self, chat_id: str, params: JSONDict, sent: JSONDict) -> None:
+        """Zalo delivers the bot's own send back as an event from the bot."""
+        if not self.echoes or chat_id in self._groups:  # private chats only
+            return
+        if "photo" in params:
+            content: JSONDict = {"photo_url": params["photo"], "message_type": "CHAT_PHOTO"}
+            if params.get("caption"):
+                content["caption"] = params["caption"]
+            name = "message.image.received"
+        else:
+            content, name = {"text": params.get("text", "")}, "message.text.received"
+        message = {
+            "from": {"id": self.bot_id, "display_name": "Bot Nhà Nông", "is_bot": False},
+            "chat": {"id": chat_id, "chat_type": "PRIVATE"},
+            "message_id": sent["message_id"], "date": sent["date"], **content,
+        }
+        self._updates.append({"event_name": name, "message": message})
+        self._updates_signal.notify()
+
+    async def post_probe(self, url: str, body: bytes = b"", secret: str | None = None) -> int:
+        """POST an empty check to a webhook address (no body by default, no content
+        type), as Zalo does; the HTTP status answered."""
+        if not _is_loopback_url(url):
+            raise ValueError(f"post_probe only posts to loopback addresses, not {url!r}")
+        headers = {"X-Bot-Api-Secret-Token": secret} if secret is not None else {}
+        if body:
+            headers["Content-Type"] = "application/json"
+        async with (
+            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=GUARD)) as session,
+            session.post(url, data=body, headers=headers) as response,
+        ):
+            await response.read()
+            return response.status
 
     def user_sticker(self, user_id: str, *, display_name: str = "Nông") -> JSONDict:
         return self._event("message.sticker.received", user_id, None, display_name,
@@ -337,11 +405,13 @@ class FakeZalo:
         return {"message_id": f"b{next(self._ids):08x}", "date": int(time.time() * 1000)}
 
     async def _send_message(self, params: JSONDict) -> JSONDict:
-        self._chat(params)
+        chat_id = self._chat(params)
         text = params.get("text")
         if not isinstance(text, str) or not 1 <= len(text) <= MAX_TEXT:
             raise _Refused(400, "Bad request: text must be 1-2000 characters")
-        return self._sent()
+        sent = self._sent()
+        self._echo(chat_id, params, sent)
+        return sent
 
     async def _send_photo(self, params: JSONDict) -> JSONDict:
         self._chat(params)
@@ -350,7 +420,9 @@ class FakeZalo:
             raise _Refused(400, "Bad request: photo must be a URL")
         if caption is not None and not (isinstance(caption, str) and 1 <= len(caption) <= MAX_TEXT):
             raise _Refused(400, "Bad request: caption must be 1-2000 characters")
-        return self._sent()
+        sent = self._sent()
+        self._echo(self._chat(params), params, sent)
+        return sent
 
     async def _send_chat_action(self, params: JSONDict) -> None:
         self._chat(params)
