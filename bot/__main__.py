@@ -305,22 +305,31 @@ async def _broadcast(settings: Settings, args: argparse.Namespace, t: Translator
         if args.bccmd == "resend":
             n = await store.broadcasts.resend_failed(b.id, now)
             await store.audit.record(who, "broadcast.resend", now, broadcast=b.id, copies=n)
-            print(t.plain("broadcast {id}: {n} failed copy(ies) will be sent again", id=b.id, n=n))
+            print(t.plain("broadcast {id}: {n} copy(ies) failed, over quota or outside the "
+                          "window will be sent again (those still over quota or outside it end "
+                          "so again)", id=b.id, n=n))
             return 0
         counts = await store.broadcasts.status(b.id)
         waiting = counts["pending"] + counts["queued"] + counts["inflight"]
         out = {"planned": sum(counts.values()), "pending": waiting,
                "sent": counts["sent"], "blocked": counts["blocked"], "failed": counts["failed"],
-               "unknown": counts["unknown"], "urgent": b.urgent}
+               "unknown": counts["unknown"], "over_quota": counts["over_quota"],
+               "outside_window": counts["outside_window"], "urgent": b.urgent}
         if args.json:
             print(json.dumps(out))
         else:
             priority = t.plain("urgent") if out.pop("urgent") else t.plain("normal")
+            over, outside = out.pop("over_quota"), out.pop("outside_window")
             print(t.plain("broadcast {id} ({priority}): {state}; planned {planned}, pending {pending}, "
                           "sent {sent}, blocked {blocked}, failed {failed}, unknown {unknown}; "
                           "replied or pressed a button afterwards {responded}", id=b.id,
                           state=b.state, priority=priority,
                           responded=await store.broadcasts.responded(b.id), **out))
+            if over or outside:
+                print(t.plain("  not attempted (the channel's limits): over quota {over}, outside "
+                              "the window since the person's last interaction {outside}; "
+                              "`broadcast resend {id}` takes them again once the quota renews",
+                              over=over, outside=outside, id=b.id))
             if b.failure:
                 print(t.plain("  stopped: {reason}", reason=b.failure))
             for reason, n in await store.broadcasts.failures(b.id):

@@ -13,6 +13,17 @@ when made in the chat (:meth:`Broadcaster.kick`), else at the next look (every
 big one's.  Quiet hours hold pushes until morning; an expired broadcast drops
 what was not yet sent.
 
+A channel's limits (:class:`bot.types.Constraints`: Zalo OA's window since the
+person's last interaction, monthly and daily quotas per person, allowed hours) are
+decided per copy before sending, from the store (:class:`~bot.store.Rule`): a copy
+outside the window ends "outside_window", one over a quota "over_quota" (both can
+be re-sent: /guilai); outside the channel's hours its copies wait, like quiet
+hours, and go when the hours open.  A sent copy counts in the person's quota in the
+same write as its outcome.  These apply to broadcasts (``purpose="broadcast"``);
+check-in reminders go through the outbox as notices (``purpose="notice"``).  A
+channel stopped by a refused token (:meth:`Delivery.works`) is not claimed from: its
+copies stay pending until it works again; staff are told once.
+
 Rows are claimed in batches ("queued"), walking the broadcast in member order
 from a cursor (a batch costs the same at the start and at the end), and flow
 without a pause between batches to ``in_flight`` sending tasks.  Each copy is marked in flight before
@@ -37,7 +48,7 @@ import logging
 import sqlite3
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 from .clock import Clock, wake_early
 from .config import Settings
@@ -46,8 +57,8 @@ from .geo import Communes
 from .i18n import N_, Problem, md_escape, translator
 from .pacer import Lane
 from .segments import SegmentError, parse_segment, stored_segment
-from .store import Broadcast, CopyResult, Recipient, Store, StoreError
-from .types import Button, Rendered, Reply
+from .store import Broadcast, CopyResult, Recipient, Rule, Store, StoreError
+from .types import Button, Constraints, Rendered, Reply
 from .when import parse_local_time
 
 log = logging.getLogger(__name__)
@@ -57,15 +68,81 @@ log = logging.getLogger(__name__)
 NOT_ITS_FAULT = (sqlite3.Error, StoreError, OSError)
 
 
+def _within(local: time, start: time, end: time) -> bool:
+    """Is ``local`` in [start, end), a span that may cross midnight (21:00-06:00)?"""
+    if start <= end:
+        return start <= local < end
+    return local >= start or local < end
+
+
 def in_quiet_hours(now: datetime, settings: Settings) -> bool:
     """Is it quiet time where the members live (e.g. 21:00-06:00)?"""
     if not settings.quiet_hours:
         return False
-    start, end = settings.quiet_hours
-    local: time = now.astimezone(settings.zone).time()
-    if start <= end:
-        return start <= local < end
-    return local >= start or local < end
+    return _within(now.astimezone(settings.zone).time(), *settings.quiet_hours)
+
+
+def in_hours(now: datetime, c: Constraints, settings: Settings) -> bool:
+    """May a channel with constraints ``c`` send broadcast copies now (local time)?"""
+    return c.hours is None or _within(now.astimezone(settings.zone).time(), *c.hours)
+
+
+def rule_of(c: Constraints, now: datetime, settings: Settings) -> Rule:
+    """A channel's constraints at ``now``: the window's start, the local month and day."""
+    local = now.astimezone(settings.zone)
+    return Rule(seen_after=now - timedelta(seconds=c.window) if c.window is not None else None,
+                monthly=c.monthly_quota, daily=c.daily_quota,
+                month=f"{local:%Y-%m}", day=f"{local:%Y-%m-%d}")
+
+
+def purpose_of(b: Broadcast) -> str:
+    """A check-in reminder (its audience: those who have not answered) is a notice
+    about something the person takes part in; everything else is a broadcast."""
+    seg = stored_segment(b.segment)
+    return "notice" if any(name == "pending_checkin" for name, _ in seg.terms) else "broadcast"
+
+
+def limits(delivery: Delivery, settings: Settings, now: datetime, purpose: str = "broadcast",
+           ) -> tuple[list[str], dict[str, Rule], list[str]]:
+    """(channels that may send broadcast copies now, their rules, channels waiting for
+    their allowed hours).  Stopped channels are in neither list; notices have no rules."""
+    open_, rules, waiting = [], {}, []
+    for name in delivery.working:
+        c = getattr(delivery.channels[name], "constraints", None) or Constraints()
+        if purpose != "broadcast":
+            open_.append(name)
+            continue
+        if not in_hours(now, c, settings):
+            waiting.append(name)
+            continue
+        open_.append(name)
+        rule = rule_of(c, now, settings)
+        if rule.limits:
+            rules[name] = rule
+    return open_, rules, waiting
+
+
+async def forecast(store: Store, delivery: Delivery, settings: Settings, segment, now: datetime,
+                   ) -> dict[str, dict[str, int]]:
+    """What a broadcast to ``segment`` made now would do, per channel: {"send": will be
+    attempted now, "later": will be attempted when the channel's hours open,
+    "over_quota", "outside_window": not attempted (their own outcome), "stopped": the
+    channel is stopped (they wait for it), "absent": the channel is not running here}."""
+    open_, rules, waiting = limits(delivery, settings, now)
+    for name in waiting:  # decided as they will be when the hours open (the same rules)
+        c = delivery.channels[name].constraints
+        if rule_of(c, now, settings).limits:
+            rules[name] = rule_of(c, now, settings)
+    counts = await store.broadcasts.forecast(segment, rules)
+    out: dict[str, dict[str, int]] = {}
+    for channel, c in counts.items():
+        row = {"send": 0, "later": 0, "over_quota": c["over_quota"],
+               "outside_window": c["outside_window"], "stopped": 0, "absent": 0}
+        key = ("send" if channel in open_ else "later" if channel in waiting
+               else "stopped" if channel in delivery.stopped else "absent")
+        row[key] += c["send"]
+        out[channel] = row
+    return out
 
 
 class Broadcaster:
@@ -92,6 +169,24 @@ class Broadcaster:
         self._kick = asyncio.Event()  # wakes the next look early (stopping, a new broadcast)
         self._running: dict[int, asyncio.Task[int]] = {}  # broadcast id → its sending task
         self._looper: asyncio.Task | None = None
+        # broadcast id → (the channels open at the end of a pass that left only copies of
+        # other channels pending, the delivery's stop/resume generation when the pass
+        # began): no new pass (no scan) until either changes.
+        self._idle: dict[int, tuple[frozenset[str], int]] = {}
+        self._purposes: dict[int, str] = {}
+        if delivery.on_stopped is None:
+            delivery.on_stopped = self._channel_stopped
+
+    async def _channel_stopped(self, channel: str, reason: str) -> None:
+        """The channel's token was refused: staff told once (per stop)."""
+        log.warning("broadcast copies for %s wait (pending) until the channel works again", channel)
+        if self.notify is not None:
+            t = translator(self.settings.locale, self.settings.tz)
+            await self.notify(t.plain(
+                "⚠️ Channel {channel} stopped: the platform refused the bot's key (token "
+                "revoked or expired: {reason}). Nothing is sent on it until it works again "
+                "(a new key, then a restart); its broadcast copies wait, the other channels "
+                "go on.", channel=channel, reason=reason[:200]))
 
     @property
     def stopping(self) -> bool:
@@ -197,6 +292,12 @@ class Broadcaster:
             return 0
         if in_quiet_hours(now, self.settings):
             return 0
+        purpose = self._purpose(b)
+        open_, rules, _ = limits(self.delivery, self.settings, now, purpose)
+        generation = self.delivery.generation
+        if b.state == "sending" and self._idle.get(b.id) == (frozenset(open_), generation):
+            return 0  # what is left waits for a channel (its hours, a stopped channel)
+        self._idle.pop(b.id, None)
         if not b.planned:
             seg = stored_segment(b.segment)  # as validated when it was made
             n = await bs.plan(b.id, seg, now)
@@ -217,8 +318,11 @@ class Broadcaster:
                     return attempted
                 if in_quiet_hours(self.clock.now(), self.settings) or self.stopping:
                     return attempted
+                open_, rules, _ = limits(self.delivery, self.settings, self.clock.now(), purpose)
+                if not open_:
+                    return attempted  # every channel waits (its hours, or stopped)
                 batch, cursor = await bs.claim_from(b.id, self.batch, self.clock.now(),
-                                                    list(self.delivery.channels), after)
+                                                    open_, after, rules)
                 if cursor is None:
                     break
                 after = cursor
@@ -237,7 +341,11 @@ class Broadcaster:
             await ledger.flush()
         if await bs.remaining(b.id) == 0:
             await bs.set_state(b.id, "done", self.clock.now())
+            self._idle.pop(b.id, None)
             log.info("broadcast %d done", b.id)
+        else:  # the rest belong to channels not open now: look again when that changes
+            self._idle[b.id] = (frozenset(limits(self.delivery, self.settings, self.clock.now(),
+                                                 purpose)[0]), generation)
         return attempted
 
     def _messages(self, b: Broadcast, channel: str, locale: str) -> list[Rendered]:
@@ -251,7 +359,7 @@ class Broadcaster:
             msgs = self.delivery.render(channel, reply, t)
             if channel == "telegram" and self.settings.telegram_paid_broadcast:
                 msgs = [replace(m, paid=True) for m in msgs]
-            self._rendered[key] = msgs
+            self._rendered[key] = [replace(m, purpose=self._purpose(b)) for m in msgs]
         return self._rendered[key]
 
     async def _worker(self, b: Broadcast, queue: asyncio.Queue[Recipient | None], ledger: Ledger) -> None:
@@ -263,11 +371,25 @@ class Broadcaster:
             except Exception:  # the row stays in flight: "unknown" after a restart
                 log.exception("broadcast %d: sending to member %d failed", b.id, r.member_id)
                 continue
-            # Not tried because the bot is stopping: back to pending, sent after the restart.
+            # Not tried because the bot is stopping (or the channel stopped): back to
+            # pending, sent after the restart (or when the channel works again).
             status = "pending" if outcome.status == "deferred" else outcome.status
+            at = self.clock.now()
             await ledger.done(CopyResult(b.id, r.member_id, status, outcome.message_id,
-                                         outcome.reason, self.clock.now()))
+                                         outcome.reason, at, self._periods(b, r.channel, at)))
         queue.task_done()
+
+    def _purpose(self, b: Broadcast) -> str:
+        if b.id not in self._purposes:
+            self._purposes[b.id] = purpose_of(b)
+        return self._purposes[b.id]
+
+    def _periods(self, b: Broadcast, channel: str, at: datetime) -> tuple[str, ...]:
+        """The quota periods a copy sent at ``at`` counts in (none for notices)."""
+        c = getattr(self.delivery.channels.get(channel), "constraints", None)
+        if c is None or self._purpose(b) != "broadcast":
+            return ()
+        return rule_of(c, at, self.settings).periods
 
     async def _send(self, b: Broadcast, r: Recipient) -> Outcome:
         outcome = Outcome("failed", reason="nothing to send")

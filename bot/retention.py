@@ -11,6 +11,9 @@ others still run.  Steps shipped:
 - ``reads``: openings of articles older than ``NHANONG_READS_KEEP_DAYS`` (default
   90) are summarised: a member's repeated openings of one article become the first
   (:meth:`bot.store.Reads.compact`; the counts /thongke shows are kept as members read);
+- ``quota``: the rows counting broadcast copies per person for a channel's quotas
+  (Zalo OA) of months and days that are over (local time, ``NHANONG_TZ``) are deleted
+  (:meth:`bot.store.Broadcasts.prune_quota`): only the current month and day count;
 - ``free_pages``: with incremental auto-vacuum on (``python -m bot db vacuum``
   turns it on), the pages freed are given back to the file system.
 
@@ -41,7 +44,7 @@ class Retention:
         self.store = store
         self.clock = clock
         self.steps: list[Step] = [("deliveries", self.deliveries), ("reads", self.reads),
-                                  ("free_pages", self.free_pages)]
+                                  ("quota", self.quota), ("free_pages", self.free_pages)]
 
     async def run(self) -> dict[str, Any]:
         """Every step once, in order; returns each step's result (None: it failed)."""
@@ -66,6 +69,13 @@ class Retention:
         removed = await self.store.reads.compact(now - timedelta(days=self.settings.reads_keep_days))
         if removed:
             log.info("retention: %d repeated article opening(s) summarised", removed)
+        return removed
+
+    async def quota(self, now: datetime) -> int:
+        local = now.astimezone(self.settings.zone)
+        removed = await self.store.broadcasts.prune_quota(f"{local:%Y-%m}", f"{local:%Y-%m-%d}")
+        if removed:
+            log.info("retention: %d quota row(s) of past months and days deleted", removed)
         return removed
 
     async def free_pages(self, now: datetime) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -280,6 +281,8 @@ class CourseNotices:
         t = translator(n.locale, self.settings.tz)
         reply = notice_reply(t, n, course, self.communes)
         for msg in self.delivery.render(n.channel, reply, t):
+            # a confirmation or reminder of a course the person registered for
+            msg = replace(msg, purpose="notice")
             o = await self.delivery.send(n.channel, n.chat_id, msg, high=False)
             if o.status != "sent":
                 return o.status

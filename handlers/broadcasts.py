@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.broadcast import BroadcastError, create_broadcast, parse_when, teaser
+from bot.broadcast import BroadcastError, create_broadcast, forecast, parse_when, teaser
 from bot.engine import Context
 from bot.flows import LEFT, STAY, Flow, Invalid, Step, buttons
 from bot.i18n import N_, Problem
@@ -141,13 +141,14 @@ async def _ask_confirm(ctx: Context) -> None:
     t = ctx.t
     data = ctx.state.data
     seg = parse_segment(data.get("segment", ""), s.communes, set(s.library.topics))
-    n = await s.store.broadcasts.count_audience(seg)
+    n, per_channel = await _audience(ctx, seg)
     lines = []
     if data.get("expires"):
         lines.append(t("Copies not delivered by {when} will be dropped.",
                        when=t.datetime(datetime.fromisoformat(data["expires"]))))
     lines.append(t("It will go to **{n}** member(s) ({group}).", n=t.number(n),
                    group=seg.text or t.plain("everyone")))
+    lines.extend(per_channel)
     lines.append(t("To change who gets it, type a group such as `commune=Sơn Động, role=coop`."))
     lines.append(t("Priority: **{priority}** (an urgent broadcast goes out before the other "
                    "broadcasts: for notices that cannot wait).",
@@ -158,6 +159,42 @@ async def _ask_confirm(ctx: Context) -> None:
                [BC.button("⌛ " + t.plain("Set an expiry"), "exp"),
                 BC.button(t.plain("Cancel"), "cancel")],
                [BC.button("🚨 " + t.plain("Urgent"), "urg"), BC.button(t.plain("Normal"), "norm")]])
+
+
+async def _audience(ctx: Context, seg) -> tuple[int, list[str]]:
+    """How many copies will be attempted (now, or when a channel's hours open), and
+    per channel, when a channel has limits, how many go now and how many cannot and why
+    (the sender decides each copy the same way)."""
+    s = ctx.services
+    t = ctx.t
+    if s.delivery is None:
+        return await s.store.broadcasts.count_audience(seg), []
+    fc = await forecast(s.store, s.delivery, s.settings, seg, s.clock.now())
+    attempted = sum(c["send"] + c["later"] for c in fc.values())
+    limited = any(c[k] for c in fc.values() for k in ("later", "over_quota", "outside_window",
+                                                      "stopped", "absent"))
+    if not limited:
+        return attempted, []
+    lines = []
+    for channel, c in fc.items():
+        parts = [t("{channel}: **{n}** now", channel=channel, n=t.number(c["send"]))]
+        if c["later"]:
+            parts.append(t("{n} when the channel's hours open (they wait, then go)",
+                           n=t.number(c["later"])))
+        if c["over_quota"]:
+            parts.append(t("{n} not sent: their quota of broadcasts is used up (/guilai "
+                           "sends them again once it renews)", n=t.number(c["over_quota"])))
+        if c["outside_window"]:
+            parts.append(t("{n} not sent: they have not written to the bot recently enough "
+                           "for this channel", n=t.number(c["outside_window"])))
+        if c["stopped"]:
+            parts.append(t("{n} wait: the channel is stopped (its key was refused)",
+                           n=t.number(c["stopped"])))
+        if c["absent"]:
+            parts.append(t("{n} wait: the bot does not run this channel now",
+                           n=t.number(c["absent"])))
+        lines.append("- " + "; ".join(parts))
+    return attempted, lines
 
 
 def _set_urgent(ctx: Context, urgent: bool) -> str:
@@ -299,6 +336,8 @@ async def _create(ctx: Context, when) -> None:
     except BroadcastError as e:
         raise Reason(e) from None
     text = data.get("text", "")
+    seg = parse_segment(data.get("segment", ""), s.communes, set(s.library.topics))
+    n = (await _audience(ctx, seg))[0]  # what will be attempted, as the preview said
     ctx.state.clear()
     if s.settings.approval:
         ctx.reply(t("📝 Broadcast #{id} waits for another staff member to approve it "
@@ -380,6 +419,11 @@ async def status_lines(ctx: Context) -> list[str]:
                        urgent=" 🚨 " + t.plain("urgent") if b.urgent else "",
                        sent=c["sent"], planned=planned, blocked=c["blocked"], failed=c["failed"],
                        unknown=c["unknown"], replied=await bs.responded(b.id)))
+        if c["over_quota"] or c["outside_window"]:
+            lines.append(t("  not sent because of the channel's limits: over quota {over}, no "
+                           "recent interaction {outside} (/guilai {id} sends them again once "
+                           "the quota renews)", over=c["over_quota"],
+                           outside=c["outside_window"], id=b.id))
         if b.failure:
             lines.append(t("  ⚠️ stopped, it cannot be sent: {reason}", reason=b.failure))
     return lines
@@ -415,7 +459,8 @@ async def cancel(ctx: Context) -> None:
 
 
 async def resend(ctx: Context) -> None:
-    """/guilai ID: send again to those whose copy failed."""
+    """/guilai ID: send again to those whose copy failed or ended over quota or outside
+    the channel's window (the sender decides each anew)."""
     s = ctx.services
     t = ctx.t
     b = await _by_id(ctx, t("Write it as: /guilai 12"))
@@ -423,7 +468,9 @@ async def resend(ctx: Context) -> None:
         return
     n = await s.store.broadcasts.resend_failed(b.id, s.clock.now())
     await ctx.audit("broadcast.resend", broadcast=b.id, copies=n)
-    ctx.reply(t("Broadcast #{id}: {n} failed copies will be sent again.", id=b.id, n=n))
+    ctx.reply(t("Broadcast #{id}: {n} copies (failed, over quota or without a recent "
+                "interaction) will be sent again; those still over quota or without one end "
+                "so again.", id=b.id, n=n))
 
 
 def register(router: Router) -> None:

@@ -171,6 +171,9 @@ async def test_full_course_offers_the_waiting_list_and_a_freed_seat_moves_the_fi
                                          "Nguyễn Văn c": "waitlisted"}
     assert await bot.app.notices.tick() == 1
     assert "Đã có chỗ trống dành cho bạn" in _sent_to(bot, "b")
+    # a notice about a course the person registered for (a Zalo OA transaction message)
+    assert {m.purpose for c, m in bot.channel.sent if c == "b" and "Đã có chỗ trống" in m.text} \
+        == {"notice"}
     assert "danh sách chờ, thứ 1" in text_of(await bot.say("/taphuan", user="c"))
 
 

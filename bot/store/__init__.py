@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .audit import Audit
-from .broadcasts import Broadcast, Broadcasts, CopyResult, Recipient
+from .broadcasts import Broadcast, Broadcasts, CopyResult, Recipient, Rule
 from .checkins import Checkins, Response, Run
 from .courses import Course, Courses, Notice, Registrant, Registration
 from .db import Database, StoreError
@@ -49,6 +49,7 @@ __all__ = [
     "ReplyRow",
     "Reporting",
     "Response",
+    "Rule",
     "Run",
     "RunCount",
     "Store",

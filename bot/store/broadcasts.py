@@ -32,7 +32,10 @@ from .links import PUSH_EXCLUDED
 
 STATES = ("draft", "awaiting_approval", "scheduled", "sending", "done", "cancelled", "failed")
 OUTCOMES = ("pending", "queued", "inflight", "sent", "blocked", "failed", "unknown", "cancelled",
-            "expired")
+            "expired", "over_quota", "outside_window")
+# Copies that ended because of the channel's limits, not a fault: /guilai and
+# ``broadcast resend`` take them again with the failed ones (the claim decides anew).
+LIMITED = ("over_quota", "outside_window")
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +57,10 @@ class Broadcast:
 
 @dataclass(frozen=True, slots=True)
 class CopyResult:
-    """What became of one copy ("sent", "blocked", "failed", or back to "pending")."""
+    """What became of one copy ("sent", "blocked", "failed", "over_quota",
+    "outside_window", or back to "pending").  A sent copy counts once in each of
+    ``periods`` (the channel's quota periods, local month and day) in the same
+    transaction as its outcome."""
 
     broadcast_id: int
     member_id: int
@@ -62,6 +68,59 @@ class CopyResult:
     message_id: str | None
     reason: str | None
     at: datetime
+    periods: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One channel's limits on broadcast copies at one moment (from its
+    :class:`bot.types.Constraints`): a copy whose person was last seen before
+    ``seen_after`` (UTC) is "outside_window"; one whose person already got
+    ``monthly`` copies in the local ``month`` or ``daily`` in the local ``day``
+    is "over_quota".  Decided in SQL, the same way by the claim and the preview."""
+
+    seen_after: datetime | None = None
+    monthly: int | None = None
+    daily: int | None = None
+    month: str = ""
+    day: str = ""
+
+    @property
+    def periods(self) -> tuple[str, ...]:
+        """The quota periods a sent copy counts in."""
+        return tuple(p for p, q in ((self.month, self.monthly), (self.day, self.daily))
+                     if q is not None)
+
+    @property
+    def limits(self) -> bool:
+        return self.seen_after is not None or bool(self.periods)
+
+
+# Why a copy was not attempted (the delivery row's reason; staff see the outcome).
+LIMIT_REASONS = {
+    "outside_window": "{channel}: no interaction from the person within the channel's window",
+    "over_quota": "{channel}: the person's broadcast quota is used up for now",
+}
+_USED = "COALESCE((SELECT q.n FROM quota_use q WHERE q.member_id = m.id AND q.period = ?), 0)"
+
+
+def verdict_sql(rules: dict[str, Rule]) -> tuple[str, list[Any]]:
+    """An SQL expression on members m: 'outside_window', 'over_quota', or NULL (the
+    copy may go), with its parameters."""
+    whens: list[str] = []
+    params: list[Any] = []
+    for channel, rule in sorted(rules.items()):
+        if rule.seen_after is not None:
+            whens.append("WHEN m.channel = ? AND (m.last_seen_at IS NULL OR m.last_seen_at < ?)"
+                         " THEN 'outside_window'")
+            params += [channel, _utc(rule.seen_after)]
+        for period, quota in ((rule.month, rule.monthly), (rule.day, rule.daily)):
+            if quota is not None:
+                whens.append(f"WHEN m.channel = ? AND {_USED} >= ? THEN 'over_quota'")
+                params += [channel, period, quota]
+    if not whens:
+        return "NULL", []
+    return f"CASE {' '.join(whens)} ELSE NULL END", params
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,12 +144,13 @@ _RESPONDED = ("SELECT COUNT(*) FROM deliveries d JOIN members m ON m.id = d.memb
               " WHERE d.broadcast_id = ?1 AND d.status = 'sent' AND m.last_seen_at > d.updated_at")
 
 
-def claim_sql(channels: int) -> str:
-    """The claim's statement for that many running channels (parameters: broadcast,
-    cursor, the channels, limit); its query plan is checked by a test: the index
-    (broadcast_id, status, member_id) from the cursor, no sort."""
-    return ("SELECT d.member_id, m.channel, m.chat_id, m.locale, m.subscribed, m.blocked_at"
-            " FROM deliveries d JOIN members m ON m.id = d.member_id"
+def claim_sql(channels: int, verdict: str = "NULL") -> str:
+    """The claim's statement for that many running channels (parameters: the
+    verdict's, broadcast, cursor, the channels, limit); its query plan is checked by a
+    test: the index (broadcast_id, status, member_id) from the cursor, no sort (the
+    verdict reads the member's quota rows by their key: the same per row)."""
+    return ("SELECT d.member_id, m.channel, m.chat_id, m.locale, m.subscribed, m.blocked_at,"
+            f" {verdict} FROM deliveries d JOIN members m ON m.id = d.member_id"
             " WHERE d.broadcast_id = ? AND d.status = 'pending' AND d.member_id > ?"
             f" AND m.channel IN ({', '.join('?' for _ in range(channels))})"
             " ORDER BY d.member_id LIMIT ?")
@@ -164,6 +224,21 @@ class Broadcasts:
         row = await self.db.fetchone(f"SELECT COUNT(*) FROM members m WHERE {where}", params)
         return int(row[0]) if row else 0
 
+    async def forecast(self, segment: Segment, rules: dict[str, Rule]) -> dict[str, dict[str, int]]:
+        """The audience per channel and what the claim would decide for each copy now:
+        {channel: {"send": n, "over_quota": n, "outside_window": n}} (the same SQL as
+        the claim, so the preview shows what will be attempted)."""
+        where, params = segment_sql(segment)
+        verdict, vparams = verdict_sql(rules)
+        rows = await self.db.fetchall(
+            f"SELECT m.channel, {verdict} AS verdict, COUNT(*) FROM members m WHERE {where}"
+            " GROUP BY 1, 2 ORDER BY 1", (*vparams, *params))
+        out: dict[str, dict[str, int]] = {}
+        for channel, v, n in rows:
+            counts = out.setdefault(channel, {"send": 0, "over_quota": 0, "outside_window": 0})
+            counts[v or "send"] += int(n)
+        return out
+
     async def due(self, now: datetime) -> list[Broadcast]:
         rows = await self.db.fetchall(
             f"SELECT {_COLS} FROM broadcasts WHERE state IN ('scheduled', 'sending')"
@@ -209,27 +284,38 @@ class Broadcasts:
         return (await self.claim_from(bid, limit, now, channels))[0]
 
     async def claim_from(self, bid: int, limit: int, now: datetime, channels: list[str],
-                         after: int = 0) -> tuple[list[Recipient], int | None]:
+                         after: int = 0, rules: dict[str, Rule] | None = None,
+                         ) -> tuple[list[Recipient], int | None]:
         """:meth:`claim` from a cursor: the next ``limit`` pending rows after member
         ``after`` (members of the running ``channels``), in member order, and the cursor
         for the next claim (None: none left after ``after``).  It reads and writes only
         those rows, whatever the broadcast's size (rows of a channel that is not running
-        are passed over and stay pending)."""
+        are passed over and stay pending).  Copies outside a channel's ``rules`` are
+        not taken: they end "outside_window" or "over_quota" here, before any call."""
         if not channels:
             return [], None
+        verdict, vparams = verdict_sql(rules or {})
         async with self.db.transaction() as conn:
-            cur = await conn.execute(claim_sql(len(channels)), (bid, after, *channels, limit))
+            cur = await conn.execute(claim_sql(len(channels), verdict),
+                                     (*vparams, bid, after, *channels, limit))
             rows = list(await cur.fetchall())
             await cur.close()
             if not rows:
                 return [], None
             gone = [r[0] for r in rows if not r[4] or r[5] is not None]
-            take = [r for r in rows if r[4] and r[5] is None]
+            limited = [(r[6], r[1], r[0]) for r in rows if r[4] and r[5] is None and r[6]]
+            take = [r for r in rows if r[4] and r[5] is None and not r[6]]
             if gone:
                 await conn.executemany(
                     "UPDATE deliveries SET status = 'cancelled', reason = 'stopped or blocked',"
                     " updated_at = ? WHERE broadcast_id = ? AND member_id = ? AND status = 'pending'",
                     [(now.isoformat(), bid, m) for m in gone])
+            if limited:
+                await conn.executemany(
+                    "UPDATE deliveries SET status = ?1, reason = ?2, updated_at = ?3"
+                    " WHERE broadcast_id = ?4 AND member_id = ?5 AND status = 'pending'",
+                    [(v, LIMIT_REASONS[v].format(channel=ch), _utc(now), bid, m)
+                     for v, ch, m in limited])
             await conn.executemany(
                 "UPDATE deliveries SET status = 'queued', updated_at = ?"
                 " WHERE broadcast_id = ? AND member_id = ?",
@@ -255,6 +341,11 @@ class Broadcasts:
                     [(o.status, o.message_id, o.reason, _utc(o.at), o.broadcast_id, o.member_id)
                      for o in outcomes],
                 )
+                used = [(o.member_id, p) for o in outcomes if o.status == "sent" for p in o.periods]
+                if used:  # the quota used, with the outcome that used it
+                    await conn.executemany(
+                        "INSERT INTO quota_use (member_id, period, n) VALUES (?, ?, 1)"
+                        " ON CONFLICT (member_id, period) DO UPDATE SET n = n + 1", used)
             if starting:
                 await conn.executemany(
                     "UPDATE deliveries SET status = 'inflight', attempts = attempts + 1, updated_at = ?"
@@ -338,11 +429,14 @@ class Broadcasts:
         return n > 0
 
     async def resend_failed(self, bid: int, now: datetime) -> int:
-        """Failed copies go back to pending and the broadcast is due again."""
+        """Failed copies, and those that ended over quota or outside the window, go
+        back to pending and the broadcast is due again (the claim decides each anew:
+        a quota renewed since, a person who wrote since, get theirs)."""
         async with self.db.transaction() as conn:
             cur = await conn.execute(
                 "UPDATE deliveries SET status = 'pending', reason = NULL, updated_at = ?"
-                " WHERE broadcast_id = ? AND status = 'failed'", (_utc(now), bid))
+                " WHERE broadcast_id = ? AND status IN ('failed', 'over_quota', 'outside_window')",
+                (_utc(now), bid))
             n = cur.rowcount
             await cur.close()
             if n:
@@ -413,6 +507,24 @@ class Broadcasts:
                     break
                 await asyncio.sleep(0)  # the chat's writes go in between
         return made, deleted
+
+    async def prune_quota(self, month: str, day: str, chunk: int = 5_000) -> int:
+        """Quota rows no longer counted (months before ``month``, days before ``day``,
+        local keys) are deleted, ``chunk`` per transaction; returns how many."""
+        removed = 0
+        while True:
+            n = await self.db.execute(
+                "DELETE FROM quota_use WHERE (member_id, period) IN (SELECT member_id, period"
+                " FROM quota_use WHERE period < ? OR (length(period) = 10 AND period < ?)"
+                " LIMIT ?)", (month, day, chunk))
+            removed += n
+            if n < chunk:
+                return removed
+            await asyncio.sleep(0)
+
+    async def quota_rows(self) -> int:
+        row = await self.db.fetchone("SELECT COUNT(*) FROM quota_use")
+        return int(row[0]) if row else 0
 
     async def delivery_rows(self) -> int:
         row = await self.db.fetchone("SELECT COUNT(*) FROM deliveries")
