@@ -18,12 +18,8 @@ async def test_migrations_apply_once_and_are_recorded(tmp_path):
     assert [r[0] for r in rows] == [v for v, _, _ in migrations()]
     assert [r[0] for r in rows][:5] == [1, 2, 3, 4, 5]
     names = [name for _, name, _ in migrations()]
-    assert names[-1] == "0015_quota.sql"
-    # Every shipped file, numbered without a gap once 0013 and 0014 (other branches of #15)
-    # are merged; on this branch alone they are missing.  After the merge:
-    # assert len(names) == 15 == int(names[-1][:4])
-    assert [int(n[:4]) for n in names] == [*range(1, 13), *[v for v in (13, 14) if any(
-        n.startswith(f"{v:04d}") for n in names)], 15]
+    assert names[-1] == "0014_quota.sql"
+    assert len(names) == 14 == int(names[-1][:4])  # every shipped file, numbered without a gap
     mode = await s.db.fetchone("PRAGMA journal_mode")
     fk = await s.db.fetchone("PRAGMA foreign_keys")
     assert mode[0] == "wal" and fk[0] == 1
