@@ -226,6 +226,15 @@ class Engine:
             state.clear()  # a staff flow of someone who is no longer staff ends here
             ctx.allowed(True)
             return
+        if inbound.kind is InboundKind.FOLLOW:  # started following the channel: welcome
+            state.clear()
+            await self._command(ctx, "start")
+            return
+        if inbound.kind is InboundKind.UNFOLLOW:  # stopped following: like a block, no answer
+            state.clear()
+            await ctx.services.store.members.mark_blocked(ctx.member.channel, ctx.member.chat_id,
+                                                          ctx.services.clock.now())
+            return
         if inbound.kind is InboundKind.ACTION:
             await self._action(ctx, inbound.action or "")
             return
