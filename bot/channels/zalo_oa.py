@@ -305,6 +305,7 @@ class ZaloOAChannel:
         self._secret = settings.secret_key.get_secret_value()
         self._oa_secret = (settings.webhook_secret.get_secret_value()
                            if settings.webhook_secret else "")
+        self._refresh_token = settings.refresh_token.get_secret_value()
         self._access: str | None = None
         self._expires: datetime | None = None
         self._generation = 0  # bumped by every refresh, so concurrent failures refresh once
@@ -456,9 +457,10 @@ class ZaloOAChannel:
         if not isinstance(event, dict) or not self._signed(request, raw, event):
             log.warning("zalo_oa webhook: request without a valid signature refused")
             return web.Response(status=403)
+        key = event_id(event)  # (before the name is added: a redelivery has the same key)
         await self._add_name(event)
         try:
-            await self._sink(event_id(event), event)
+            await self._sink(key, event)
         except Refused:
             return web.Response(status=503, headers={"Retry-After": "5"})
         except Exception as e:

@@ -273,15 +273,16 @@ class FakeZaloOA:
             return response.status
 
     async def _deliver(self) -> None:
-        """Zalo's side of the webhook: each event in order, tried again (a few times) while
-        the bot does not answer 200."""
+        """Zalo's side of the webhook: each event in order, tried again while the bot does
+        not answer 200 (or is not there yet)."""
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=GUARD)) as session:
             while True:
                 event = await self._queue.get()
                 await self._signal.wait_until(lambda: self.target is not None, GUARD)
                 body, headers = self.signed(event)
                 status = 0
-                for _ in range(20):
+                deadline = asyncio.get_running_loop().time() + GUARD
+                while asyncio.get_running_loop().time() < deadline:
                     try:
                         async with session.post(self.target, data=body, headers=headers) as r:
                             await r.read()
