@@ -40,8 +40,8 @@ class ConfigError(Exception):
 
 def _address(value: str, key: str) -> tuple[str, str]:
     channel, sep, ident = value.strip().partition(":")
-    if not sep or channel not in {"telegram", "zalo", "console"} or not ident.strip():
-        raise ValueError(f"{value!r} is not CHANNEL:ID (channel telegram, zalo or console)")
+    if not sep or channel not in {"telegram", "zalo", "zalo_oa", "console"} or not ident.strip():
+        raise ValueError(f"{value!r} is not CHANNEL:ID (channel telegram, zalo, zalo_oa or console)")
     return channel, ident.strip()
 
 

@@ -19,7 +19,7 @@ async def test_migrations_apply_once_and_are_recorded(tmp_path):
     assert [r[0] for r in rows][:5] == [1, 2, 3, 4, 5]
     names = [name for _, name, _ in migrations()]
     assert names[-2:] == ["0012_outbox.sql", "0013_channel_tokens.sql"]
-    assert len(names) == 12 == int(names[-1][:4])  # every shipped file, numbered without a gap
+    assert len(names) == 13 == int(names[-1][:4])  # every shipped file, numbered without a gap
     mode = await s.db.fetchone("PRAGMA journal_mode")
     fk = await s.db.fetchone("PRAGMA foreign_keys")
     assert mode[0] == "wal" and fk[0] == 1

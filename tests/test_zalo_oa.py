@@ -458,3 +458,19 @@ async def test_follow_is_greeted_and_unfollow_stops_broadcasts(tmp_path, oa):
         assert len(oa.texts(leaves)) == n
     finally:
         await app.stop()
+
+
+def test_oa_settings_come_from_the_environment_and_the_toml_file(tmp_path):
+    from bot.app import _oa_settings
+    from bot.config import load_settings
+
+    toml = tmp_path / "nhanong.toml"
+    toml.write_text('ZALO_OA_APP_ID = "123"\nZALO_OA_MONTHLY_QUOTA = 4\n'
+                    'NHANONG_ADMINS = "zalo_oa:8412"\n', encoding="utf-8")
+    s = load_settings({"ZALO_OA_SECRET_KEY": "k", "ZALO_OA_REFRESH_TOKEN": "r",
+                       "ZALO_OA_WEBHOOK_URL": "https://x.vn/oa", "ZALO_OA_WEBHOOK_SECRET": "w"},
+                      file=toml)
+    oa = _oa_settings(s)
+    assert oa.enabled and oa.monthly_quota == 4 and oa.app_id == "123"
+    assert s.is_admin("zalo_oa", "8412")
+    assert "r" not in repr(oa.refresh_token)
