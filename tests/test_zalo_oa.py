@@ -92,7 +92,7 @@ def test_error_codes_map_to_outcomes():
 def test_settings_defaults_and_missing_keys():
     s = ZaloOASettings.from_env({})
     assert not s.enabled
-    full = {"ZALO_OA_APP_ID": "123", "ZALO_OA_SECRET_KEY": "k", "ZALO_OA_REFRESH_TOKEN": "r",
+    full = {"ZALO_OA_APP_ID": "123", "ZALO_OA_SECRET_KEY": "k", "ZALO_OA_REFRESH_TOKEN": "rt-9",
             "ZALO_OA_WEBHOOK_URL": "https://x.vn/oa", "ZALO_OA_WEBHOOK_SECRET": "w"}
     s = ZaloOASettings.from_env(full)
     assert s.window_hours == 168 and s.monthly_quota == 1 and s.daily_quota == 1
@@ -467,10 +467,10 @@ def test_oa_settings_come_from_the_environment_and_the_toml_file(tmp_path):
     toml = tmp_path / "nhanong.toml"
     toml.write_text('ZALO_OA_APP_ID = "123"\nZALO_OA_MONTHLY_QUOTA = 4\n'
                     'NHANONG_ADMINS = "zalo_oa:8412"\n', encoding="utf-8")
-    s = load_settings({"ZALO_OA_SECRET_KEY": "k", "ZALO_OA_REFRESH_TOKEN": "r",
+    s = load_settings({"ZALO_OA_SECRET_KEY": "k", "ZALO_OA_REFRESH_TOKEN": "rt-9",
                        "ZALO_OA_WEBHOOK_URL": "https://x.vn/oa", "ZALO_OA_WEBHOOK_SECRET": "w"},
                       file=toml)
     oa = _oa_settings(s)
     assert oa.enabled and oa.monthly_quota == 4 and oa.app_id == "123"
     assert s.is_admin("zalo_oa", "8412")
-    assert "r" not in repr(oa.refresh_token)
+    assert "rt-9" not in repr(oa)
