@@ -474,3 +474,54 @@ def test_oa_settings_come_from_the_environment_and_the_toml_file(tmp_path):
     assert oa.enabled and oa.monthly_quota == 4 and oa.app_id == "123"
     assert s.is_admin("zalo_oa", "8412")
     assert "rt-9" not in repr(oa)
+
+
+async def test_a_refused_refresh_while_running_is_unauthorized_once(tmp_path, oa):
+    fake = oa.fake
+    app = await _app(tmp_path, oa)
+    try:
+        fake.last_interaction[U] = fake.now()
+        fake.revoke_access_tokens()
+        fake._refresh.clear()  # the OA admin withdrew the app's permission
+        with pytest.raises(Unauthorized, match="refresh token was refused"):
+            await _oa(app).send(U, Rendered("Họp Hội"))
+        assert len(fake.refresh_calls) == 2 and fake.ok_calls() == []
+    finally:
+        await app.stop()
+
+
+async def test_a_renewed_pair_that_could_not_be_stored_is_not_used(tmp_path, oa, monkeypatch):
+    """The store fails right after Zalo rotated the refresh token: the send fails (Transient,
+    retried by delivery) without using the new access token; the next one stores it first,
+    and a store opened again holds the pair Zalo now expects."""
+    from bot.store import Store, Tokens
+
+    fake = oa.fake
+    app = await _app(tmp_path, oa)
+    real = Tokens.put
+    calls = {"n": 0}
+
+    async def failing_once(self, channel, pair, now):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise OSError("disk I/O error")
+        await real(self, channel, pair, now)
+
+    try:
+        fake.last_interaction[U] = fake.now()
+        fake.revoke_access_tokens()
+        monkeypatch.setattr(Tokens, "put", failing_once)
+        before = len(fake.calls_to("cs"))
+        with pytest.raises(Transient, match="not stored"):
+            await _oa(app).send(U, Rendered("Họp Hội"))
+        assert len(fake.calls_to("cs")) == before + 1  # only the refused call, none after
+        await _oa(app).send(U, Rendered("Họp Hội"))
+        assert fake.ok_calls(U)[-1].headers["access_token"] in fake._access
+    finally:
+        await app.stop()
+    store = await Store(app.settings.db).open()
+    try:
+        pair = await store.tokens.get("zalo_oa")
+        assert pair.refresh_token in fake._refresh and len(fake.refresh_calls) == 2
+    finally:
+        await store.close()

@@ -306,6 +306,7 @@ class ZaloOAChannel:
         self._oa_secret = (settings.webhook_secret.get_secret_value()
                            if settings.webhook_secret else "")
         self._refresh_token = settings.refresh_token.get_secret_value()
+        self._unsaved: Any = None  # a renewed pair (TokenPair) not committed yet
         self._access: str | None = None
         self._expires: datetime | None = None
         self._generation = 0  # bumped by every refresh, so concurrent failures refresh once
@@ -374,18 +375,35 @@ class ZaloOAChannel:
                              self.clock.now() + timedelta(seconds=seconds),
                              _seed(self.settings.refresh_token.get_secret_value()))  # type: ignore[union-attr]
             # The old refresh token is spent: the new pair is committed before anything
-            # uses it, so that a crash from here on loses nothing.
-            await self.store.tokens.put(self.name, pair, self.clock.now())
+            # uses it, so that a crash from here on loses nothing.  Kept here until then.
+            self._unsaved = pair
             self._refresh_token = pair.refresh_token
             self._access, self._expires = pair.access_token, pair.expires_at
             self._generation += 1
+            await self._save()
             log.info("zalo_oa: access token renewed (valid %.0f h)", seconds / 3600)
+
+    async def _save(self) -> None:
+        """Commit a renewed pair not stored yet; Transient (and nothing used) if it cannot be."""
+        pair = self._unsaved
+        if pair is None:
+            return
+        try:
+            await self.store.tokens.put(self.name, pair, self.clock.now())
+        except Exception as e:
+            log.error("zalo_oa: the renewed token could not be stored (%s); not used until it is",
+                      type(e).__name__)
+            raise Transient(f"zalo_oa: the renewed token is not stored yet ({type(e).__name__})"
+                            ) from None
+        if self._unsaved is pair:
+            self._unsaved = None
 
     # -- the API ------------------------------------------------------------------------
     async def _post(self, kind: str, body: dict[str, Any]) -> dict[str, Any]:
         if not self._fresh():
             await self.refresh(self._generation)
         for attempt in (1, 2):
+            await self._save()  # a renewed pair is used only once it is stored
             generation = self._generation
             try:
                 r = await self._client.post(f"{self.base_url}/v3.0/oa/message/{kind}", json=body,
@@ -427,8 +445,9 @@ class ZaloOAChannel:
                                    ) from None
             except Transient as e:
                 where = urlparse(self.oauth_url)
-                raise RuntimeError(f"zalo_oa: cannot reach {where.scheme}://{where.netloc}: {e}; "
-                                   "check ZALO_OA_OAUTH_URL and the network") from None
+                raise RuntimeError(f"zalo_oa: cannot renew the access token at "
+                                   f"{where.scheme}://{where.netloc}: {e}; check ZALO_OA_OAUTH_URL "
+                                   "and the network") from None
         path = urlparse(self.settings.webhook_url or "/").path or "/"
         self.webserver.app.router.add_post(path, self._webhook)
         log.info("zalo_oa: webhook on path %s", path)
@@ -472,7 +491,8 @@ class ZaloOAChannel:
     async def _add_name(self, event: dict) -> None:
         """Events carry no name: the person's display name from the OA's user API, asked
         once per person (best effort, briefly), kept with the event as ``_name``."""
-        if not str(event.get("event_name", "")).startswith(("user_", "follow")):
+        if not str(event.get("event_name", "")).startswith(("user_", "follow")) \
+                or self._unsaved is not None:
             return
         who = event.get("sender") or event.get("follower")
         user = ident(who.get("id")) if isinstance(who, dict) else None
