@@ -156,6 +156,9 @@ async def test_forged_webhooks_are_refused_and_not_stored(tmp_path, oa):
         assert await _post(url, body.replace(b"/start", b"/dung"), headers) == 403
         other_app = {**event, "app_id": "1"}
         assert await fake.post_webhook(url, other_app, fake.oa_secret) == 403
+        odd = {**event, "app_id": "ứng dụng", "timestamp": "ngày"}  # not ASCII: still a 403
+        assert await fake.post_webhook(url, odd, "chữ ký") == 403
+        assert await _post(url, b"not json", {"X-ZEvent-Signature": "mac=đ"}) == 403
         assert await app.store.db.fetchall("SELECT * FROM inbound") == []
         assert fake.ok_calls() == []
         assert await fake.post_webhook(url, event, fake.oa_secret) == 200

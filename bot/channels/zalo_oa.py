@@ -459,9 +459,10 @@ class ZaloOAChannel:
         given = request.headers.get(SIGNATURE_HEADER, "").strip()
         given = given[4:].strip() if given.lower().startswith("mac=") else given
         app_id, ts = str(event.get("app_id", "")), str(event.get("timestamp", ""))
-        if not given or not ts or not hmac.compare_digest(app_id, self.app_id):
+        if not given or not ts or not hmac.compare_digest(app_id.encode(), self.app_id.encode()):
             return False
-        return hmac.compare_digest(given.lower(), signature(app_id, raw, ts, self._oa_secret))
+        expected = signature(app_id, raw, ts, self._oa_secret)
+        return hmac.compare_digest(given.lower().encode(), expected.encode())
 
     async def _webhook(self, request: web.Request) -> web.Response:
         """403 for a request not signed with the OA secret key (nothing stored); 200 once
