@@ -62,7 +62,8 @@ def command_lists(router: Router) -> tuple[dict, dict]:
     return default, staff
 
 
-def build_channels(settings: Settings, router: Router, webserver: WebServer | None) -> list[Channel]:
+def build_channels(settings: Settings, router: Router, webserver: WebServer | None,
+                   store: Store | None = None, clock: Clock | None = None) -> list[Channel]:
     """Every channel whose token is set.  A new channel is one more block here."""
     channels: list[Channel] = []
     if settings.telegram_token:
@@ -97,7 +98,27 @@ def build_channels(settings: Settings, router: Router, webserver: WebServer | No
                 webserver=webserver,
             )
         )
+    channels += _zalo_oa(settings, store, webserver, clock)
     return channels
+
+
+# -- Zalo OA glue (until the channel registry reads every channel's settings) ------------
+def _oa_settings(settings: Settings):
+    from .channels.zalo_oa import ZaloOASettings
+
+    return ZaloOASettings.from_env(dict(settings.channel_env))
+
+
+def _zalo_oa(settings: Settings, store: Store | None, webserver: WebServer | None,
+             clock: Clock | None) -> list[Channel]:
+    from .channels.zalo_oa import build
+
+    oa = _oa_settings(settings)
+    if not oa.enabled:
+        return []
+    assert store is not None and clock is not None
+    channel = build(oa, store=store, webserver=webserver, clock=clock)
+    return [channel] if channel is not None else []
 
 
 def _reveal(secret: SecretStr | None) -> str | None:
@@ -139,9 +160,9 @@ class App:
         s = self.settings
         self.router = build_router()
         if self._given_channels is None:
-            if s.webhook_url or s.zalo_webhook_url:  # one server for every webhook
-                self.webserver = WebServer(*s.webhook_listen)
-            self.channels = build_channels(s, self.router, self.webserver)
+            if s.webhook_url or s.zalo_webhook_url or _oa_settings(s).enabled:
+                self.webserver = WebServer(*s.webhook_listen)  # one server for every webhook
+            self.channels = build_channels(s, self.router, self.webserver, self.store, self.clock)
         else:
             self.channels = self._given_channels
         self.delivery = Delivery({c.name: c for c in self.channels}, self.store, self.clock)

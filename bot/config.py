@@ -40,8 +40,8 @@ class ConfigError(Exception):
 
 def _address(value: str, key: str) -> tuple[str, str]:
     channel, sep, ident = value.strip().partition(":")
-    if not sep or channel not in {"telegram", "zalo", "console"} or not ident.strip():
-        raise ValueError(f"{value!r} is not CHANNEL:ID (channel telegram, zalo or console)")
+    if not sep or channel not in {"telegram", "zalo", "zalo_oa", "console"} or not ident.strip():
+        raise ValueError(f"{value!r} is not CHANNEL:ID (channel telegram, zalo, zalo_oa or console)")
     return channel, ident.strip()
 
 
@@ -89,6 +89,8 @@ class Settings(BaseModel):
     # Days each opening of an article is kept; then a member's repeated openings of one
     # article become their first (the counts stay: /thongke reads them, not the rows).
     reads_keep_days: int = Field(90, alias="NHANONG_READS_KEEP_DAYS")
+    # Keys of channels that read their own settings (CHANNEL_PREFIXES), passed on as given.
+    channel_env: tuple[tuple[str, str], ...] = ()
 
     @field_validator("locale")
     @classmethod
@@ -285,6 +287,8 @@ class Settings(BaseModel):
 
 
 KEYS = {f.alias for f in Settings.model_fields.values() if f.alias}
+# Channels whose settings live with the channel (bot/channels/zalo_oa.py: ZaloOASettings).
+CHANNEL_PREFIXES = ("ZALO_OA_",)
 
 
 def load_settings(
@@ -299,11 +303,14 @@ def load_settings(
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
             raise ConfigError(f"{path}: cannot read: {e}") from e
-        unknown = sorted(set(data) - KEYS)
+        unknown = sorted(k for k in set(data) - KEYS if not k.startswith(CHANNEL_PREFIXES))
         if unknown:
             raise ConfigError(f"{path}: unknown key {unknown[0]} (known: {', '.join(sorted(KEYS))})")
         raw.update({k: v if isinstance(v, str) else _from_toml(v) for k, v in data.items()})
     raw.update({k: v for k, v in env.items() if k in KEYS})
+    channel_env = {k: str(v) for k, v in raw.items() if k.startswith(CHANNEL_PREFIXES)}
+    channel_env.update({k: v for k, v in env.items() if k.startswith(CHANNEL_PREFIXES)})
+    raw["channel_env"] = tuple(sorted(channel_env.items()))
     raw.update(overrides)
     try:
         return Settings.model_validate(raw)

@@ -14,6 +14,7 @@ from typing import Any
 
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.zalo_api import FakeZalo
+from tests.fakes.zalo_oa_api import FakeZaloOA, message_buttons, message_text
 
 
 class _Driver:
@@ -36,6 +37,21 @@ class _Driver:
 
     async def post_webhook(self, url: str, update: Any, secret: str | None) -> int:
         return await self.fake.post_webhook(url, update, secret)
+
+    # The platform sets its webhook from the bot (setWebhook); the OA's is set by hand.
+    sets_webhook = True
+
+    def attach(self, app) -> None:
+        """The app has started (the OA's fake needs its webhook address)."""
+
+    async def wait_failed_send(self) -> tuple[int, str]:
+        """(HTTP status, text) of the first send that failed."""
+        [failed] = await self.fake.wait_for_call("sendMessage")
+        return failed.status, failed.params["text"]
+
+    def raw_texts(self, user: Any) -> list[str]:
+        """The texts of the successful sends to ``user``, as sent."""
+        return [p.get("text", p.get("caption", "")) for p in self.fake.sent(user)]
 
 
 class TelegramDriver(_Driver):
@@ -136,8 +152,111 @@ class ZaloDriver(_Driver):
         return DEFAULT_PAUSE
 
 
+class ZaloOADriver(_Driver):
+    """The Zalo Official Account: events reach the bot by signed webhooks (there is no
+    polling), choices are real template buttons, the phone number comes from Zalo's
+    "share your information" form."""
+
+    name = "zalo_oa"
+    sets_webhook = False
+    path = "/zalo-oa/webhook"
+
+    def __init__(self, fake: FakeZaloOA) -> None:
+        self.fake = fake
+        self.manual = False  # the test posts the webhooks itself (webhook_env)
+
+    def user(self, n: int) -> str:
+        return f"84123456789012345{n}"
+
+    def env(self) -> dict[str, str]:
+        f = self.fake
+        return {"ZALO_OA_APP_ID": f.app_id, "ZALO_OA_SECRET_KEY": f.secret_key,
+                "ZALO_OA_REFRESH_TOKEN": f.seed, "ZALO_OA_WEBHOOK_SECRET": f.oa_secret,
+                "ZALO_OA_BASE_URL": f.base_url, "ZALO_OA_OAUTH_URL": f.base_url,
+                "ZALO_OA_WEBHOOK_URL": f"https://bot.example.vn{self.path}",
+                "NHANONG_WEBHOOK_LISTEN": "127.0.0.1:0"}
+
+    def webhook_env(self, path: str, secret: str) -> dict[str, str]:
+        self.manual = True
+        self.fake.oa_secret = secret
+        return {"ZALO_OA_WEBHOOK_URL": f"https://bot.example.vn{path}",
+                "ZALO_OA_WEBHOOK_SECRET": secret}
+
+    def attach(self, app) -> None:
+        if not self.manual:
+            self.fake.deliver_to(f"http://127.0.0.1:{app.webserver.port}{self.path}")
+
+    def command(self, user: Any, text: str, name: str = "Nông") -> Any:
+        # (with webhook_env the fake's webhook stays unset: the test posts the events)
+        self.fake.names[str(user)] = name
+        return self.fake.user_text(user, text)
+
+    say = command
+
+    def choose(self, user: Any, label: str) -> None:
+        self.fake.press(user, label)
+
+    async def press(self, app, user: Any, action: str) -> None:
+        from bot.channels.zalo_oa import button_payload
+
+        self.fake.user_text(user, button_payload(action))
+
+    def share_phone(self, user: Any, phone: str) -> None:
+        self.fake.user_submit_info(user, phone)
+
+    def _shown(self, user: Any) -> list:
+        """The messages a person reads: a message that only carries more buttons, or
+        the phone form, belongs to the message before it."""
+        from bot.channels.zalo_oa import MORE
+
+        out = []
+        for c in self.fake.ok_calls(str(user)):
+            payload = (c.message.get("attachment") or {}).get("payload") or {}
+            if out and (c.message.get("text") == MORE
+                        or payload.get("template_type") == "request_user_info"):
+                continue
+            out.append(c)
+        return out
+
+    def texts(self, user: Any) -> list[str]:
+        return [message_text(c.message) for c in self._shown(user)]
+
+    def buttons(self, user: Any) -> list[str]:
+        return [b["title"] for c in self.fake.ok_calls(str(user)) for b in message_buttons(c.message)]
+
+    async def wait_for_sent(self, user: Any, count: int) -> list[str]:
+        await self.fake.wait_until(lambda: len(self._shown(user)) >= count,
+                                   f"{count} message(s) to {user}; got {self.texts(user)!r}")
+        return self.texts(user)
+
+    def failed_sends(self) -> list:
+        return [c for c in self.fake.calls if c.kind != "oauth" and not c.ok]
+
+    def ok_sends(self) -> int:
+        return len(self.fake.ok_calls())
+
+    async def wait_failed_send(self) -> tuple[int, str]:
+        await self.fake.wait_until(lambda: any(c.status for c in self.failed_sends()),
+                                   "a failed send")
+        failed = next(c for c in self.failed_sends() if c.status)
+        return failed.status or 0, message_text(failed.message)
+
+    def raw_texts(self, user: Any) -> list[str]:
+        return self.fake.texts(str(user))
+
+    def fail_429(self) -> float:
+        from bot.channels.zalo_oa import DEFAULT_PAUSE
+
+        self.fake.fail_next("cs", "http429")
+        return DEFAULT_PAUSE
+
+
 async def driver(name: str):
     """A started fake of that platform and its driver (stop with ``driver.fake.stop()``)."""
+    if name == "zalo_oa":
+        oa = FakeZaloOA()
+        await oa.start()
+        return ZaloOADriver(oa)
     fake = FakeTelegram() if name == "telegram" else FakeZalo()
     await fake.start()
     return TelegramDriver(fake) if name == "telegram" else ZaloDriver(fake)

@@ -17,6 +17,7 @@ from .people import FORGET_PLAN, Found, Group, People
 from .questions import Question, Questions
 from .reads import Reads
 from .reporting import Answered, Reporting, RunCount, Tally
+from .tokens import TokenPair, Tokens
 
 __all__ = [
     "FORGET_PLAN",
@@ -55,6 +56,8 @@ __all__ = [
     "Store",
     "StoreError",
     "Tally",
+    "TokenPair",
+    "Tokens",
 ]
 
 
@@ -75,6 +78,7 @@ class Store:
         self.journal = Journal(self.db)
         self.reporting = Reporting(self.db)
         self.people = People(self.db)
+        self.tokens = Tokens(self.db)
 
     async def open(self, migrate: bool = True, create: bool = True, check: bool = True) -> Store:
         await self.db.open(migrate=migrate, create=create, check=check)
