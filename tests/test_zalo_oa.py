@@ -11,7 +11,7 @@ import signal
 import socket
 import sqlite3
 import sys
-from datetime import time
+from datetime import UTC, datetime, time
 
 import pytest
 
@@ -36,7 +36,7 @@ from bot.errors import (
     Unauthorized,
 )
 from bot.types import Button, InboundKind, Rendered
-from tests.fakes.zalo_oa_api import FakeZaloOA, message_buttons
+from tests.fakes.zalo_oa_api import FakeZaloOA, message_buttons, message_text
 from tests.helpers import make_settings
 from tests.platforms import ZaloOADriver
 from tests.waits import GUARD, guarded, until
@@ -528,3 +528,82 @@ async def test_a_renewed_pair_that_could_not_be_stored_is_not_used(tmp_path, oa,
         assert pair.refresh_token in fake._refresh and len(fake.refresh_calls) == 2
     finally:
         await store.close()
+
+
+# -- broadcasts through the outbox, with the OA's limits ------------------------------------
+async def _follows_and_writes(oa: ZaloOADriver, user: str, name: str = "Tư") -> None:
+    oa.fake.names[user] = name
+    oa.fake.follow(user)
+    await oa.wait_for_sent(user, 2)
+    n = len(oa.texts(user))
+    oa.fake.user_text(user, "cảm ơn")
+    await oa.wait_for_sent(user, n + 1)
+
+
+async def _broadcast(app: App, text: str) -> int:
+    bid, _ = await create_broadcast(app.store, app.settings, app.services.communes,
+                                    set(app.services.library.topics), by="t", text=text,
+                                    now=app.clock.now())
+    await app.broadcaster.tick()
+    return bid
+
+
+def _got(oa: ZaloOADriver, text: str) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for c in oa.fake.ok_calls():
+        if c.user and text in message_text(c.message):
+            out[c.user] = out.get(c.user, 0) + 1
+    return out
+
+
+async def test_a_broadcast_to_followers_over_their_monthly_quota_is_sent_once_to_the_others(
+        tmp_path, oa):
+    """Promotion messages: one a month per follower (the defaults).  A follower who got
+    this month's is counted "over quota" and never attempted; one who followed since gets
+    it, once; nothing is tried again."""
+    clock = FakeClock(auto=True)
+    clock.set(datetime(2026, 3, 10, 3, 0, tzinfo=UTC))  # 10:00 in Vietnam: inside 08-22
+    app = await _app(tmp_path, oa, clock=clock)
+    try:
+        for u in ("841001", "841002"):
+            await _follows_and_writes(oa, u)
+        first = await _broadcast(app, "Hội chợ OCOP tháng Ba")
+        await oa.fake.wait_until(lambda: len(_got(oa, "Hội chợ OCOP")) == 2, "both told")
+        assert {k: v for k, v in (await app.store.broadcasts.status(first)).items() if v} == {
+            "sent": 2}
+        await _follows_and_writes(oa, "841003", "Năm")  # followed after the first
+        second = await _broadcast(app, "Họp chi hội thứ Bảy")
+        await oa.fake.wait_until(lambda: _got(oa, "Họp chi hội") == {"841003": 1}, "the new one")
+        for _ in range(3):
+            await app.broadcaster.tick()  # nothing left to try
+        assert _got(oa, "Họp chi hội") == {"841003": 1}
+        assert [c.kind for c in oa.fake.ok_calls()].count("promotion") == 3
+        assert not [c for c in oa.fake.calls_to("promotion") if not c.ok]  # none refused
+        status = {k: v for k, v in (await app.store.broadcasts.status(second)).items() if v}
+        assert status == {"sent": 1, "over_quota": 2}
+    finally:
+        await app.stop()
+
+
+async def test_consultation_broadcasts_reach_only_those_who_wrote_within_the_window(tmp_path, oa):
+    """Sent as consultation messages (ZALO_OA_BROADCAST_AS=consultation), a broadcast
+    reaches only followers whose last message is within the window (7 days by default);
+    the others are counted "outside window", not attempted."""
+    clock = FakeClock(auto=True)
+    clock.set(datetime(2026, 3, 10, 3, 0, tzinfo=UTC))
+    app = await _app(tmp_path, oa, clock=clock, ZALO_OA_BROADCAST_AS="consultation")
+    try:
+        await _follows_and_writes(oa, "842001")
+        clock.set(datetime(2026, 3, 18, 3, 0, tzinfo=UTC))  # 8 days later
+        await _follows_and_writes(oa, "842002", "Sáu")
+        bid = await _broadcast(app, "Lịch tiêm phòng cúm gia cầm")
+        await oa.fake.wait_until(lambda: _got(oa, "tiêm phòng") == {"842002": 1}, "the recent one")
+        for _ in range(3):
+            await app.broadcaster.tick()
+        assert _got(oa, "tiêm phòng") == {"842002": 1}
+        assert not [c for c in oa.fake.calls_to("cs") if c.user == "842001" and "tiêm" in
+                    message_text(c.message)]
+        status = {k: v for k, v in (await app.store.broadcasts.status(bid)).items() if v}
+        assert status == {"sent": 1, "outside_window": 1}
+    finally:
+        await app.stop()
