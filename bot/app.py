@@ -11,10 +11,9 @@ import time as _time
 from collections.abc import Iterable
 from datetime import timedelta
 
-from pydantic import SecretStr
-
+from . import channels as registry
 from .broadcast import Broadcaster, series_tick
-from .channels import Channel
+from .channels import Channel, CommandList, Wiring
 from .channels.webserver import WebServer
 from .clock import Clock, SystemClock
 from .config import Settings
@@ -45,7 +44,7 @@ def build_router() -> Router:
     return router
 
 
-def command_lists(router: Router) -> tuple[dict, dict]:
+def command_lists(router: Router) -> tuple[CommandList, CommandList]:
     """(default, staff) command lists per language for a platform's command menu."""
     default: dict[str, list[tuple[str, str]]] = {"vi": [], "en": []}
     staff: dict[str, list[tuple[str, str]]] = {"vi": [], "en": []}
@@ -62,46 +61,26 @@ def command_lists(router: Router) -> tuple[dict, dict]:
     return default, staff
 
 
-def build_channels(settings: Settings, router: Router, webserver: WebServer | None) -> list[Channel]:
-    """Every channel whose token is set.  A new channel is one more block here."""
+def build_channels(settings: Settings, router: Router, webserver: WebServer | None,
+                   store: Store, clock: Clock) -> list[Channel]:
+    """Every registered channel that its settings turn on (bot/channels: the registry)."""
+    default, staff = command_lists(router)
     channels: list[Channel] = []
-    if settings.telegram_token:
-        from .channels.telegram import CommandSets, TelegramChannel
-
-        default, staff = command_lists(router)
-        channels.append(
-            TelegramChannel(
-                settings.telegram_token.get_secret_value(),
-                base_url=settings.telegram_base_url,
-                rate=settings.telegram_rate,
-                webhook_url=settings.webhook_url,
-                webhook_secret=_reveal(settings.webhook_secret),
-                webserver=webserver,
-                commands=CommandSets(
-                    default=default,
-                    staff=staff,
-                    staff_chats=[i for c, i in settings.admins if c == "telegram"],
-                ),
-            )
+    for kind in registry.kinds():
+        wiring = Wiring(
+            store=store,
+            clock=clock,
+            webserver=webserver,
+            commands=default,
+            staff_commands=staff,
+            admins=tuple(sorted(i for c, i in settings.admins if c == kind.name)),
+            staff_chat=settings.staff_chat[1] if settings.staff_chat and
+            settings.staff_chat[0] == kind.name else None,
         )
-    if settings.zalo_token:
-        from .channels.zalo import ZaloChannel
-
-        channels.append(
-            ZaloChannel(
-                settings.zalo_token.get_secret_value(),
-                base_url=settings.zalo_base_url,
-                rate=settings.zalo_rate,
-                webhook_url=settings.zalo_webhook_url,
-                webhook_secret=_reveal(settings.zalo_webhook_secret),
-                webserver=webserver,
-            )
-        )
+        channel = kind.build(settings.channels[kind.name], wiring)
+        if channel is not None:
+            channels.append(channel)
     return channels
-
-
-def _reveal(secret: SecretStr | None) -> str | None:
-    return secret.get_secret_value() if secret else None
 
 
 class App:
@@ -139,9 +118,9 @@ class App:
         s = self.settings
         self.router = build_router()
         if self._given_channels is None:
-            if s.webhook_url or s.zalo_webhook_url:  # one server for every webhook
+            if s.needs_webserver():  # one server for every webhook
                 self.webserver = WebServer(*s.webhook_listen)
-            self.channels = build_channels(s, self.router, self.webserver)
+            self.channels = build_channels(s, self.router, self.webserver, self.store, self.clock)
         else:
             self.channels = self._given_channels
         self.delivery = Delivery({c.name: c for c in self.channels}, self.store, self.clock)

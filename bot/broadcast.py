@@ -39,6 +39,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime, time
 
+from .channels import is_remote
 from .clock import Clock, wake_early
 from .config import Settings
 from .delivery import Delivery, Outcome
@@ -249,8 +250,7 @@ class Broadcaster:
                 if b.article_id else []
             reply = Reply(f"{b.text}\n\n{footer}", buttons, image=b.image)
             msgs = self.delivery.render(channel, reply, t)
-            if channel == "telegram" and self.settings.telegram_paid_broadcast:
-                msgs = [replace(m, paid=True) for m in msgs]
+            msgs = [replace(m, purpose="broadcast") for m in msgs]
             self._rendered[key] = msgs
         return self._rendered[key]
 
@@ -347,7 +347,7 @@ async def create_broadcast(
         raise BroadcastError(N_("the message text is empty"))
     if len(text) > 3500:
         raise BroadcastError(N_("the message is {n} characters; keep it under 3500"), n=len(text))
-    if image is not None and not image.startswith(("telegram-file:", "http://", "https://")):
+    if image is not None and not is_remote(image):
         # a file on this machine (a picture staff sent is kept by its platform or by URL)
         image = _picture(image)
     try:
