@@ -33,8 +33,13 @@ if TYPE_CHECKING:
     from .webserver import WebServer
 
 # The registered channel modules, in order (also the order of start-up and of the
-# keys a "no channel configured" message names).  One line per channel.
-MODULES = ("telegram", "zalo", "console")
+# keys a "no channel configured" message names): a module of this package, or a
+# dotted module path.  One line per channel.
+MODULES = (
+    "telegram",
+    "zalo",
+    "console",
+)
 
 InboundHandler = Callable[[Inbound], Awaitable[None]]
 
@@ -201,13 +206,17 @@ class ChannelKind(Generic[S]):
 
 
 @cache
-def _kinds() -> tuple[ChannelKind, ...]:
-    return tuple(importlib.import_module(f"{__name__}.{m}").KIND for m in MODULES)
+def _kinds(modules: tuple[str, ...]) -> tuple[ChannelKind, ...]:
+    found = tuple(importlib.import_module(m if "." in m else f"{__name__}.{m}").KIND for m in modules)
+    names = [k.name for k in found]
+    if len(set(names)) != len(names) or not all(re.fullmatch(r"[a-z][a-z0-9_]*", n) for n in names):
+        raise RuntimeError(f"channel names must be distinct lower-case words: {names}")
+    return found
 
 
 def kinds() -> tuple[ChannelKind, ...]:
     """Every registered channel, in :data:`MODULES` order."""
-    return _kinds()
+    return _kinds(MODULES)
 
 
 def kind(name: str) -> ChannelKind | None:
