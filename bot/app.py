@@ -8,7 +8,7 @@ import asyncio
 import logging
 import signal
 import time as _time
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import timedelta
 
 from . import channels as registry
@@ -62,7 +62,8 @@ def command_lists(router: Router) -> tuple[CommandList, CommandList]:
 
 
 def build_channels(settings: Settings, router: Router, webserver: WebServer | None,
-                   store: Store, clock: Clock) -> list[Channel]:
+                   store: Store, clock: Clock,
+                   notify: Callable[[str], Awaitable[None]] | None = None) -> list[Channel]:
     """Every registered channel that its settings turn on (bot/channels: the registry)."""
     default, staff = command_lists(router)
     channels: list[Channel] = []
@@ -76,6 +77,7 @@ def build_channels(settings: Settings, router: Router, webserver: WebServer | No
             admins=tuple(sorted(i for c, i in settings.admins if c == kind.name)),
             staff_chat=settings.staff_chat[1] if settings.staff_chat and
             settings.staff_chat[0] == kind.name else None,
+            notify=notify,
         )
         channel = kind.build(settings.channels[kind.name], wiring)
         if channel is not None:
@@ -120,7 +122,8 @@ class App:
         if self._given_channels is None:
             if s.needs_webserver():  # one server for every webhook
                 self.webserver = WebServer(*s.webhook_listen)
-            self.channels = build_channels(s, self.router, self.webserver, self.store, self.clock)
+            self.channels = build_channels(s, self.router, self.webserver, self.store, self.clock,
+                                           lambda text: self.notify_staff(text, always=True))
         else:
             self.channels = self._given_channels
         self.delivery = Delivery({c.name: c for c in self.channels}, self.store, self.clock)

@@ -184,6 +184,8 @@ class Wiring:
     staff_commands: CommandList = field(default_factory=dict)  # … and those for staff too
     admins: tuple[str, ...] = ()  # user ids of this channel's staff (NHANONG_ADMINS)
     staff_chat: str | None = None  # the staff chat's id, when it is on this channel
+    # Tells the staff chat (whatever channel it is on) once per call, e.g. "token refused".
+    notify: Callable[[str], Awaitable[None]] | None = None
 
 
 S = TypeVar("S", bound=ChannelSettings)
