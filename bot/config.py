@@ -239,7 +239,7 @@ def load_settings(
         path = urlparse(url).path or "/"
         if path in seen:
             raise ConfigError(f"{key}: must have another path than {seen[path]} "
-                              "(one server serves both)")
+                              "(one server serves every webhook)")
         seen[path] = key
     return settings.model_copy(update={"channels": channels})
 

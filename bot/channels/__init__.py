@@ -132,10 +132,13 @@ def _no_empty(v: Any) -> Any:
     return None if isinstance(v, str) and not v.strip() else v
 
 
-def secret_like(pattern: str, why: str) -> Callable[[SecretStr | None], SecretStr | None]:
-    """A validator: the secret (when set) must match ``pattern`` in full."""
+def secret_like(pattern: str, why: str, *, strip: bool = True
+                ) -> Callable[[SecretStr | None], SecretStr | None]:
+    """A validator: the secret (when set; trimmed unless not ``strip``) must match
+    ``pattern`` in full."""
     def check(v: SecretStr | None) -> SecretStr | None:
-        if v is not None and not re.fullmatch(pattern, v.get_secret_value().strip()):
+        value = v.get_secret_value() if v is not None else ""
+        if v is not None and not re.fullmatch(pattern, value.strip() if strip else value):
             raise ValueError(why)
         return v
     return check

@@ -479,7 +479,8 @@ class TelegramSettings(ChannelSettings):
     _token = field_validator("token")(
         secret_like(r"\d+:[\w-]+", "does not look like a BotFather token (digits:letters)"))
     _secret = field_validator("webhook_secret")(
-        secret_like(r"[A-Za-z0-9_-]{1,256}", "must be 1-256 characters of A-Z, a-z, 0-9, _ and -"))
+        secret_like(r"[A-Za-z0-9_-]{1,256}", "must be 1-256 characters of A-Z, a-z, 0-9, _ and -",
+                    strip=False))
 
 
 def build(s: TelegramSettings, w: Wiring) -> TelegramChannel | None:

@@ -342,7 +342,8 @@ class ZaloSettings(ChannelSettings):
         secret_like(r"[^\s:]+:\S+", "does not look like a Zalo Bot token (bot id:secret)"))
     # Zalo's setWebhook takes a secret_token of 8 to 256 characters.
     _secret = field_validator("webhook_secret")(
-        secret_like(r"[A-Za-z0-9_-]{8,256}", "must be 8-256 characters of A-Z, a-z, 0-9, _ and -"))
+        secret_like(r"[A-Za-z0-9_-]{8,256}", "must be 8-256 characters of A-Z, a-z, 0-9, _ and -",
+                    strip=False))
 
 
 def build(s: ZaloSettings, w: Wiring) -> ZaloChannel | None:
