@@ -21,6 +21,7 @@ import os
 import sys
 from pathlib import Path
 
+from . import channels as registry
 from . import cli_courses, cli_reports
 from .cli import actor, drop_partial, new_file, open_store, require_database, running
 from .cli import members as cli_members
@@ -109,9 +110,6 @@ def _logging(settings: Settings, quiet: bool = False) -> None:
     # httpx logs every request URL at INFO, and the URL holds the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    # PTB logs a traceback for an answer that is not JSON, then raises an error that
-    # says the same (start-up prints it in one line; sends map it to a SendError).
-    logging.getLogger("telegram.request").setLevel(logging.CRITICAL)
     if quiet:  # a command's own output is its answer; migrations are not news there
         logging.getLogger("bot.store.db").setLevel(logging.WARNING)
 
@@ -129,8 +127,9 @@ async def _run(settings: Settings, t: Translator) -> int:
         app = await App(settings).open()
         if not app.channels:
             await app.stop()
-            print(t.plain("no channel configured: set TELEGRAM_BOT_TOKEN or ZALO_BOT_TOKEN "
-                          "(or try `python -m bot chat`)"), file=sys.stderr)
+            keys = [k.enabled_by for k in registry.kinds() if k.enabled_by]
+            print(t.plain("no channel configured: set one of {keys} (or try `python -m bot chat`)",
+                          keys=", ".join(keys)), file=sys.stderr)
             return 2
         await app.serve()
     return 0

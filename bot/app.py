@@ -8,13 +8,12 @@ import asyncio
 import logging
 import signal
 import time as _time
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import timedelta
 
-from pydantic import SecretStr
-
+from . import channels as registry
 from .broadcast import Broadcaster, series_tick
-from .channels import Channel
+from .channels import Channel, CommandList, Wiring
 from .channels.webserver import WebServer
 from .clock import Clock, SystemClock
 from .config import Settings
@@ -45,7 +44,7 @@ def build_router() -> Router:
     return router
 
 
-def command_lists(router: Router) -> tuple[dict, dict]:
+def command_lists(router: Router) -> tuple[CommandList, CommandList]:
     """(default, staff) command lists per language for a platform's command menu."""
     default: dict[str, list[tuple[str, str]]] = {"vi": [], "en": []}
     staff: dict[str, list[tuple[str, str]]] = {"vi": [], "en": []}
@@ -63,66 +62,27 @@ def command_lists(router: Router) -> tuple[dict, dict]:
 
 
 def build_channels(settings: Settings, router: Router, webserver: WebServer | None,
-                   store: Store | None = None, clock: Clock | None = None) -> list[Channel]:
-    """Every channel whose token is set.  A new channel is one more block here."""
+                   store: Store, clock: Clock,
+                   notify: Callable[[str], Awaitable[None]] | None = None) -> list[Channel]:
+    """Every registered channel that its settings turn on (bot/channels: the registry)."""
+    default, staff = command_lists(router)
     channels: list[Channel] = []
-    if settings.telegram_token:
-        from .channels.telegram import CommandSets, TelegramChannel
-
-        default, staff = command_lists(router)
-        channels.append(
-            TelegramChannel(
-                settings.telegram_token.get_secret_value(),
-                base_url=settings.telegram_base_url,
-                rate=settings.telegram_rate,
-                webhook_url=settings.webhook_url,
-                webhook_secret=_reveal(settings.webhook_secret),
-                webserver=webserver,
-                commands=CommandSets(
-                    default=default,
-                    staff=staff,
-                    staff_chats=[i for c, i in settings.admins if c == "telegram"],
-                ),
-            )
+    for kind in registry.kinds():
+        wiring = Wiring(
+            store=store,
+            clock=clock,
+            webserver=webserver,
+            commands=default,
+            staff_commands=staff,
+            admins=tuple(sorted(i for c, i in settings.admins if c == kind.name)),
+            staff_chat=settings.staff_chat[1] if settings.staff_chat and
+            settings.staff_chat[0] == kind.name else None,
+            notify=notify,
         )
-    if settings.zalo_token:
-        from .channels.zalo import ZaloChannel
-
-        channels.append(
-            ZaloChannel(
-                settings.zalo_token.get_secret_value(),
-                base_url=settings.zalo_base_url,
-                rate=settings.zalo_rate,
-                webhook_url=settings.zalo_webhook_url,
-                webhook_secret=_reveal(settings.zalo_webhook_secret),
-                webserver=webserver,
-            )
-        )
-    channels += _zalo_oa(settings, store, webserver, clock)
+        channel = kind.build(settings.channels[kind.name], wiring)
+        if channel is not None:
+            channels.append(channel)
     return channels
-
-
-# -- Zalo OA glue (until the channel registry reads every channel's settings) ------------
-def _oa_settings(settings: Settings):
-    from .channels.zalo_oa import ZaloOASettings
-
-    return ZaloOASettings.from_env(dict(settings.channel_env))
-
-
-def _zalo_oa(settings: Settings, store: Store | None, webserver: WebServer | None,
-             clock: Clock | None) -> list[Channel]:
-    from .channels.zalo_oa import build
-
-    oa = _oa_settings(settings)
-    if not oa.enabled:
-        return []
-    assert store is not None and clock is not None
-    channel = build(oa, store=store, webserver=webserver, clock=clock)
-    return [channel] if channel is not None else []
-
-
-def _reveal(secret: SecretStr | None) -> str | None:
-    return secret.get_secret_value() if secret else None
 
 
 class App:
@@ -160,9 +120,10 @@ class App:
         s = self.settings
         self.router = build_router()
         if self._given_channels is None:
-            if s.webhook_url or s.zalo_webhook_url or _oa_settings(s).enabled:
-                self.webserver = WebServer(*s.webhook_listen)  # one server for every webhook
-            self.channels = build_channels(s, self.router, self.webserver, self.store, self.clock)
+            if s.needs_webserver():  # one server for every webhook
+                self.webserver = WebServer(*s.webhook_listen)
+            self.channels = build_channels(s, self.router, self.webserver, self.store, self.clock,
+                                           lambda text: self.notify_staff(text, always=True))
         else:
             self.channels = self._given_channels
         self.delivery = Delivery({c.name: c for c in self.channels}, self.store, self.clock)

@@ -13,7 +13,7 @@ when made in the chat (:meth:`Broadcaster.kick`), else at the next look (every
 big one's.  Quiet hours hold pushes until morning; an expired broadcast drops
 what was not yet sent.
 
-A channel's limits (:class:`bot.types.Constraints`: Zalo OA's window since the
+A channel's limits (:class:`bot.types.Constraints`: an official account's window since the
 person's last interaction, monthly and daily quotas per person, allowed hours) are
 decided per copy before sending, from the store (:class:`~bot.store.Rule`): a copy
 outside the window ends "outside_window", one over a quota "over_quota" (both can
@@ -50,6 +50,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime, time, timedelta
 
+from .channels import is_remote
 from .clock import Clock, wake_early
 from .config import Settings
 from .delivery import Delivery, Outcome
@@ -357,8 +358,6 @@ class Broadcaster:
                 if b.article_id else []
             reply = Reply(f"{b.text}\n\n{footer}", buttons, image=b.image)
             msgs = self.delivery.render(channel, reply, t)
-            if channel == "telegram" and self.settings.telegram_paid_broadcast:
-                msgs = [replace(m, paid=True) for m in msgs]
             self._rendered[key] = [replace(m, purpose=self._purpose(b)) for m in msgs]
         return self._rendered[key]
 
@@ -469,7 +468,7 @@ async def create_broadcast(
         raise BroadcastError(N_("the message text is empty"))
     if len(text) > 3500:
         raise BroadcastError(N_("the message is {n} characters; keep it under 3500"), n=len(text))
-    if image is not None and not image.startswith(("telegram-file:", "http://", "https://")):
+    if image is not None and not is_remote(image):
         # a file on this machine (a picture staff sent is kept by its platform or by URL)
         image = _picture(image)
     try:

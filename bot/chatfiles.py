@@ -11,6 +11,8 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
+from .channels import is_remote
+
 log = logging.getLogger(__name__)
 
 PREFIX = "nhanong-chat-"
@@ -30,7 +32,7 @@ def seal(*paths: Path | str) -> None:
 def discard(paths: Iterable[str | Path | None]) -> None:
     """Delete these files, and their folder once it is empty if it is one of ours."""
     for p in paths:
-        if not p or str(p).startswith(("http://", "https://", "telegram-file:")):
+        if not p or is_remote(str(p)):
             continue
         path = Path(p)
         try:

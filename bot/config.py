@@ -2,7 +2,9 @@
 
 Every key of DESIGN.md is read here and validated once at start; a bad value
 stops the program with the key's name and why.  Environment variables win over
-the file.  Tokens are kept as secrets and never printed.
+the file.  Tokens are kept as secrets and never printed.  Each channel's keys
+belong to its own settings model (``ChannelKind.settings`` in bot/channels),
+read from the same keys: ``settings.channels[NAME]``.
 """
 
 from __future__ import annotations
@@ -13,25 +15,17 @@ import tomllib
 from collections.abc import Mapping
 from datetime import time
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    SecretStr,
-    ValidationError,
-    ValidationInfo,
-    field_validator,
-)
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from . import ROOT
+from . import channels as registry
+from .channels import ChannelSettings, Flag
 
 DEFAULT_CONTENT = ROOT.parent / "content"
-TELEGRAM_API = "https://api.telegram.org/bot"
-ZALO_API = "https://bot-api.zaloplatforms.com/bot"
 
 
 class ConfigError(Exception):
@@ -40,9 +34,14 @@ class ConfigError(Exception):
 
 def _address(value: str, key: str) -> tuple[str, str]:
     channel, sep, ident = value.strip().partition(":")
-    if not sep or channel not in {"telegram", "zalo", "zalo_oa", "console"} or not ident.strip():
-        raise ValueError(f"{value!r} is not CHANNEL:ID (channel telegram, zalo, zalo_oa or console)")
+    known = registry.names()
+    if not sep or channel not in known or not ident.strip():
+        raise ValueError(f"{value!r} is not CHANNEL:ID (channel {', '.join(known)})")
     return channel, ident.strip()
+
+
+def _channel_defaults() -> dict[str, ChannelSettings]:
+    return {k.name: k.settings() for k in registry.kinds()}
 
 
 class Settings(BaseModel):
@@ -58,26 +57,14 @@ class Settings(BaseModel):
     province: str = Field("Bắc Ninh", alias="NHANONG_PROVINCE")
     admins: frozenset[tuple[str, str]] = Field(frozenset(), alias="NHANONG_ADMINS")
     staff_chat: tuple[str, str] | None = Field(None, alias="NHANONG_STAFF_CHAT")
-    telegram_token: SecretStr | None = Field(None, alias="TELEGRAM_BOT_TOKEN")
-    telegram_base_url: str = Field(TELEGRAM_API, alias="TELEGRAM_BASE_URL")
-    telegram_rate: float = Field(25.0, alias="TELEGRAM_RATE")
-    telegram_paid_broadcast: bool = Field(False, alias="TELEGRAM_PAID_BROADCAST")
-    webhook_url: str | None = Field(None, alias="NHANONG_WEBHOOK_URL")
-    webhook_listen: tuple[str, int] = Field(("127.0.0.1", 8080), alias="NHANONG_WEBHOOK_LISTEN")
-    webhook_secret: SecretStr | None = Field(None, alias="NHANONG_WEBHOOK_SECRET")
     quiet_hours: tuple[time, time] | None = Field(
         (time(21, 0), time(6, 0)), alias="NHANONG_QUIET_HOURS"
     )
-    approval: bool = Field(False, alias="NHANONG_APPROVAL")
+    approval: Flag = Field(False, alias="NHANONG_APPROVAL")
     # Course reminders: (days before the start day, local time), e.g. "3d 08:00, 1d 07:00, 0d 06:00"
     reminders: tuple[tuple[int, time], ...] = Field(
         ((3, time(8, 0)), (1, time(7, 0)), (0, time(6, 0))), alias="NHANONG_REMINDERS"
     )
-    zalo_token: SecretStr | None = Field(None, alias="ZALO_BOT_TOKEN")
-    zalo_base_url: str = Field(ZALO_API, alias="ZALO_BASE_URL")
-    zalo_rate: float = Field(10.0, alias="ZALO_RATE")
-    zalo_webhook_url: str | None = Field(None, alias="ZALO_WEBHOOK_URL")
-    zalo_webhook_secret: SecretStr | None = Field(None, alias="ZALO_WEBHOOK_SECRET")
     log_level: str = Field("INFO", alias="NHANONG_LOG_LEVEL")
     # On SIGTERM: seconds to finish the updates in hand before the rest wait for the next start.
     stop_grace: float = Field(10.0, alias="NHANONG_STOP_GRACE")
@@ -89,8 +76,10 @@ class Settings(BaseModel):
     # Days each opening of an article is kept; then a member's repeated openings of one
     # article become their first (the counts stay: /thongke reads them, not the rows).
     reads_keep_days: int = Field(90, alias="NHANONG_READS_KEEP_DAYS")
-    # Keys of channels that read their own settings (CHANNEL_PREFIXES), passed on as given.
-    channel_env: tuple[tuple[str, str], ...] = ()
+    # The web server that receives the channels' webhooks listens here.
+    webhook_listen: tuple[str, int] = Field(("127.0.0.1", 8080), alias="NHANONG_WEBHOOK_LISTEN")
+    # Each registered channel's own settings (bot/channels), by channel name.
+    channels: dict[str, ChannelSettings] = Field(default_factory=_channel_defaults)
 
     @field_validator("locale")
     @classmethod
@@ -130,62 +119,6 @@ class Settings(BaseModel):
             return _address(v, "NHANONG_STAFF_CHAT") if v.strip() else None
         return v
 
-    @field_validator("telegram_token", "zalo_token", "webhook_secret", "zalo_webhook_secret",
-                     mode="before")
-    @classmethod
-    def _empty_secret(cls, v: Any) -> Any:
-        if isinstance(v, str) and not v.strip():
-            return None
-        return v
-
-    @field_validator("telegram_token")
-    @classmethod
-    def _tg_token(cls, v: SecretStr | None) -> SecretStr | None:
-        if v is not None and not re.fullmatch(r"\d+:[\w-]+", v.get_secret_value().strip()):
-            raise ValueError("does not look like a BotFather token (digits:letters)")
-        return v
-
-    @field_validator("zalo_token")
-    @classmethod
-    def _zalo_token(cls, v: SecretStr | None) -> SecretStr | None:
-        if v is not None and not re.fullmatch(r"[^\s:]+:\S+", v.get_secret_value().strip()):
-            raise ValueError("does not look like a Zalo Bot token (bot id:secret)")
-        return v
-
-    @field_validator("zalo_webhook_url")
-    @classmethod
-    def _zalo_path(cls, v: str | None, info: ValidationInfo) -> str | None:
-        # Both webhooks are served by one web server: they need their own paths.
-        tg = info.data.get("webhook_url")
-        if v and tg and (urlparse(v).path or "/") == (urlparse(tg).path or "/"):
-            raise ValueError("must have another path than NHANONG_WEBHOOK_URL (one server serves both)")
-        return v
-
-    @field_validator("zalo_webhook_secret")
-    @classmethod
-    def _zalo_secret(cls, v: SecretStr | None) -> SecretStr | None:
-        # Zalo's setWebhook takes a secret_token of 8 to 256 characters.
-        if v is not None and not re.fullmatch(r"[A-Za-z0-9_-]{8,256}", v.get_secret_value()):
-            raise ValueError("must be 8-256 characters of A-Z, a-z, 0-9, _ and -")
-        return v
-
-    @field_validator("webhook_secret")
-    @classmethod
-    def _wh_secret(cls, v: SecretStr | None) -> SecretStr | None:
-        if v is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", v.get_secret_value()):
-            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
-        return v
-
-    @field_validator("telegram_base_url", "zalo_base_url", "webhook_url", "zalo_webhook_url")
-    @classmethod
-    def _url(cls, v: str | None) -> str | None:
-        if v is None or not v.strip():
-            return None if v is None else v
-        u = urlparse(v.strip())
-        if u.scheme not in {"http", "https"} or not u.netloc:
-            raise ValueError(f"{v!r} is not an http(s) URL")
-        return v.strip()
-
     @field_validator("webhook_listen", mode="before")
     @classmethod
     def _listen(cls, v: Any) -> Any:
@@ -194,13 +127,6 @@ class Settings(BaseModel):
             if not sep or not port.isdigit() or not 0 <= int(port) < 65536:
                 raise ValueError(f"{v!r} is not HOST:PORT")
             return (host or "0.0.0.0", int(port))
-        return v
-
-    @field_validator("telegram_rate", "zalo_rate")
-    @classmethod
-    def _rate(cls, v: float) -> float:
-        if not 0 < v <= 10_000:  # paid broadcasts allow Telegram up to 1000/s
-            raise ValueError("must be a number of messages per second above 0")
         return v
 
     @field_validator("quiet_hours", mode="before")
@@ -235,18 +161,6 @@ class Settings(BaseModel):
             except ValueError as e:
                 raise ValueError(f"{part!r} has a time that does not exist") from e
         return tuple(sorted(set(out), reverse=True))
-
-    @field_validator("approval", "telegram_paid_broadcast", mode="before")
-    @classmethod
-    def _approval(cls, v: Any) -> Any:
-        if isinstance(v, str):
-            s = v.strip().lower()
-            if s in {"1", "true", "yes", "on"}:
-                return True
-            if s in {"", "0", "false", "no", "off"}:
-                return False
-            raise ValueError(f"{v!r} is not 0 or 1")
-        return v
 
     @field_validator("stop_grace")
     @classmethod
@@ -285,10 +199,18 @@ class Settings(BaseModel):
     def is_admin(self, channel: str, user_id: str) -> bool:
         return (channel, str(user_id)) in self.admins
 
+    def needs_webserver(self) -> bool:
+        """Whether a channel serves a webhook (one web server serves them all)."""
+        return bool(registry.webhooks(self.channels))
 
-KEYS = {f.alias for f in Settings.model_fields.values() if f.alias}
-# Channels whose settings live with the channel (bot/channels/zalo_oa.py: ZaloOASettings).
-CHANNEL_PREFIXES = ("ZALO_OA_",)
+
+def _keys(model: type[BaseModel]) -> set[str]:
+    return {f.alias for f in model.model_fields.values() if f.alias}
+
+
+def known_keys() -> set[str]:
+    """Every configuration key: the core's and each registered channel's."""
+    return _keys(Settings).union(*(_keys(k.settings) for k in registry.kinds()))
 
 
 def load_settings(
@@ -296,6 +218,7 @@ def load_settings(
 ) -> Settings:
     """Read settings: ``file`` (default ``$NHANONG_CONFIG`` or ./nhanong.toml), then env."""
     env = os.environ if env is None else env
+    keys = known_keys()
     raw: dict[str, Any] = {}
     path = file or Path(env.get("NHANONG_CONFIG", "nhanong.toml"))
     if path.exists():
@@ -303,23 +226,39 @@ def load_settings(
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
             raise ConfigError(f"{path}: cannot read: {e}") from e
-        unknown = sorted(k for k in set(data) - KEYS if not k.startswith(CHANNEL_PREFIXES))
+        unknown = sorted(set(data) - keys)
         if unknown:
-            raise ConfigError(f"{path}: unknown key {unknown[0]} (known: {', '.join(sorted(KEYS))})")
+            raise ConfigError(f"{path}: unknown key {unknown[0]} (known: {', '.join(sorted(keys))})")
         raw.update({k: v if isinstance(v, str) else _from_toml(v) for k, v in data.items()})
-    raw.update({k: v for k, v in env.items() if k in KEYS})
-    channel_env = {k: str(v) for k, v in raw.items() if k.startswith(CHANNEL_PREFIXES)}
-    channel_env.update({k: v for k, v in env.items() if k.startswith(CHANNEL_PREFIXES)})
-    raw["channel_env"] = tuple(sorted(channel_env.items()))
+    raw.update({k: v for k, v in env.items() if k in keys})
     raw.update(overrides)
+    settings = _validate(Settings, raw)
+    channels = {k.name: _validate(k.settings, raw) for k in registry.kinds()}
+    seen: dict[str, str] = {}  # webhook path → its key: one server serves every webhook
+    for key, url in registry.webhooks(channels).items():
+        path = urlparse(url).path or "/"
+        if path in seen:
+            raise ConfigError(f"{key}: must have another path than {seen[path]} "
+                              "(one server serves every webhook)")
+        seen[path] = key
+    return settings.model_copy(update={"channels": channels})
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _validate(model: type[M], raw: Mapping[str, Any]) -> M:
+    """``model`` from the keys read; a bad value raises ConfigError naming its key."""
     try:
-        return Settings.model_validate(raw)
+        return model.model_validate(raw)
     except ValidationError as e:
         err = e.errors()[0]
         field = err["loc"][0] if err["loc"] else "?"
-        key = Settings.model_fields[field].alias if field in Settings.model_fields else field
+        f = model.model_fields.get(str(field))
+        key = (f.alias if f else None) or field
         msg = str(err.get("msg", "invalid")).removeprefix("Value error, ")
-        raise ConfigError(f"{key}: {msg}") from None
+        raise ConfigError(f"{key}: {msg}" if err["loc"] else msg) from None  # a check of
+        # several keys (a model validator) names them in its message
 
 
 def _from_toml(v: Any) -> Any:

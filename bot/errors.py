@@ -28,7 +28,7 @@ class Permanent(SendError):
 
 
 class ChatMoved(SendError):
-    """The chat has a new id (Telegram group migrated to a supergroup)."""
+    """The chat has a new id (a group migrated to a supergroup)."""
 
     def __init__(self, new_chat_id: str) -> None:
         super().__init__(f"chat moved to {new_chat_id}")
@@ -45,10 +45,10 @@ class Unauthorized(SendError):
 
 
 class OverQuota(SendError):
-    """The person's message quota on this channel is used up for now (Zalo OA's
-    monthly broadcasts per follower): not sent, not retried; can be re-sent later."""
+    """The person's message quota on this channel is used up for now (an official
+    account's monthly broadcasts per follower): not sent, not retried; can be re-sent later."""
 
 
 class OutsideWindow(SendError):
     """The channel allows this message only within a time after the person's last
-    interaction (Zalo OA's consultation messages), and that time has passed."""
+    interaction (an official account's consultation messages), and that time has passed."""

@@ -1,8 +1,8 @@
 """A per-channel pacer with three lanes.
 
 Every send asks the pacer for a slot first.  Slots come from a token bucket at
-the channel's overall rate and from one small bucket per chat (Telegram: about
-1 message/s in a private chat, 20/min in a group); both are shared by every
+the channel's overall rate and from one small bucket per chat (``Channel.chat_limit``,
+e.g. about 1 message/s in a private chat, 20/min in a group); both are shared by every
 lane and never exceeded.
 
 Lanes, in order: ``REPLY`` (replies to people who are talking to the bot: always

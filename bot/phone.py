@@ -12,7 +12,7 @@ def parse_phone(text: str | None, region: str = "VN") -> str | None:
     """E.164 (``+84912345678``) for a valid number, else None.
 
     Accepts "0912 345 678", "0912.345.678", "+84 912 345 678" and the bare
-    "84912345678" that Telegram sends for a shared contact.
+    "84912345678" that a platform sends for a shared contact.
     """
     if not text:
         return None

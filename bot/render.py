@@ -1,6 +1,6 @@
 """Render the core's Markdown replies for a channel's capabilities.
 
-Telegram gets its HTML subset (b, i, code, pre, a, blockquote); text-only
+A channel with ``markup="html"`` gets the HTML subset (b, i, code, pre, a, blockquote); text-only
 channels get plain text with line breaks.  Long text is split on paragraph
 boundaries to fit the channel's limit; buttons become a numbered list on a
 channel without buttons, so that replying "2" picks the second choice.
@@ -21,7 +21,7 @@ _PLAIN_SAFE = re.compile(r"[\\`*_\[\]<>&!#|~]|^\s*([-+>]|\d+[.)])\s", re.M)
 
 
 def utf16_len(text: str) -> int:
-    """Length as Telegram counts it (UTF-16 code units)."""
+    """Length as chat platforms count it (UTF-16 code units)."""
     return len(text.encode("utf-16-le")) // 2
 
 
@@ -34,7 +34,7 @@ def markdown_blocks(text: str, markup: str) -> list[str]:
 
 
 class _Walker:
-    """Turns markdown-it tokens into Telegram HTML or plain text blocks."""
+    """Turns markdown-it tokens into HTML-subset or plain text blocks."""
 
     def __init__(self, as_html: bool) -> None:
         self.html = as_html

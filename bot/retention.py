@@ -12,7 +12,7 @@ others still run.  Steps shipped:
   90) are summarised: a member's repeated openings of one article become the first
   (:meth:`bot.store.Reads.compact`; the counts /thongke shows are kept as members read);
 - ``quota``: the rows counting broadcast copies per person for a channel's quotas
-  (Zalo OA) of months and days that are over (local time, ``NHANONG_TZ``) are deleted
+  (an official account's) of months and days that are over (local time, ``NHANONG_TZ``) are deleted
   (:meth:`bot.store.Broadcasts.prune_quota`): only the current month and day count;
 - ``free_pages``: with incremental auto-vacuum on (``python -m bot db vacuum``
   turns it on), the pages freed are given back to the file system.

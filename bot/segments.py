@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from .channels import names as channel_names
 from .geo import Communes
 from .i18n import N_, Problem
 from .roles import ROLES, role_from_text
@@ -99,8 +100,9 @@ def _value(name: str, v: str, communes: Communes, topics: set[str]) -> str:
             raise SegmentError(N_("unknown language “{v}” (vi, en)"), v=v)
         return v
     if name == "channel":
-        if v not in ("telegram", "zalo", "console"):
-            raise SegmentError(N_("unknown channel “{v}” (telegram, zalo, console)"), v=v)
+        known = channel_names()
+        if v not in known:
+            raise SegmentError(N_("unknown channel “{v}” (known: {known})"), v=v, known=", ".join(known))
         return v
     if name == "has_ocop":
         yes = fold(v) in ("1", "yes", "co", "true")

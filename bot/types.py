@@ -101,7 +101,8 @@ class Capabilities:
 
 @dataclass(frozen=True, slots=True)
 class Constraints:
-    """What a channel allows a broadcast copy (Zalo OA's rules; Telegram has none).
+    """What a channel allows a broadcast copy (an official account's window, quotas and
+    hours; most channels have none).
 
     The outbox decides per copy before sending, from these and the store's counts:
     a copy outside them is not attempted and ends with its own outcome.
@@ -133,12 +134,12 @@ class Rendered:
     image: str | None = None
     document: str | None = None
     audio: str | None = None  # see Reply.audio
-    paid: bool = False  # Telegram's allow_paid_broadcast (broadcasts, when configured)
-    # What the message is for, so a channel with several kinds of message (Zalo OA:
-    # consultation, transaction, promotion) picks the right one: "reply" (an answer to
-    # the person, or anything said in a conversation), "notice" (a training confirmation
-    # or reminder, a check-in reminder: about something the person signed up for),
-    # "broadcast" (a push from staff to many people).
+    # What the message is for, so a channel with several kinds of message (an official
+    # account's consultation, transaction and promotion messages; paid broadcasts)
+    # picks the right one: "reply" (an answer to the person, or anything said in a
+    # conversation), "notice" (a training confirmation or reminder, a check-in reminder:
+    # about something the person signed up for), "broadcast" (a push from staff to many
+    # people).
     purpose: str = "reply"
 
 

@@ -41,7 +41,7 @@ def register(router: Router) -> None:
     checkins.register(router)
     # The profile flow: onboarding questions after /start, and /hoso.
     profile.register(router)
-    link.register(router)  # linking a person's Telegram and Zalo accounts (/hoso, /lienket)
+    link.register(router)  # linking a person's accounts on two channels (/hoso, /lienket)
     # Staff areas: their commands, buttons and flows are registered with staff=True, and
     # the engine checks the person's right (bot.rights) before each runs, in every chat.
     broadcasts.register(router)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.broadcast import BroadcastError, create_broadcast, forecast, parse_when, teaser
+from bot.channels import title as channel_title
 from bot.engine import Context
 from bot.flows import LEFT, STAY, Flow, Invalid, Step, buttons
 from bot.i18n import N_, Problem
@@ -177,7 +178,7 @@ async def _audience(ctx: Context, seg) -> tuple[int, list[str]]:
         return attempted, []
     lines = []
     for channel, c in fc.items():
-        parts = [t("{channel}: **{n}** now", channel=channel, n=t.number(c["send"]))]
+        parts = [t("{channel}: **{n}** now", channel=channel_title(channel), n=t.number(c["send"]))]
         if c["later"]:
             parts.append(t("{n} when the channel's hours open (they wait, then go)",
                            n=t.number(c["later"])))

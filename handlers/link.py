@@ -1,4 +1,4 @@
-"""Linking a person's Telegram and Zalo accounts (from the /hoso card).
+"""Linking a person's accounts on two channels (from the /hoso card).
 
 A person is a member per channel.  One who uses both presses "Link my other
 account" on one of them and gets a code, then sends "liên kết CODE" (or
@@ -9,6 +9,9 @@ to what they ask still come where they ask it.
 
 from __future__ import annotations
 
+from functools import cache
+
+from bot import channels as registry
 from bot.engine import Context
 from bot.i18n import N_
 from bot.router import Router
@@ -18,11 +21,19 @@ from bot.types import Button
 
 from . import faq
 
-CHANNELS = {"telegram": "Telegram", "zalo": "Zalo", "console": N_("this terminal")}
-
 
 def _name(ctx: Context, channel: str) -> str:
-    return ctx.t.plain(CHANNELS.get(channel, channel))
+    return ctx.t.plain(registry.title(channel))
+
+
+def _others(ctx: Context) -> str:
+    """The channels where the person's other account can be (their titles): those the
+    bot runs on besides this one, else every channel a union can run."""
+    here = ctx.member.channel
+    running = [k for k in registry.kinds() if k.name in ctx.services.delivery.channels]
+    others = [k for k in running if k.name != here] or \
+        [k for k in registry.kinds() if k.enabled_by and k.name != here]
+    return "/".join(ctx.t.plain(k.title) for k in others)
 
 
 async def card(ctx: Context, lines: list[str], buttons: list[list[Button]]) -> None:
@@ -30,7 +41,8 @@ async def card(ctx: Context, lines: list[str], buttons: list[list[Button]]) -> N
     t = ctx.t
     accounts = await ctx.services.store.links.accounts(ctx.member.id)
     if not accounts:
-        buttons.append([Button(t.plain("Link my other account (Telegram/Zalo)"), "lk:start")])
+        buttons.append([Button(t.plain("Link my other account ({names})", names=_others(ctx)),
+                               "lk:start")])
         return
     chosen = next((a.channel for a in accounts if a.pushes), ctx.member.channel)
     lines.append("- " + t("Linked accounts: {names}; news comes on {chosen}",
@@ -54,9 +66,9 @@ async def start(ctx: Context) -> None:
         return
     code = await ctx.services.store.links.issue_code(member.id, member.phone, ctx.services.clock.now())
     ctx.reply(t("Your link code is **{code}** (valid {minutes} minutes).\n\nOpen the bot on your other "
-                "account (Telegram or Zalo) and send: **liên kết {code}**\n\nThe other account must "
+                "account ({names}) and send: **liên kết {code}**\n\nThe other account must "
                 "have the same phone number in its profile. Do not give this code to anyone.",
-                code=code, minutes=int(CODE_TTL.total_seconds() // 60)))
+                code=code, minutes=int(CODE_TTL.total_seconds() // 60), names=_others(ctx)))
 
 
 async def redeem(ctx: Context) -> None:
@@ -105,16 +117,20 @@ async def on_action(ctx: Context) -> None:
 
 def is_code_attempt(rest: list[str]) -> bool:
     """What may follow a typed "liên kết": nothing (how to link?), a code ("123456",
-    "123 456"), or words that name the accounts ("tài khoản", "zalo")."""
+    "123 456"), or words that name the accounts ("tài khoản", a channel's name)."""
     joined = "".join(rest)
     if not rest or joined.isdigit():
         return True
-    return fold(" ".join(rest)) in _ACCOUNT_WORDS
+    return fold(" ".join(rest)) in _account_words()
 
 
-_ACCOUNT_WORDS = {"tai khoan", "tk", "acc", "account", "zalo", "telegram", "tai khoan zalo",
-                  "tai khoan telegram", "zalo telegram", "telegram zalo", "zalo va telegram",
-                  "telegram va zalo", "tai khoan khac", "hai tai khoan", "2 tai khoan"}
+@cache
+def _account_words() -> frozenset[str]:
+    words = {"tai khoan", "tk", "acc", "account", "tai khoan khac", "hai tai khoan", "2 tai khoan"}
+    channels = {fold(w) for k in registry.kinds() if k.enabled_by for w in (k.name, k.title)}
+    words |= channels | {f"tai khoan {c}" for c in channels}
+    words |= {f"{a}{sep}{b}" for a in channels for b in channels if a != b for sep in (" ", " va ")}
+    return frozenset(words)
 
 
 async def typed(ctx: Context) -> None:
@@ -127,7 +143,7 @@ async def typed(ctx: Context) -> None:
 
 
 def register(router: Router) -> None:
-    router.command(("lienket", "link"), redeem, N_("Link your Telegram and Zalo accounts"),
+    router.command(("lienket", "link"), redeem, N_("Link your accounts on two channels"),
                    listed=False)
     router.prefix(("liên kết",), typed)
     router.action("lk", on_action)

@@ -1,5 +1,5 @@
 """What people send that is not text: a picture, a voice message, or a message whose
-content the platform withholds (Zalo's protected accounts: children, people with
+content the platform withholds (a platform's protected accounts: children, people with
 disabilities, people who cannot read).
 
 The bot reads none of them itself, so a picture or a voice message goes to the

@@ -71,7 +71,7 @@ async def on_action(ctx: Context) -> None:
 
 
 def register(router: Router) -> None:
-    # /start is the same word in every language (and what Telegram's Start button sends), so
+    # /start is the same word in every language (and what a platform's Start button sends), so
     # it is listed alone; /batdau also works but is not listed (an English command list
     # takes a command's second name, which would have shown "batdau").
     router.command(("start",), start, N_("Subscribe to the union's news, or resume"))

@@ -75,9 +75,9 @@ def test_bad_phones_are_refused(typed):
 # -- configuration ------------------------------------------------------------------
 def test_defaults(tmp_path):
     s = load_settings({}, file=tmp_path / "none.toml")
-    assert s.locale == "vi" and s.tz == "Asia/Ho_Chi_Minh" and s.telegram_rate == 25
+    assert s.locale == "vi" and s.tz == "Asia/Ho_Chi_Minh" and s.channels["telegram"].rate == 25
     assert s.quiet_hours is not None and s.quiet_hours[0].hour == 21
-    assert s.telegram_token is None
+    assert s.channels["telegram"].token is None
 
 
 @pytest.mark.parametrize(
@@ -104,7 +104,7 @@ def test_toml_file_and_env_precedence(tmp_path):
     f = tmp_path / "nhanong.toml"
     f.write_text('NHANONG_LOCALE = "en"\nTELEGRAM_RATE = 10\nNHANONG_QUIET_HOURS = ""\n')
     s = load_settings({"TELEGRAM_RATE": "5"}, file=f)
-    assert s.locale == "en" and s.telegram_rate == 5 and s.quiet_hours is None
+    assert s.locale == "en" and s.channels["telegram"].rate == 5 and s.quiet_hours is None
 
 
 def test_unknown_toml_key_is_refused(tmp_path):

@@ -193,8 +193,9 @@ def test_bad_zalo_settings_name_the_key(tmp_path, env, key):
 
 def test_zalo_settings_defaults(tmp_path):
     s = load_settings({"ZALO_BOT_TOKEN": "123:abc-xyz"}, file=tmp_path / "none.toml")
-    assert s.zalo_base_url == "https://bot-api.zaloplatforms.com/bot"
-    assert s.zalo_rate > 0 and s.zalo_webhook_url is None
+    z = s.channels["zalo"]
+    assert z.base_url == "https://bot-api.zaloplatforms.com/bot"
+    assert z.rate > 0 and z.webhook_url is None
     assert "abc-xyz" not in repr(s)
 
 

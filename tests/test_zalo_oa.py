@@ -464,7 +464,6 @@ async def test_follow_is_greeted_and_unfollow_stops_broadcasts(tmp_path, oa):
 
 
 def test_oa_settings_come_from_the_environment_and_the_toml_file(tmp_path):
-    from bot.app import _oa_settings
     from bot.config import load_settings
 
     toml = tmp_path / "nhanong.toml"
@@ -473,7 +472,7 @@ def test_oa_settings_come_from_the_environment_and_the_toml_file(tmp_path):
     s = load_settings({"ZALO_OA_SECRET_KEY": "k", "ZALO_OA_REFRESH_TOKEN": "rt-9",
                        "ZALO_OA_WEBHOOK_URL": "https://x.vn/oa", "ZALO_OA_WEBHOOK_SECRET": "w"},
                       file=toml)
-    oa = _oa_settings(s)
+    oa = s.channels["zalo_oa"]
     assert oa.enabled and oa.monthly_quota == 4 and oa.app_id == "123"
     assert s.is_admin("zalo_oa", "8412")
     assert "rt-9" not in repr(oa)

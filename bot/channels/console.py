@@ -1,6 +1,6 @@
 """The terminal: try the bot with no token (``python -m bot chat``).
 
-Text only, like Zalo: buttons arrive as a numbered list and typing the number
+Text only: buttons arrive as a numbered list and typing the number
 picks one.  Each line typed is one message from a single local person.
 """
 
@@ -12,8 +12,9 @@ import sys
 from collections.abc import Callable
 from typing import TextIO
 
+from ..i18n import N_
 from ..types import NO_LIMITS, Capabilities, Inbound, InboundKind, Rendered, Sent
-from . import InboundHandler
+from . import ChannelKind, ChannelSettings, InboundHandler
 
 
 class _WarningsOnly(logging.Filter):
@@ -105,3 +106,7 @@ class ConsoleChannel:
                     display_name=self.display_name,
                 )
             )
+
+
+# Built by ``python -m bot chat`` only (never by ``run``): no settings, nothing to build.
+KIND = ChannelKind("console", N_("this terminal"), ChannelSettings, lambda s, w: None)

@@ -35,6 +35,7 @@ from aiohttp import web
 # warning on every 429); send() reads both kinds.
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 
+from pydantic import Field, field_validator
 from telegram import (
     Bot,
     BotCommand,
@@ -63,10 +64,31 @@ from telegram.request import BaseRequest, RequestData
 
 from ..errors import Blocked, ChatMoved, Permanent, RetryLater, Transient, Unauthorized
 from ..types import NO_LIMITS, Capabilities, Inbound, InboundKind, Rendered, Sent
-from . import Refused, Sink, cancel
+from . import (
+    ChannelKind,
+    ChannelSettings,
+    Flag,
+    OptionalUrl,
+    Rate,
+    Refused,
+    Secret,
+    Sink,
+    Url,
+    Wiring,
+    cancel,
+    file_ref,
+    reveal,
+    secret_like,
+)
 from .webserver import WebServer, derived_secret
 
 log = logging.getLogger(__name__)
+# PTB logs a traceback for an answer that is not JSON, then raises an error that
+# says the same (start-up prints it in one line; sends map it to a SendError).
+logging.getLogger("telegram.request").setLevel(logging.CRITICAL)
+
+NAME = "telegram"
+FILE = file_ref(NAME, "")  # "telegram-file:", a picture Telegram keeps (its file_id follows)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ALLOWED_UPDATES = ["message", "callback_query"]
@@ -82,7 +104,7 @@ class CommandSets:
 
 
 class TelegramChannel:
-    name = "telegram"
+    name = NAME
     caps = Capabilities(
         buttons=True, max_text=4096, markup="html", contact_button=True, documents=True
     )
@@ -99,6 +121,7 @@ class TelegramChannel:
         webserver: WebServer | None = None,
         commands: CommandSets | None = None,
         poll_timeout: float = 10.0,
+        paid_broadcast: bool = False,
     ) -> None:
         self.token = token
         self.base_url = base_url
@@ -108,6 +131,8 @@ class TelegramChannel:
         self.webserver = webserver
         self.commands = commands or CommandSets()
         self.poll_timeout = poll_timeout
+        # Broadcasts as paid broadcasts (allow_paid_broadcast: up to 1000 messages/s, for Stars).
+        self.paid_broadcast = paid_broadcast
         self._sink: Sink | None = None
         self._poller: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
@@ -305,7 +330,7 @@ class TelegramChannel:
         if msg.sticker is not None:
             return Inbound(kind=InboundKind.STICKER, **base)
         if msg.photo:
-            media = f"telegram-file:{msg.photo[-1].file_id}"  # the largest size
+            media = file_ref(NAME, msg.photo[-1].file_id)  # the largest size
             return Inbound(kind=InboundKind.PHOTO, text=msg.caption, media=media, **base)
         audio = msg.voice or msg.audio  # a voice message, or a recording sent as a file
         if audio is not None:
@@ -332,7 +357,8 @@ class TelegramChannel:
         bot = self.bot
         parse_mode = ParseMode.HTML if msg.html else None
         markup = self._markup(msg)
-        paid = {"allow_paid_broadcast": True} if msg.paid else {}
+        paid = {"allow_paid_broadcast": True} if self.paid_broadcast and msg.purpose == "broadcast" \
+            else {}
         try:
             if msg.image:
                 photo = _file_or_url(msg.image)
@@ -453,8 +479,45 @@ _Default = type(BaseRequest.DEFAULT_NONE)  # "not given" in PTB's timeout argume
 
 
 def _file_or_url(ref: str):
-    if ref.startswith("telegram-file:"):  # a picture staff sent: Telegram keeps it
-        return ref.removeprefix("telegram-file:")
+    if ref.startswith(FILE):  # a picture staff sent: Telegram keeps it
+        return ref.removeprefix(FILE)
     if ref.startswith(("http://", "https://")):
         return ref
     return Path(ref).read_bytes()
+
+
+# -- registration ----------------------------------------------------------------------
+class TelegramSettings(ChannelSettings):
+    token: Secret = Field(None, alias="TELEGRAM_BOT_TOKEN")
+    base_url: Url = Field("https://api.telegram.org/bot", alias="TELEGRAM_BASE_URL")
+    rate: Rate = Field(25.0, alias="TELEGRAM_RATE")
+    paid_broadcast: Flag = Field(False, alias="TELEGRAM_PAID_BROADCAST")
+    # Telegram's webhook (polling when not set) and its secret-token header.
+    webhook_url: OptionalUrl = Field(None, alias="NHANONG_WEBHOOK_URL")
+    webhook_secret: Secret = Field(None, alias="NHANONG_WEBHOOK_SECRET")
+
+    webhook_fields = ("webhook_url",)
+
+    _token = field_validator("token")(
+        secret_like(r"\d+:[\w-]+", "does not look like a BotFather token (digits:letters)"))
+    _secret = field_validator("webhook_secret")(
+        secret_like(r"[A-Za-z0-9_-]{1,256}", "must be 1-256 characters of A-Z, a-z, 0-9, _ and -",
+                    strip=False))
+
+
+def build(s: TelegramSettings, w: Wiring) -> TelegramChannel | None:
+    if s.token is None:
+        return None
+    return TelegramChannel(
+        s.token.get_secret_value(),
+        base_url=s.base_url,
+        rate=s.rate,
+        webhook_url=s.webhook_url or None,
+        webhook_secret=reveal(s.webhook_secret),
+        webserver=w.webserver,
+        commands=CommandSets(default=w.commands, staff=w.staff_commands, staff_chats=list(w.admins)),
+        paid_broadcast=s.paid_broadcast,
+    )
+
+
+KIND = ChannelKind(NAME, "Telegram", TelegramSettings, build, enabled_by="TELEGRAM_BOT_TOKEN")

@@ -38,10 +38,24 @@ from urllib.parse import urlparse
 
 import httpx
 from aiohttp import web
+from pydantic import Field, field_validator
 
 from ..errors import Permanent, RetryLater, SendError, Transient, Unauthorized
 from ..types import NO_LIMITS, Capabilities, Inbound, InboundKind, Rendered, Sent
-from . import Refused, Sink, cancel
+from . import (
+    ChannelKind,
+    ChannelSettings,
+    OptionalUrl,
+    Rate,
+    Refused,
+    Secret,
+    Sink,
+    Url,
+    Wiring,
+    cancel,
+    reveal,
+    secret_like,
+)
 from .webserver import WebServer, derived_secret
 
 log = logging.getLogger(__name__)
@@ -375,3 +389,32 @@ def _number(value: Any) -> bool:
     except (TypeError, ValueError):
         return False
     return True
+
+
+# -- registration ----------------------------------------------------------------------
+class ZaloSettings(ChannelSettings):
+    token: Secret = Field(None, alias="ZALO_BOT_TOKEN")
+    base_url: Url = Field("https://bot-api.zaloplatforms.com/bot", alias="ZALO_BASE_URL")
+    rate: Rate = Field(10.0, alias="ZALO_RATE")
+    webhook_url: OptionalUrl = Field(None, alias="ZALO_WEBHOOK_URL")
+    webhook_secret: Secret = Field(None, alias="ZALO_WEBHOOK_SECRET")
+
+    webhook_fields = ("webhook_url",)
+
+    _token = field_validator("token")(
+        secret_like(r"[^\s:]+:\S+", "does not look like a Zalo Bot token (bot id:secret)"))
+    # Zalo's setWebhook takes a secret_token of 8 to 256 characters.
+    _secret = field_validator("webhook_secret")(
+        secret_like(r"[A-Za-z0-9_-]{8,256}", "must be 8-256 characters of A-Z, a-z, 0-9, _ and -",
+                    strip=False))
+
+
+def build(s: ZaloSettings, w: Wiring) -> ZaloChannel | None:
+    if s.token is None:
+        return None
+    return ZaloChannel(s.token.get_secret_value(), base_url=s.base_url, rate=s.rate,
+                       webhook_url=s.webhook_url or None, webhook_secret=reveal(s.webhook_secret),
+                       webserver=w.webserver)
+
+
+KIND = ChannelKind("zalo", "Zalo", ZaloSettings, build, enabled_by="ZALO_BOT_TOKEN")

@@ -63,7 +63,7 @@ from urllib.parse import urlparse
 
 import httpx
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 
 from ..clock import Clock
 from ..errors import (
@@ -77,7 +77,7 @@ from ..errors import (
     Unauthorized,
 )
 from ..types import Button, Capabilities, Constraints, Inbound, InboundKind, Rendered, Sent
-from . import Refused, Sink
+from . import ChannelKind, ChannelSettings, Refused, Sink, Wiring
 from .webserver import WebServer
 
 log = logging.getLogger(__name__)
@@ -123,10 +123,10 @@ def _hours(value: Any) -> Any:
     return value
 
 
-class ZaloOASettings(BaseModel):
+class ZaloOASettings(ChannelSettings):
     """The OA channel's settings; the field aliases are the configuration keys."""
 
-    model_config = ConfigDict(populate_by_name=True, frozen=True, extra="ignore")
+    webhook_fields = ("webhook_url",)
 
     app_id: str | None = Field(None, alias="ZALO_OA_APP_ID")
     # The app's secret key (developers.zalo.me → the app → "Khóa bí mật"): OAuth header.
@@ -202,6 +202,17 @@ class ZaloOASettings(BaseModel):
             return None
         return _hours(v)
 
+    @model_validator(mode="after")
+    def _complete(self) -> ZaloOASettings:
+        if self.enabled:
+            for key, value in (("ZALO_OA_SECRET_KEY", self.secret_key),
+                               ("ZALO_OA_REFRESH_TOKEN", self.refresh_token),
+                               ("ZALO_OA_WEBHOOK_URL", self.webhook_url),
+                               ("ZALO_OA_WEBHOOK_SECRET", self.webhook_secret)):
+                if value is None:
+                    raise ValueError(f"{key}: must be set with ZALO_OA_APP_ID")
+        return self
+
     @property
     def enabled(self) -> bool:
         return self.app_id is not None
@@ -218,21 +229,13 @@ class ZaloOASettings(BaseModel):
         """The settings from ZALO_OA_* keys; ConfigError names a wrong or missing key."""
         keys = {f.alias for f in cls.model_fields.values() if f.alias}
         try:
-            s = cls.model_validate({k: v for k, v in env.items() if k in keys})
+            return cls.model_validate({k: v for k, v in env.items() if k in keys})
         except ValidationError as e:
             err = e.errors()[0]
-            field = err["loc"][0] if err["loc"] else "?"
+            field = err["loc"][0] if err["loc"] else None
             key = cls.model_fields[field].alias if field in cls.model_fields else field
             msg = str(err.get("msg", "invalid")).removeprefix("Value error, ")
-            raise ConfigError(f"{key}: {msg}") from None
-        if s.enabled:
-            for key, value in (("ZALO_OA_SECRET_KEY", s.secret_key),
-                               ("ZALO_OA_REFRESH_TOKEN", s.refresh_token),
-                               ("ZALO_OA_WEBHOOK_URL", s.webhook_url),
-                               ("ZALO_OA_WEBHOOK_SECRET", s.webhook_secret)):
-                if value is None:
-                    raise ConfigError(f"{key}: must be set with ZALO_OA_APP_ID")
-        return s
+            raise ConfigError(f"{key}: {msg}" if key else msg) from None
 
 
 KEYS = frozenset(f.alias for f in ZaloOASettings.model_fields.values() if f.alias)
@@ -694,3 +697,10 @@ def build(settings: ZaloOASettings, *, store: Any, webserver: WebServer | None,
     if not settings.enabled:
         return None
     return ZaloOAChannel(settings, store=store, webserver=webserver, clock=clock)
+
+
+def _build(settings: ZaloOASettings, w: Wiring) -> ZaloOAChannel | None:
+    return build(settings, store=w.store, webserver=w.webserver, clock=w.clock)
+
+
+KIND = ChannelKind("zalo_oa", "Zalo OA", ZaloOASettings, _build, enabled_by="ZALO_OA_APP_ID")

@@ -48,7 +48,7 @@ def add_parsers(sub, t: Translator) -> None:
     members = command(sub, "members", t("find a member or a group chat; forget a member on "
                                         "request (both audited)"))
     msub = members.add_subparsers(dest="membercmd", required=True, metavar=t("COMMAND"))
-    find = command(msub, "find", t("find a person by name, phone, Telegram/Zalo user id or member "
+    find = command(msub, "find", t("find a person by name, phone, a channel's user id or member "
                                    "id; prints ids, name, commune, role, last seen"))
     find.add_argument("text", nargs="*", metavar=t("TEXT"),
                       help=t("a name (with or without accents), a phone number (0912…, +84…), "

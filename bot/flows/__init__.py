@@ -1,7 +1,7 @@
 """Conversation flows declared as tables, run by the engine.
 
 A flow is one :class:`Flow`: a name, a button prefix and a table of :class:`Step`
-(as python-telegram-bot's ``ConversationHandler`` states).  Each step says
+(like the states of a chat library's conversation handler).  Each step says
 
 - what it asks (``ask``: replies with the question and its buttons, made with
   :meth:`Flow.button`),

@@ -1,4 +1,4 @@
-"""Linked accounts: one person who uses the bot on both Telegram and Zalo.
+"""Linked accounts: one person who uses the bot on two channels.
 
 Linking is proved by a short code: the account that asks gets a 6-digit code
 (valid 10 minutes, once) and sends it from the other account; both accounts

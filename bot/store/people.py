@@ -93,7 +93,7 @@ class People:
 
     async def groups(self) -> list[Group]:
         """Group chats seen in the inbound journal (kept NHANONG_JOURNAL_KEEP hours):
-        Telegram groups and supergroups, Zalo group chats; newest first."""
+        every channel's group chats (groups, supergroups); newest first."""
         rows = await self.db.fetchall(
             "SELECT channel, payload, received_at FROM inbound WHERE"
             " payload LIKE '%group%' OR payload LIKE '%GROUP%' ORDER BY id DESC LIMIT 5000")

@@ -1,4 +1,4 @@
--- Linked accounts: one person on Telegram and on Zalo, linked by a code sent from one
+-- Linked accounts: one person on two channels, linked by a code sent from one
 -- account to the other with the same phone number; pushes go to one account only.
 CREATE TABLE member_links (
     member_id  INTEGER PRIMARY KEY REFERENCES members (id) ON DELETE CASCADE,

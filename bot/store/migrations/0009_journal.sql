@@ -6,7 +6,7 @@
 CREATE TABLE inbound (
     id           INTEGER PRIMARY KEY,
     channel      TEXT NOT NULL,
-    update_id    TEXT NOT NULL,             -- the platform's id (Telegram update_id, Zalo message_id)
+    update_id    TEXT NOT NULL,             -- the platform's id (its update or message id)
     payload      TEXT NOT NULL,             -- the update as the platform sent it (JSON)
     received_at  TEXT NOT NULL,
     state        TEXT NOT NULL DEFAULT 'new' CHECK (state IN ('new', 'done', 'failed')),

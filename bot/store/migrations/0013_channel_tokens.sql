@@ -1,4 +1,4 @@
--- Credentials a channel renews itself (Zalo OA's OAuth v4 tokens, issue #15).  The
+-- Credentials a channel renews itself (an official account's OAuth v4 tokens, issue #15).  The
 -- refresh token is single-use: a channel writes the new pair here, in one statement,
 -- before it uses the new access token, and reads it back at start.
 CREATE TABLE channel_tokens (
