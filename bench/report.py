@@ -73,14 +73,17 @@ def busiest_year(db: Path) -> int:
 
 
 def _tree_rss_kib(pid: int) -> int:
-    """Resident memory of ``pid`` and of every process under it (the report's children
-    that write rows in parts), in KiB; 0 for what has ended meanwhile."""
+    """Memory of ``pid`` and of every process under it (the report's children that
+    write rows in parts), in KiB: the sum of their proportional set sizes (PSS: each
+    page a process has resident, shared pages such as Python's own code divided among
+    the processes that share them, so that no page is counted twice); 0 for what has
+    ended meanwhile."""
     total, todo = 0, [pid]
     while todo:
         p = todo.pop()
         try:
-            for line in Path(f"/proc/{p}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
+            for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
                     total += int(line.split()[1])
             for task in Path(f"/proc/{p}/task").iterdir():
                 todo += [int(c) for c in (task / "children").read_text().split()]
@@ -103,9 +106,9 @@ class _TreePeak(threading.Thread):
 
 
 def _run(args: list[str], db: Path, cwd: Path) -> tuple[float, float, str]:
-    """``python -m bot ARGS`` on ``db``: (wall seconds, peak RSS in MB, stderr).  The
-    peak is the larger of the process's own (``wait4``) and the highest sum over it and
-    its child processes at one time (sampled)."""
+    """``python -m bot ARGS`` on ``db``: (wall seconds, peak memory in MB, stderr).  The
+    peak is the larger of the process's own resident memory (``wait4``) and the highest
+    sum of the memory of it and its child processes at one time (sampled, PSS)."""
     env = {**os.environ, "NHANONG_DB": str(db), "NHANONG_CONFIG": str(cwd / "none.toml")}
     began = time.perf_counter()
     with tempfile.TemporaryFile() as err:

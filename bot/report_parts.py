@@ -9,7 +9,7 @@ run, writes the first run itself and starts one ``python -m bot.report_worker`` 
 each other run (a ``rows`` job, see :func:`rows_job`).  Each opens the database
 read-only, streams its run a page at a time and writes its rows, numbered where they
 go, to files of its own (0600: they hold names and phones) with the same code the
-workbook uses (:func:`bot.sheets.row_writer`, :func:`bot.reports.answer_row`); the
+workbook uses (:func:`bot.sheets.row_writer`, :func:`bot.answer_rows.answer_row`); the
 workbook copies those files in order into each sheet when it is saved.  The parent
 computes the indicators meanwhile, so its run is shorter (:data:`OWN_SHARE`); a
 child needs no openpyxl (0.4 s and 28 MB less for each).
@@ -92,7 +92,7 @@ async def write_in_parts(store: Any, book: Book, t: Translator, communes: Commun
 
     try:
         async with asyncio.TaskGroup() as group:
-            runs = [group.create_task(write_rows(jobs[0]))]  # here, on connections of its own
+            runs = [group.create_task(write_rows(jobs[0]))]  # here, beside the children
             runs += [group.create_task(run_job(job)) for job in jobs[1:]]
         got = [r.result()["rows"] for r in runs]
     except BaseException:
@@ -138,10 +138,11 @@ def rows_job(db: Path, t: Translator, province: str, since: datetime, until: dat
 
 async def write_rows(job: dict[str, Any]) -> dict[str, Any]:
     """In the child: stream one run of responses and write its rows to the job's files;
-    how many rows went to each (XLSX: per check-in), and the responses."""
+    how many rows went to each (XLSX: per check-in), and the responses.  (The building
+    process runs its own run here too, on connections of its own.)"""
+    from .answer_rows import AnswerSheet, Labels, answer_row, answers_long_rows
     from .geo import communes_of
     from .i18n import translator
-    from .reports import AnswerSheet, Labels, answer_row, answers_long_rows
     from .sheets import Sheet
     from .store.snapshot import Snapshot
 
