@@ -145,7 +145,8 @@ class App:
                            keep=timedelta(hours=s.journal_keep))
         # Workers keep no snapshot of the content: they read self.services when they run.
         self.broadcaster = Broadcaster(s, self.store, self.delivery, self.clock,
-                                       notify=lambda text: self.notify_staff(text, always=True))
+                                       notify=lambda text: self.notify_staff(text, always=True),
+                                       library=lambda: self.services.library)
         self.services.wake_sender = self.broadcaster.kick
         self.notices = CourseNotices(s, self.store, self.delivery, self.clock, self.services.communes)
         self.reports = ReportCalendar(s, self.store, self.delivery, self.clock, self.services.communes,

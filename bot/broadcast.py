@@ -49,6 +49,7 @@ import sqlite3
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime, time, timedelta
+from typing import Any
 
 from .channels import is_remote
 from .clock import Clock, wake_early
@@ -155,8 +156,10 @@ class Broadcaster:
 
     def __init__(self, settings: Settings, store: Store, delivery: Delivery, clock: Clock, *,
                  notify: Callable[[str], Awaitable[None]] | None = None, batch: int = 200,
-                 in_flight: int = 64, chunk: int = 32, every: float = 2.0) -> None:
+                 in_flight: int = 64, chunk: int = 32, every: float = 2.0,
+                 library: Callable[[], Any] | None = None) -> None:
         self.settings = settings
+        self.library = library  # the content as it is now (an article's links per channel)
         self.store = store
         self.delivery = delivery
         self.clock = clock
@@ -354,7 +357,10 @@ class Broadcaster:
         if key not in self._rendered:
             t = translator(locale, self.settings.tz)
             footer = t("_To stop receiving news, type /dung._")
-            buttons = [[Button("📖 " + t.plain("Read the article"), f"n:a:{b.article_id}")]] \
+            lib = self.library() if self.library is not None else None
+            article = lib.article(b.article_id, locale) if lib and b.article_id else None
+            buttons = [[Button("📖 " + t.plain("Read the article"), f"n:a:{b.article_id}",
+                               url=article.links.get(channel) if article else None)]] \
                 if b.article_id else []
             reply = Reply(f"{b.text}\n\n{footer}", buttons, image=b.image)
             msgs = self.delivery.render(channel, reply, t)

@@ -52,10 +52,14 @@ class Inbound:
 
 @dataclass(frozen=True, slots=True)
 class Button:
-    """A choice shown to the person; ``action`` is a short ASCII id (≤ 64 bytes)."""
+    """A choice shown to the person; ``action`` is a short ASCII id (≤ 64 bytes).
+
+    ``url``: on a channel whose buttons can open a link, the button opens it instead
+    (where choices are typed, the action still answers the number)."""
 
     label: str
     action: str
+    url: str | None = None
 
 
 @dataclass(slots=True)

@@ -558,3 +558,18 @@ async def test_a_contact_from_the_address_book_is_not_saved_as_the_members_phone
         assert (await _member(app)).phone == "+84912345678"
     finally:
         await app.stop()
+
+
+def test_a_button_with_a_link_opens_it_on_telegram():
+    """A button with ``url`` (an article the union also publishes elsewhere) is a link
+    button in Telegram's inline keyboard; the others send their action back."""
+    from bot.channels.telegram import TelegramChannel
+    from bot.types import Button, Rendered
+
+    ch = TelegramChannel("1:x", base_url="http://127.0.0.1:9/bot", rate=30)
+    markup = ch._markup(Rendered("Tin", buttons=((Button("📖 Đọc bài", "n:a:x",
+                                                         url="https://hoind.vn/a"),
+                                                  Button("Menu", "m:menu")),)))
+    [[link, menu]] = markup.to_dict()["inline_keyboard"]
+    assert link == {"text": "📖 Đọc bài", "url": "https://hoind.vn/a"}
+    assert menu == {"text": "Menu", "callback_data": "m:menu"}

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import sqlite3
@@ -26,6 +27,7 @@ from bot.channels.zalo_oa import (
     send_error,
 )
 from bot.clock import FakeClock
+from bot.config import DEFAULT_CONTENT as CONTENT
 from bot.errors import (
     Blocked,
     OutsideWindow,
@@ -606,3 +608,45 @@ async def test_consultation_broadcasts_reach_only_those_who_wrote_within_the_win
         assert status == {"sent": 1, "outside_window": 1}
     finally:
         await app.stop()
+
+
+async def test_an_article_the_union_publishes_on_its_oa_opens_there(tmp_path, oa):
+    """An article whose front matter links it on the OA (``links: {zalo_oa: …}``): the
+    broadcast's "Read the article" button opens the OA article (oa.open.url) instead of
+    sending a choice back."""
+    content = tmp_path / "content"
+    shutil.copytree(CONTENT, content)
+    page = content / "articles" / "vi" / "ocop-la-gi.md"
+    url = "https://oa.zalo.me/article/ocop-la-gi"
+    page.write_text(page.read_text(encoding="utf-8").replace(
+        "locale: vi\n", f"locale: vi\nlinks:\n  zalo_oa: {url}\n", 1), encoding="utf-8")
+    clock = FakeClock(auto=True)
+    clock.set(datetime(2026, 3, 10, 3, 0, tzinfo=UTC))
+    app = await _app(tmp_path, oa, clock=clock, NHANONG_CONTENT=str(content))
+    try:
+        await _follows_and_writes(oa, "843001")
+        await create_broadcast(app.store, app.settings, app.services.communes,
+                               set(app.services.library.topics), by="t", text="Tìm hiểu OCOP",
+                               article_id="ocop-la-gi", now=app.clock.now())
+        await app.broadcaster.tick()
+        await oa.fake.wait_until(lambda: _got(oa, "Tìm hiểu OCOP") == {"843001": 1}, "the push")
+        [push] = [c for c in oa.fake.ok_calls("843001") if "Tìm hiểu OCOP" in message_text(c.message)]
+        assert [(b["type"], b["payload"]) for b in message_buttons(push.message)] == [
+            ("oa.open.url", {"url": url})]
+    finally:
+        await app.stop()
+
+
+def test_article_links_name_a_channel_and_an_https_address(tmp_path):
+    from bot.content import ContentError, load_library
+
+    content = tmp_path / "content"
+    shutil.copytree(CONTENT, content)
+    page = content / "articles" / "vi" / "ocop-la-gi.md"
+    text = page.read_text(encoding="utf-8")
+    for links, said in [("  fax: https://x.vn/a", "unknown channel 'fax'"),
+                        ("  zalo_oa: http://x.vn/a", "zalo_oa must be an https:// address")]:
+        page.write_text(text.replace("locale: vi\n", f"locale: vi\nlinks:\n{links}\n", 1),
+                        encoding="utf-8")
+        with pytest.raises(ContentError, match=said):
+            load_library(content)

@@ -346,7 +346,8 @@ class TelegramChannel:
             return ReplyKeyboardMarkup(rows, resize_keyboard=True, one_time_keyboard=True)
         if msg.buttons:
             return InlineKeyboardMarkup(
-                [[InlineKeyboardButton(b.label, callback_data=b.action) for b in row]
+                [[InlineKeyboardButton(b.label, url=b.url) if b.url else
+                  InlineKeyboardButton(b.label, callback_data=b.action) for b in row]
                  for row in msg.buttons]
             )
         if msg.remove_keyboard:

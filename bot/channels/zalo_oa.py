@@ -606,6 +606,8 @@ def _sent(data: dict[str, Any]) -> Sent:
 
 
 def _query(b: Button, limit: int) -> dict[str, Any]:
+    if b.url:  # an article the union publishes on its OA: opened there
+        return {"title": _title(b.label, limit), "type": "oa.open.url", "payload": {"url": b.url}}
     return {"title": _title(b.label, limit), "type": "oa.query.hide",
             "payload": button_payload(b.action)}
 

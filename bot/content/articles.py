@@ -11,14 +11,14 @@ with the file and line.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from .source import Problems, check_fields, locale_files, mapping_lines, parse_yaml, read_text
 
 REQUIRED = ("id", "title", "topics", "date", "summary", "locale")
-KNOWN = (*REQUIRED, "image", "faq")
+KNOWN = (*REQUIRED, "image", "faq", "links")
 ID_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,47}")  # travels in 64-byte button data
 
 
@@ -35,6 +35,10 @@ class Article:
     faq: tuple[str, ...]
     path: Path
     faq_line: int = 1
+    # Where the union also publishes the article on a channel (channel name → https URL,
+    # e.g. an article of its Zalo Official Account): the "Read the article" button of a
+    # broadcast on that channel opens it there.
+    links: dict[str, str] = field(default_factory=dict)
 
 
 def split_front_matter(text: str) -> tuple[str, str, int] | None:
@@ -109,6 +113,18 @@ def load_article(path: Path, root: Path, locale: str, topics: set[str], problems
     if not isinstance(faq, list) or not all(isinstance(f, str) for f in faq):
         problems.add(path, at("faq"), "faq must be a list of FAQ ids such as [ocop.what]")
         faq = []
+    links = meta.get("links") or {}
+    if not isinstance(links, dict):
+        problems.add(path, at("links"), "links must be lines of channel: https address")
+        links = {}
+    from ..channels import names as channel_names
+
+    for channel, url in links.items():
+        if channel not in channel_names():
+            problems.add(path, at("links"), f"links: unknown channel '{channel}' (channels: "
+                                            f"{', '.join(channel_names())})")
+        elif not isinstance(url, str) or not url.startswith("https://") or " " in url.strip():
+            problems.add(path, at("links"), f"links: {channel} must be an https:// address")
     if aid and isinstance(aid, str) and path.stem != aid:
         problems.add(path, at("id"), f"id '{aid}' must match the file name '{path.stem}.md'")
     if not body.strip():
@@ -118,7 +134,7 @@ def load_article(path: Path, root: Path, locale: str, topics: set[str], problems
     return Article(
         id=aid, title=title.strip(), topics=tuple(tlist), date=when, summary=summary.strip(),
         locale=locale, body=body.strip(), image=image_path, faq=tuple(faq), path=path,
-        faq_line=at("faq"),
+        faq_line=at("faq"), links={str(k): str(v).strip() for k, v in links.items()},
     )
 
 

@@ -457,4 +457,11 @@ class FakeZaloOA:
         for b in buttons:
             if not 1 <= len(b.get("title", "")) <= title or len(str(b.get("payload", ""))) > 1000:
                 return f"button titles 1-{title} characters, payloads up to 1000"
+            kind_of = b.get("type")
+            if kind_of == "oa.open.url":  # payload {"url": …}
+                url = (b.get("payload") or {}).get("url") if isinstance(b.get("payload"), dict) else None
+                if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+                    return "oa.open.url needs payload.url"
+            elif kind_of not in ("oa.query.show", "oa.query.hide", "oa.open.phone", "oa.open.sms"):
+                return f"unknown button type {kind_of!r}"
         return None
