@@ -36,7 +36,7 @@ class Article:
     path: Path
     faq_line: int = 1
     # Where the union also publishes the article on a channel (channel name → https URL,
-    # e.g. an article of its Zalo Official Account): the "Read the article" button of a
+    # e.g. an article of its official account): the "Read the article" button of a
     # broadcast on that channel opens it there.
     links: dict[str, str] = field(default_factory=dict)
 
