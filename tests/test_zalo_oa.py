@@ -13,6 +13,7 @@ import socket
 import sqlite3
 import sys
 from datetime import UTC, datetime, time
+from pathlib import Path
 
 import pytest
 
@@ -20,7 +21,6 @@ from bot.app import App
 from bot.broadcast import create_broadcast
 from bot.channels.zalo_oa import (
     MORE,
-    ConfigError,
     OAError,
     ZaloOAChannel,
     ZaloOASettings,
@@ -28,6 +28,7 @@ from bot.channels.zalo_oa import (
 )
 from bot.clock import FakeClock
 from bot.config import DEFAULT_CONTENT as CONTENT
+from bot.config import ConfigError, load_settings
 from bot.errors import (
     Blocked,
     OutsideWindow,
@@ -91,32 +92,37 @@ def test_error_codes_map_to_outcomes():
     assert isinstance(send_error(OAError(-201, "Parameters are invalid")), Permanent)
 
 
+def _oa_settings(env: dict[str, str]) -> ZaloOASettings:
+    """The OA's settings as the bot reads them (bot.config.load_settings, the registry)."""
+    return load_settings(env, file=Path("/nonexistent/nhanong.toml")).channels["zalo_oa"]
+
+
 def test_settings_defaults_and_missing_keys():
-    s = ZaloOASettings.from_env({})
+    s = _oa_settings({})
     assert not s.enabled
     full = {"ZALO_OA_APP_ID": "123", "ZALO_OA_SECRET_KEY": "k", "ZALO_OA_REFRESH_TOKEN": "rt-9",
             "ZALO_OA_WEBHOOK_URL": "https://x.vn/oa", "ZALO_OA_WEBHOOK_SECRET": "w"}
-    s = ZaloOASettings.from_env(full)
+    s = _oa_settings(full)
     assert s.window_hours == 168 and s.monthly_quota == 1 and s.daily_quota == 1
     assert s.constraints().monthly_quota == 1 and s.constraints().window is None
     assert s.constraints().hours == (time(8, 0), time(22, 0))
-    cs = ZaloOASettings.from_env({**full, "ZALO_OA_BROADCAST_AS": "consultation",
+    cs = _oa_settings({**full, "ZALO_OA_BROADCAST_AS": "consultation",
                                   "ZALO_OA_WINDOW_HOURS": "48"})
     assert cs.constraints().window == 48 * 3600 and cs.constraints().monthly_quota is None
     for key in ("ZALO_OA_SECRET_KEY", "ZALO_OA_REFRESH_TOKEN", "ZALO_OA_WEBHOOK_URL",
                 "ZALO_OA_WEBHOOK_SECRET"):
         with pytest.raises(ConfigError, match=f"^{key}: "):
-            ZaloOASettings.from_env({k: v for k, v in full.items() if k != key})
+            _oa_settings({k: v for k, v in full.items() if k != key})
     for key, bad in (("ZALO_OA_APP_ID", "abc"), ("ZALO_OA_BASE_URL", "openapi"),
                      ("ZALO_OA_BROADCAST_HOURS", "8h-22h"), ("ZALO_OA_RATE", "0")):
         with pytest.raises(ConfigError, match=f"^{key}: "):
-            ZaloOASettings.from_env({**full, key: bad})
+            _oa_settings({**full, key: bad})
     assert "k" not in repr(s.secret_key)
 
 
 def test_real_shaped_events_become_inbounds():
     fake = FakeZaloOA()
-    ch = ZaloOAChannel(ZaloOASettings.from_env(ZaloOADriver(fake).env()), store=None,
+    ch = ZaloOAChannel(_oa_settings(ZaloOADriver(fake).env()), store=None,
                        webserver=None, clock=FakeClock())
     text = ch.to_inbound(fake.user_text(U, "Xin chào"))
     assert (text.kind, text.text, text.user_id, text.chat_id) == (InboundKind.TEXT, "Xin chào", U, U)

@@ -80,7 +80,7 @@ from . import (
     reveal,
     secret_like,
 )
-from .webserver import WebServer, derived_secret
+from .webserver import WebServer, derived_secret, hand_over
 
 log = logging.getLogger(__name__)
 # PTB logs a traceback for an answer that is not JSON, then raises an error that
@@ -272,14 +272,10 @@ class TelegramChannel:
             update = Update.de_json(data, self.bot)
         except (ValueError, TypeError, KeyError, AttributeError):
             return web.Response(status=400)
-        try:
-            new = await self._sink(str(update.update_id), data)
-        except Refused:
-            return web.Response(status=503, headers={"Retry-After": "5"})
-        except Exception as e:
-            log.error("telegram: webhook update %s not stored (%s: %s); Telegram will retry",
-                      update.update_id, type(e).__name__, e)
-            return web.Response(status=500)
+        new, refused = await hand_over(self._sink, str(update.update_id), data,
+                                       f"telegram: webhook update {update.update_id}")
+        if refused is not None:
+            return refused
         if new:
             self._received(update)
         return web.Response()

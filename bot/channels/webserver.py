@@ -10,12 +10,33 @@ import hashlib
 import hmac
 import logging
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from aiohttp import web
+
+if TYPE_CHECKING:
+    from . import Sink
 
 log = logging.getLogger(__name__)
 
 RouteHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+async def hand_over(sink: Sink, update_id: str, payload: dict, what: str) -> tuple[bool, web.Response | None]:
+    """A webhook's update given to the core's sink (stored before the platform is
+    answered): (new, None) once stored; (False, 503) while the bot is stopping and
+    (False, 500) when it could not be stored, so that the platform delivers it again.
+    ``what`` names it in the log ("telegram: webhook update 5")."""
+    from . import Refused
+
+    try:
+        return await sink(update_id, payload), None
+    except Refused:
+        return False, web.Response(status=503, headers={"Retry-After": "5"})
+    except Exception as e:
+        log.error("%s not stored (%s: %s); the platform will deliver it again", what,
+                  type(e).__name__, e)
+        return False, web.Response(status=500)
 
 
 class WebServer:

@@ -47,7 +47,6 @@ from . import (
     ChannelSettings,
     OptionalUrl,
     Rate,
-    Refused,
     Secret,
     Sink,
     Url,
@@ -56,7 +55,7 @@ from . import (
     reveal,
     secret_like,
 )
-from .webserver import WebServer, derived_secret
+from .webserver import WebServer, derived_secret, hand_over
 
 log = logging.getLogger(__name__)
 # httpx logs every request URL at INFO, and a Bot API URL holds the token: whoever
@@ -237,14 +236,9 @@ class ZaloChannel:
             return web.Response(status=400)
         if not self._wanted(event):  # the bot's own send coming back: nothing to store
             return web.json_response({"ok": True})
-        try:
-            new = await self._sink(event_id(event), event)
-        except Refused:
-            return web.Response(status=503, headers={"Retry-After": "5"})
-        except Exception as e:
-            log.error("zalo: webhook event not stored (%s: %s); Zalo will retry",
-                      type(e).__name__, e)
-            return web.Response(status=500)
+        new, refused = await hand_over(self._sink, event_id(event), event, "zalo: webhook event")
+        if refused is not None:
+            return refused
         if new:
             self._received(event)
         return web.json_response({"ok": True})

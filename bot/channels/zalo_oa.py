@@ -56,14 +56,13 @@ import hashlib
 import hmac
 import json
 import logging
-from collections.abc import Mapping
 from datetime import datetime, time, timedelta
 from typing import Any, Literal
 from urllib.parse import urlparse
 
 import httpx
 from aiohttp import web
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from ..clock import Clock
 from ..errors import (
@@ -77,8 +76,17 @@ from ..errors import (
     Unauthorized,
 )
 from ..types import Button, Capabilities, Constraints, Inbound, InboundKind, Rendered, Sent
-from . import ChannelKind, ChannelSettings, Refused, Sink, Wiring
-from .webserver import WebServer
+from . import (
+    ChannelKind,
+    ChannelSettings,
+    OptionalUrl,
+    Rate,
+    Secret,
+    Sink,
+    Url,
+    Wiring,
+)
+from .webserver import WebServer, hand_over
 
 log = logging.getLogger(__name__)
 logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -109,10 +117,6 @@ _MEDIA = {"user_send_image": InboundKind.PHOTO, "user_send_gif": InboundKind.PHO
           "user_send_audio": InboundKind.VOICE}
 
 
-class ConfigError(ValueError):
-    """A ZALO_OA_* value is wrong; the message names the key."""
-
-
 def _hours(value: Any) -> Any:
     if isinstance(value, str):
         try:
@@ -130,15 +134,15 @@ class ZaloOASettings(ChannelSettings):
 
     app_id: str | None = Field(None, alias="ZALO_OA_APP_ID")
     # The app's secret key (developers.zalo.me → the app → "Khóa bí mật"): OAuth header.
-    secret_key: SecretStr | None = Field(None, alias="ZALO_OA_SECRET_KEY")
+    secret_key: Secret = Field(None, alias="ZALO_OA_SECRET_KEY")
     # The OA secret key of the app's Webhook page: signs every webhook request.
-    webhook_secret: SecretStr | None = Field(None, alias="ZALO_OA_WEBHOOK_SECRET")
-    refresh_token: SecretStr | None = Field(None, alias="ZALO_OA_REFRESH_TOKEN")
-    access_token: SecretStr | None = Field(None, alias="ZALO_OA_ACCESS_TOKEN")
-    base_url: str = Field(OPENAPI, alias="ZALO_OA_BASE_URL")
-    oauth_url: str = Field(OAUTH, alias="ZALO_OA_OAUTH_URL")
-    webhook_url: str | None = Field(None, alias="ZALO_OA_WEBHOOK_URL")
-    rate: float = Field(10.0, alias="ZALO_OA_RATE")
+    webhook_secret: Secret = Field(None, alias="ZALO_OA_WEBHOOK_SECRET")
+    refresh_token: Secret = Field(None, alias="ZALO_OA_REFRESH_TOKEN")
+    access_token: Secret = Field(None, alias="ZALO_OA_ACCESS_TOKEN")
+    base_url: Url = Field(OPENAPI, alias="ZALO_OA_BASE_URL")
+    oauth_url: Url = Field(OAUTH, alias="ZALO_OA_OAUTH_URL")
+    webhook_url: OptionalUrl = Field(None, alias="ZALO_OA_WEBHOOK_URL")
+    rate: Rate = Field(10.0, alias="ZALO_OA_RATE")
     # Consultation messages: only this long after the person's last interaction.
     window_hours: float = Field(168.0, alias="ZALO_OA_WINDOW_HOURS")
     # Broadcasts: promotion messages (quota) or consultation messages (window).
@@ -149,10 +153,9 @@ class ZaloOASettings(ChannelSettings):
     broadcast_hours: tuple[time, time] | None = Field((time(8, 0), time(22, 0)),
                                                       alias="ZALO_OA_BROADCAST_HOURS")
     # The picture of the "share your phone number" form (request_user_info).
-    info_image_url: str | None = Field(None, alias="ZALO_OA_INFO_IMAGE_URL")
+    info_image_url: OptionalUrl = Field(None, alias="ZALO_OA_INFO_IMAGE_URL")
 
-    @field_validator("app_id", "secret_key", "webhook_secret", "refresh_token", "access_token",
-                     "webhook_url", "info_image_url", mode="before")
+    @field_validator("app_id", "webhook_url", "info_image_url", mode="before")
     @classmethod
     def _empty(cls, v: Any) -> Any:
         return None if isinstance(v, str) and not v.strip() else v
@@ -164,22 +167,10 @@ class ZaloOASettings(ChannelSettings):
             raise ValueError("must be the app's numeric id (developers.zalo.me)")
         return v.strip() if v else v
 
-    @field_validator("base_url", "oauth_url", "webhook_url", "info_image_url")
+    @field_validator("base_url", "oauth_url")
     @classmethod
-    def _url(cls, v: str | None) -> str | None:
-        if v is None:
-            return v
-        u = urlparse(v.strip())
-        if u.scheme not in {"http", "https"} or not u.netloc:
-            raise ValueError(f"{v!r} is not an http(s) URL")
-        return v.strip().rstrip("/")
-
-    @field_validator("rate")
-    @classmethod
-    def _rate(cls, v: float) -> float:
-        if not 0 < v <= 1000:
-            raise ValueError("must be a number of messages per second above 0")
-        return v
+    def _no_slash(cls, v: str) -> str:
+        return v.rstrip("/")  # paths are joined to it
 
     @field_validator("window_hours")
     @classmethod
@@ -223,22 +214,6 @@ class ZaloOASettings(ChannelSettings):
             return Constraints(window=self.window_hours * 3600, hours=self.broadcast_hours)
         return Constraints(monthly_quota=self.monthly_quota, daily_quota=self.daily_quota,
                            hours=self.broadcast_hours)
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> ZaloOASettings:
-        """The settings from ZALO_OA_* keys; ConfigError names a wrong or missing key."""
-        keys = {f.alias for f in cls.model_fields.values() if f.alias}
-        try:
-            return cls.model_validate({k: v for k, v in env.items() if k in keys})
-        except ValidationError as e:
-            err = e.errors()[0]
-            field = err["loc"][0] if err["loc"] else None
-            key = cls.model_fields[field].alias if field in cls.model_fields else field
-            msg = str(err.get("msg", "invalid")).removeprefix("Value error, ")
-            raise ConfigError(f"{key}: {msg}" if key else msg) from None
-
-
-KEYS = frozenset(f.alias for f in ZaloOASettings.model_fields.values() if f.alias)
 
 
 class OAError(Exception):
@@ -482,14 +457,9 @@ class ZaloOAChannel:
             return web.Response(status=403)
         key = event_id(event)  # (before the name is added: a redelivery has the same key)
         await self._add_name(event)
-        try:
-            await self._sink(key, event)
-        except Refused:
-            return web.Response(status=503, headers={"Retry-After": "5"})
-        except Exception as e:
-            log.error("zalo_oa: webhook event not stored (%s: %s); Zalo will retry",
-                      type(e).__name__, e)
-            return web.Response(status=500)
+        _, refused = await hand_over(self._sink, key, event, "zalo_oa: webhook event")
+        if refused is not None:
+            return refused
         return web.json_response({"error": 0, "message": "Success"})
 
     async def _add_name(self, event: dict) -> None:
