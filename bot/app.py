@@ -119,9 +119,9 @@ class App:
     def _wire(self, library: Library) -> App:
         s = self.settings
         self.router = build_router()
+        if s.needs_webserver():  # one server for every webhook and the staff console
+            self.webserver = WebServer(*s.webhook_listen)
         if self._given_channels is None:
-            if s.needs_webserver():  # one server for every webhook
-                self.webserver = WebServer(*s.webhook_listen)
             self.channels = build_channels(s, self.router, self.webserver, self.store, self.clock,
                                            lambda text: self.notify_staff(text, always=True))
         else:
@@ -148,6 +148,11 @@ class App:
                                        notify=lambda text: self.notify_staff(text, always=True),
                                        library=lambda: self.services.library)
         self.services.wake_sender = self.broadcaster.kick
+        if s.console and self.webserver is not None:
+            from .web import Console
+
+            self.console = Console(self.services)
+            self.console.mount(self.webserver.app)
         self.notices = CourseNotices(s, self.store, self.delivery, self.clock, self.services.communes)
         self.reports = ReportCalendar(s, self.store, self.delivery, self.clock, self.services.communes,
                                       lambda: self.services.library)

@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from . import ROOT
 from . import channels as registry
-from .channels import ChannelSettings, Flag
+from .channels import ChannelSettings, Flag, OptionalUrl
 
 DEFAULT_CONTENT = ROOT.parent / "content"
 
@@ -78,6 +78,12 @@ class Settings(BaseModel):
     reads_keep_days: int = Field(90, alias="NHANONG_READS_KEEP_DAYS")
     # The web server that receives the channels' webhooks listens here.
     webhook_listen: tuple[str, int] = Field(("127.0.0.1", 8080), alias="NHANONG_WEBHOOK_LISTEN")
+    # The address staff open in their browser for the web console (bot/web); the login
+    # link /web sends starts with it.  Set: the console is served under /console/ by the
+    # web server on NHANONG_WEBHOOK_LISTEN (started also when no channel has a webhook).
+    public_url: OptionalUrl = Field(None, alias="NHANONG_PUBLIC_URL")
+    # Hours a console session lasts after its login (then a new /web link is needed).
+    console_session_hours: float = Field(8.0, alias="NHANONG_CONSOLE_SESSION_HOURS")
     # Each registered channel's own settings (bot/channels), by channel name.
     channels: dict[str, ChannelSettings] = Field(default_factory=_channel_defaults)
 
@@ -183,6 +189,13 @@ class Settings(BaseModel):
             raise ValueError("must be a number of days from 1 to 3650")
         return v
 
+    @field_validator("console_session_hours")
+    @classmethod
+    def _session_hours(cls, v: float) -> float:
+        if not 0 < v <= 24 * 7:
+            raise ValueError("must be a number of hours above 0 (at most 168, a week)")
+        return v
+
     @field_validator("log_level")
     @classmethod
     def _level(cls, v: str) -> str:
@@ -200,8 +213,13 @@ class Settings(BaseModel):
         return (channel, str(user_id)) in self.admins
 
     def needs_webserver(self) -> bool:
-        """Whether a channel serves a webhook (one web server serves them all)."""
-        return bool(registry.webhooks(self.channels))
+        """Whether a channel serves a webhook or the console is on (one web server serves them all)."""
+        return bool(registry.webhooks(self.channels)) or self.console
+
+    @property
+    def console(self) -> bool:
+        """Whether the staff web console is served (a public address is set)."""
+        return bool(self.public_url)
 
 
 def _keys(model: type[BaseModel]) -> set[str]:

@@ -22,6 +22,7 @@ from . import (
     stats,
     subscription,
     training,
+    web,
 )
 
 
@@ -48,6 +49,7 @@ def register(router: Router) -> None:
     courses.register(router)
     stats.register(router)
     reports.register(router)  # the Đề án report, offered by /xuat
+    web.register(router)  # /web: a one-time login link to the staff web console
     # /menu, /trogiup, "hủy": last, because help lists every command registered before it.
     menu.register(router)
     # Free text that is no command, keyword, choice or flow answer is a question.

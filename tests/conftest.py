@@ -48,3 +48,31 @@ async def hb(tmp_path):
     await h.open()
     yield h
     await h.close()
+
+
+# -- the staff console (tests/console_rig.py) ----------------------------------------------
+@pytest.fixture
+async def rig(tmp_path):
+    """The real app with its web console on 127.0.0.1 and the fake Telegram Bot API."""
+    from tests.console_rig import Rig
+
+    r = await Rig(tmp_path).start()
+    yield r
+    await r.stop()
+
+
+@pytest.fixture
+async def page(request):
+    """A page in a real headless Chromium; a screenshot of it is saved when the test ends
+    (test-results/console/<test>.png)."""
+    from playwright.async_api import async_playwright
+
+    from tests.console_rig import browser_page, screenshot
+
+    async with async_playwright() as p:
+        browser, pg = await browser_page(p, request.node.name)
+        try:
+            yield pg
+            await screenshot(pg, request.node.name)
+        finally:
+            await browser.close()

@@ -2,14 +2,17 @@
 
     python tools/catalog.py          # add new msgids to every catalog, mark gone ones obsolete
     python tools/catalog.py --check  # exit 1 if a msgid lacks its Vietnamese translation
+    python tools/catalog.py --fill vi.json  # set Vietnamese translations (msgid → text)
 
 A msgid is the first string argument of ``t(…)``, ``….t(…)``, ``….plain(…)``
-or ``N_(…)`` anywhere in ``bot/`` and ``handlers/``.
+or ``N_(…)`` anywhere in ``bot/`` and ``handlers/``, and of ``_("…")`` in the
+console's templates (``bot/web/templates``).
 """
 
 from __future__ import annotations
 
 import ast
+import re
 import sys
 from pathlib import Path
 
@@ -20,6 +23,9 @@ ROOT = Path(__file__).resolve().parent.parent
 SOURCES = [ROOT / "bot", ROOT / "handlers"]
 LOCALES = ROOT / "bot" / "locales"
 CALLS = {"t", "plain", "N_"}
+TEMPLATES = ROOT / "bot" / "web" / "templates"
+# _("…") or _('…') in a template (no quote of the same kind inside).
+TEMPLATE_CALL = re.compile(r"""\b_\(\s*(?:"([^"]*)"|'([^']*)')""")
 
 
 def extract() -> dict[str, list[tuple[str, int]]]:
@@ -37,6 +43,12 @@ def extract() -> dict[str, list[tuple[str, int]]]:
                 if name in CALLS and isinstance(arg, ast.Constant) and isinstance(arg.value, str):
                     rel = str(path.relative_to(ROOT))
                     found.setdefault(arg.value, []).append((rel, node.lineno))
+    for path in sorted(TEMPLATES.rglob("*.html")):
+        text = path.read_text(encoding="utf-8")
+        for m in TEMPLATE_CALL.finditer(text):
+            msgid = m.group(1) if m.group(1) is not None else m.group(2)
+            line = text.count("\n", 0, m.start()) + 1
+            found.setdefault(msgid, []).append((str(path.relative_to(ROOT)), line))
     return found
 
 
@@ -79,5 +91,24 @@ def check() -> int:
     return 1 if missing else 0
 
 
+def fill(path: str) -> int:
+    """Set the Vietnamese translations given as a JSON object (msgid → translation)."""
+    import json
+
+    given = json.loads(Path(path).read_text(encoding="utf-8"))
+    cat = load("vi")
+    unknown = [m for m in given if cat.get(m) is None]
+    for msgid, text in given.items():
+        if cat.get(msgid) is not None:
+            cat.get(msgid).string = text
+    with po_path("vi").open("wb") as fh:
+        write_po(fh, cat, width=100, omit_header=False, sort_output=False)
+    for m in unknown:
+        print(f"not in the catalog (run tools/catalog.py first): {m!r}")
+    return 1 if unknown else 0
+
+
 if __name__ == "__main__":
+    if "--fill" in sys.argv:
+        sys.exit(fill(sys.argv[sys.argv.index("--fill") + 1]))
     sys.exit(check() if "--check" in sys.argv else update())

@@ -18,6 +18,7 @@ from .questions import Question, Questions
 from .reads import Reads
 from .reporting import Answered, Reporting, RunCount, Tally
 from .tokens import TokenPair, Tokens
+from .web import WebAuth, WebSession
 
 __all__ = [
     "FORGET_PLAN",
@@ -58,6 +59,8 @@ __all__ = [
     "Tally",
     "TokenPair",
     "Tokens",
+    "WebAuth",
+    "WebSession",
 ]
 
 
@@ -79,6 +82,7 @@ class Store:
         self.reporting = Reporting(self.db)
         self.people = People(self.db)
         self.tokens = Tokens(self.db)
+        self.web = WebAuth(self.db)
 
     async def open(self, migrate: bool = True, create: bool = True, check: bool = True) -> Store:
         await self.db.open(migrate=migrate, create=create, check=check)
