@@ -63,3 +63,9 @@ class DirectMessages:
         row = await self.db.fetchone(
             "SELECT state, reason FROM direct_messages WHERE id = ?", (message_id,))
         return (row[0], row[1]) if row else None
+
+    async def forget(self, before: datetime) -> int:
+        """Delete the messages that ended before ``before`` (the nightly retention)."""
+        return await self.db.execute(
+            "DELETE FROM direct_messages WHERE done_at < ? AND state NOT IN ('pending', 'sending')",
+            (utc(before),))
