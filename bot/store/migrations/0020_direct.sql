@@ -5,7 +5,7 @@ CREATE TABLE direct_messages (
     id          INTEGER PRIMARY KEY,
     member_id   INTEGER NOT NULL REFERENCES members (id) ON DELETE CASCADE,
     reply       TEXT NOT NULL,      -- the Reply as JSON (text, buttons, image)
-    by          TEXT NOT NULL,      -- who among staff sent it ("telegram:777")
+    by          TEXT NOT NULL,      -- who among staff sent it (their address, CHANNEL:ID)
     created_at  TEXT NOT NULL,
     state       TEXT NOT NULL DEFAULT 'pending',  -- pending, sending, sent, blocked, failed, unknown
     reason      TEXT,
