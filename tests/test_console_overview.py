@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 import shutil
-from datetime import timedelta
 
 from bot.broadcast import create_broadcast
 from bot.web import charts
@@ -63,20 +62,32 @@ async def test_the_overview_shows_the_members_a_test_added_in_a_real_browser(rig
     await page.get_by_text("Lịch tiêm phòng cúm gia cầm").wait_for()
 
 
-async def test_counts_are_kept_a_minute_and_then_counted_again(rig):
+async def test_counts_are_kept_a_minute_then_counted_again_in_the_background(rig):
     channel = await _members(rig)
     link = await rig.link()
-    async with rig.http(link) as client:
-        first = await client.get("/console/overview")
-        assert 'id="reachable">4<' in first.text
-        m = await rig.store.members.seen(channel, "9100", "9100", "Ông Mới", "vi", rig.clock.now())
+
+    async def joins(user: str) -> None:
+        m = await rig.store.members.seen(channel, user, user, "Ông Mới", "vi", rig.clock.now())
         await rig.store.members.subscribe(m.id, rig.clock.now())
-        rig.clock.auto = False  # the minute is the test's to spend
-        kept = await client.get("/console/overview")
-        assert 'id="reachable">4<' in kept.text
-        rig.clock.advance(timedelta(seconds=61).total_seconds())
-        again = await client.get("/console/overview")
-        assert 'id="reachable">5<' in again.text
+
+    async with rig.http(link) as client:
+        async def reachable() -> str:
+            r = await client.get("/console/overview")
+            return re.search(r'id="reachable">([^<]*)<', r.text).group(1)
+
+        assert await reachable() == "4"
+        await joins("9100")
+        rig.clock.auto = False  # the minutes are the test's to spend
+        assert await reachable() == "4"  # kept
+        rig.clock.advance(61)
+        assert await reachable() == "4"  # still shown, while they are counted again
+        for _ in range(200):  # each request lets the count in the background go on
+            if await reachable() == "5":
+                break
+        assert await reachable() == "5"
+        await joins("9101")
+        rig.clock.advance(11 * 60)  # too old to show: this request waits for the count
+        assert await reachable() == "6"
 
 
 async def test_all_communes_on_request(rig):

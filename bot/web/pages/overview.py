@@ -5,14 +5,16 @@ against their targets; the last broadcasts with their progress.
 The figures are those of /thongke, from the same store counts and services
 (:func:`bot.indicators.year_so_far`, :func:`bot.broadcast.recent_standing`).  Counting
 members by channel and by week reads the whole table, and the indicators take a few
-tenths of a second at a province's size, so these are kept for :data:`KEEP_SECONDS`
-(one copy for every staff member: nothing personal in it) and the page says when they
-were counted.  The broadcasts are read on every request (kept counts, a few rows)
-and refresh themselves while one is sending."""
+tenths of a second at a province's size, so these are kept (:class:`Kept`: one copy
+for every staff member, nothing personal in it), counted again in the background
+once older than :data:`KEEP_SECONDS`, and the page says when they were counted.
+The broadcasts are read on every request (kept counts, a few rows) and refresh
+themselves while one is sending."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -28,6 +30,8 @@ from ...text import shorten
 from .. import charts
 from . import Area
 
+log = logging.getLogger(__name__)
+
 AREA = Area("overview", N_("Overview"), "/overview")
 KEEP_SECONDS = 60
 WEEKS = 26
@@ -37,25 +41,50 @@ SENDING = ("scheduled", "sending", "awaiting_approval")
 
 
 class Kept:
-    """Figures counted at most once per ``seconds`` of the bot's clock, per key (the
-    second request while one counts waits for it instead of counting again)."""
+    """Figures counted again at most once per ``seconds`` of the bot's clock, per key.
 
-    def __init__(self, seconds: float) -> None:
+    Only the first request for a key waits for the counting (a second one meanwhile
+    waits for the same count).  Later, figures older than ``seconds`` are still shown
+    while a fresh count runs in the background for the next request; figures older
+    than ``stale`` are not shown: that request waits for the fresh count."""
+
+    def __init__(self, seconds: float, stale: float | None = None) -> None:
         self.seconds = seconds
-        self._got: dict[Any, tuple[datetime, asyncio.Future]] = {}
+        self.stale = stale if stale is not None else 10 * seconds
+        self._held: dict[Any, tuple[datetime, Any]] = {}  # key → (counted at, figures)
+        self._counting: dict[Any, asyncio.Future] = {}
+
+    def _count(self, key: Any, now: datetime, make: Callable[[], Awaitable[Any]]) -> asyncio.Future:
+        fut = self._counting.get(key)
+        if fut is None:
+            async def run() -> Any:
+                try:
+                    value = await make()
+                    if len(self._held) > 32:  # a few periods at most: never grows without end
+                        self._held.clear()
+                    self._held[key] = (now, value)
+                    return value
+                finally:
+                    self._counting.pop(key, None)
+
+            fut = self._counting[key] = asyncio.ensure_future(run())
+            fut.add_done_callback(_quiet)
+        return fut
 
     async def get(self, key: Any, now: datetime, make: Callable[[], Awaitable[Any]]) -> Any:
-        held = self._got.get(key)
-        if held is not None:
-            at, fut = held
-            failed = fut.done() and (fut.cancelled() or fut.exception() is not None)
-            if not failed and (now - at).total_seconds() < self.seconds:
-                return await asyncio.shield(fut)
-        fut = asyncio.ensure_future(make())
-        if len(self._got) > 32:  # a few periods at most; never grows without end
-            self._got.clear()
-        self._got[key] = (now, fut)
+        held = self._held.get(key)
+        age = (now - held[0]).total_seconds() if held else None
+        if held is not None and age is not None and age < self.seconds:
+            return held[1]
+        fut = self._count(key, now, make)
+        if held is not None and age is not None and age < self.stale:
+            return held[1]  # shown with its time while the fresh count runs
         return await asyncio.shield(fut)
+
+
+def _quiet(fut: asyncio.Future) -> None:
+    if not fut.cancelled() and fut.exception() is not None:
+        log.warning("console: counting the figures failed: %s", fut.exception())
 
 
 @dataclass(slots=True)
@@ -138,7 +167,7 @@ def routes(console, router: web.UrlDispatcher) -> None:
         out = []
         for st in await recent_standing(s.store, RECENT):
             b = st.broadcast
-            out.append({"id": b.id, "text": shorten(b.text, 80),
+            out.append({"id": b.id, "text": shorten(b.text.replace("**", "").replace("__", ""), 80),
                         "state": t.plain(STATE_NAMES[b.state]) if b.state in STATE_NAMES else b.state,
                         "live": b.state in SENDING, "urgent": b.urgent, "counts": st.counts,
                         "planned": st.planned, "replied": st.replied, "failure": b.failure,
