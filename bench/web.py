@@ -52,6 +52,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def variants(path: str) -> list[str]:
+    """The page itself, and the heavier asks of a page this script knows (the year's
+    report, every commune)."""
+    year = time.gmtime().tm_year
+    return [path, *{"/reports": [f"/reports?period={year}"],
+                     "/overview": ["/overview?communes=all"]}.get(path, [])]
+
+
 def rank(n: int) -> int:
     """The index of the 95th percentile of ``n`` sorted values (nearest rank)."""
     return max(0, math.ceil(0.95 * n) - 1)
@@ -141,8 +149,7 @@ async def measure(db: Path, n: int) -> dict[str, dict[str, float | str]]:
                 r = await client.post(link)
                 if r.status_code != 303:
                     raise SystemExit(f"the login link was refused ({r.status_code})")
-                for path in paths:
-                    url = fill(path, db)
+                for path, url in [(v, fill(v, db)) for p in paths for v in variants(p)]:
                     if url is None:
                         out[path] = {"skipped": "a parameter this script cannot fill"}
                         continue
