@@ -47,7 +47,7 @@ import asyncio
 import logging
 import sqlite3
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 from typing import Any
 
@@ -495,6 +495,26 @@ async def create_broadcast(
     await store.audit.record(by, "broadcast.create", now, broadcast=bid, segment=seg.text,
                              urgent=urgent)
     return bid, await store.broadcasts.count_audience(seg)
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """A broadcast with its copies counted by status (the store's kept counts) and the
+    recipients who replied afterwards: what /thongke and the console's overview show."""
+
+    broadcast: Broadcast
+    counts: dict[str, int]
+    replied: int
+
+    @property
+    def planned(self) -> int:
+        return sum(self.counts.values())
+
+
+async def recent_standing(store: Store, limit: int = 5) -> list[Standing]:
+    """The newest ``limit`` broadcasts with their progress."""
+    bs = store.broadcasts
+    return [Standing(b, c, await bs.responded(b.id)) for b, c in await bs.recent(limit)]
 
 
 def parse_when(text: str, settings: Settings, now: datetime) -> datetime:

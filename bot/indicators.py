@@ -80,6 +80,18 @@ def parse_period(text: str) -> Period:
     return Period(f"{y}-{part}", date(y, first, 1), end)
 
 
+def this_year(today: date) -> Period:
+    return parse_period(str(today.year))
+
+
+async def year_so_far(store: Store, targets: Targets, zone: ZoneInfo, communes: Communes,
+                      now: datetime) -> Progress:
+    """Each indicator this year so far (no previous period): the "Tiến độ Đề án" of
+    /thongke and of the console's overview."""
+    return await compute(store, targets, this_year(now.astimezone(zone).date()), zone, communes,
+                         previous=False)
+
+
 def quarter_of(day: date) -> Period:
     return parse_period(f"{day.year}-Q{(day.month - 1) // 3 + 1}")
 

@@ -8,7 +8,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.broadcast import BroadcastError, create_broadcast, forecast, parse_when, teaser
+from bot.broadcast import (
+    BroadcastError,
+    create_broadcast,
+    forecast,
+    parse_when,
+    recent_standing,
+    teaser,
+)
 from bot.channels import title as channel_title
 from bot.engine import Context
 from bot.flows import LEFT, STAY, Flow, Invalid, Step, buttons
@@ -410,16 +417,15 @@ async def status_lines(ctx: Context) -> list[str]:
     """Recent broadcasts for /thongke."""
     t = ctx.t
     lines = []
-    bs = ctx.services.store.broadcasts
-    for b, c in await bs.recent(5):
-        planned = sum(c.values())
+    for st in await recent_standing(ctx.services.store, 5):
+        b, c = st.broadcast, st.counts
         state = t.plain(STATE_NAMES[b.state]) if b.state in STATE_NAMES else b.state
         lines.append(t("- #{id} ({state}){urgent}: sent {sent}/{planned}, blocked {blocked}, "
                        "failed {failed}, unknown {unknown}, replied afterwards {replied}",
                        id=b.id, state=state,
                        urgent=" 🚨 " + t.plain("urgent") if b.urgent else "",
-                       sent=c["sent"], planned=planned, blocked=c["blocked"], failed=c["failed"],
-                       unknown=c["unknown"], replied=await bs.responded(b.id)))
+                       sent=c["sent"], planned=st.planned, blocked=c["blocked"],
+                       failed=c["failed"], unknown=c["unknown"], replied=st.replied))
         if c["over_quota"] or c["outside_window"]:
             lines.append(t("  not sent because of the channel's limits: over quota {over}, no "
                            "recent interaction {outside} (/guilai {id} sends them again once "

@@ -4,13 +4,12 @@ and the report (chart as a picture, workbook as a document) offered by /xuat."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
 
 from bot.chatfiles import discard_folder, private_folder, seal
 from bot.engine import Context
 from bot.flows import LEFT, Flow, Invalid, Step
 from bot.i18n import N_, Problem
-from bot.indicators import Period, compute, parse_period, quarter_of
+from bot.indicators import parse_period, quarter_of, this_year, year_so_far
 from bot.router import Router
 from bot.types import Button
 
@@ -19,21 +18,16 @@ FLOW = "xuat"  # /xuat's questions: what to export, then the report's period
 WHICH_PERIOD = N_("The report for which period?")
 
 
-def this_year(today: date) -> Period:
-    return parse_period(str(today.year))
-
-
 async def progress_lines(ctx: Context) -> list[str]:
     """One screen: each indicator's value against its target, this year so far."""
     s = ctx.services
     t = ctx.t
     from bot.reports import summary_lines
 
-    period = this_year(s.clock.now().astimezone(t.zone).date())
-    progress = await compute(s.store, s.library.targets, period, t.zone, s.communes, previous=False)
+    progress = await year_so_far(s.store, s.library.targets, t.zone, s.communes, s.clock.now())
     if not progress.results:
         return []
-    return [t("**Progress against the targets** ({period})", period=period.title(t)),
+    return [t("**Progress against the targets** ({period})", period=progress.period.title(t)),
             *summary_lines(t, progress)]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from .db import Database
@@ -224,4 +224,26 @@ class Members:
             f"SELECT {column}, COUNT(*) FROM members WHERE subscribed = 1"
             f" GROUP BY {column} ORDER BY COUNT(*) DESC, {column}"
         )
+        return [(r[0], int(r[1])) for r in rows]
+
+    async def counts_by_channel(self) -> list[tuple[str, dict[str, int]]]:
+        """Per channel: receiving news, stopped, blocked, total (one pass over the table:
+        the console's overview keeps it a minute)."""
+        rows = await self.db.fetchall(
+            "SELECT channel, COUNT(*) AS total,"
+            " SUM(CASE WHEN subscribed = 1 AND blocked_at IS NULL THEN 1 ELSE 0 END) AS reachable,"
+            " SUM(CASE WHEN subscribed = 0 AND stopped_at IS NOT NULL THEN 1 ELSE 0 END)"
+            " AS stopped,"
+            " SUM(CASE WHEN blocked_at IS NOT NULL THEN 1 ELSE 0 END) AS blocked"
+            " FROM members GROUP BY channel ORDER BY COUNT(*) DESC, channel"
+        )
+        return [(r["channel"], {k: int(r[k] or 0) for k in ("total", "reachable", "stopped",
+                                                             "blocked")}) for r in rows]
+
+    async def joined_by_hour(self, since: datetime) -> list[tuple[str, int]]:
+        """Members who first wrote since ``since``, by the hour (UTC, "YYYY-MM-DDTHH"):
+        the caller sums them into local weeks."""
+        rows = await self.db.fetchall(
+            "SELECT substr(created_at, 1, 13), COUNT(*) FROM members WHERE created_at >= ?"
+            " GROUP BY 1 ORDER BY 1", (since.astimezone(UTC).isoformat(),))
         return [(r[0], int(r[1])) for r in rows]

@@ -428,6 +428,19 @@ class Reporting:
         return [RunCount(r[0], r[1], r[2], datetime.fromisoformat(r[3]), datetime.fromisoformat(r[4]),
                          int(r[5]), int(r[6])) for r in rows]
 
+    async def answered_by_commune(self, since: datetime, until: datetime
+                                  ) -> list[tuple[str | None, int, int]]:
+        """For the check-in runs open at some time in [since, until) (as :meth:`runs`):
+        per commune, the members who started a response and those who submitted one."""
+        rows = await self.db.fetchall(
+            "SELECT m.commune_code, COUNT(DISTINCT r.member_id),"
+            " COUNT(DISTINCT CASE WHEN r.state = 'submitted' THEN r.member_id END)"
+            " FROM checkin_runs u JOIN checkin_responses r ON r.run_id = u.id"
+            " JOIN members m ON m.id = r.member_id"
+            " WHERE u.opens_at < ? AND u.closes_at >= ?"
+            " GROUP BY m.commune_code ORDER BY 3 DESC, 2 DESC, 1", (_utc(until), _utc(since)))
+        return [(r[0], int(r[1]), int(r[2])) for r in rows]
+
     async def members_by_commune(self, roles: tuple[str, ...]) -> dict[str | None, int]:
         """Members with one of these roles, by commune (everyone known, subscribed or not)."""
         marks = ", ".join("?" for _ in roles)
