@@ -21,6 +21,8 @@ import os
 import sys
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from . import channels as registry
 from . import cli_courses, cli_reports
 from .cli import actor, drop_partial, new_file, open_store, require_database, running
@@ -42,6 +44,10 @@ def _parser(t: Translator | None = None) -> Parser:
     sub = p.add_subparsers(dest="cmd", required=True, metavar=t("COMMAND"),
                            title=t("commands"))
     command(sub, "run", t("serve every configured channel until SIGINT/SIGTERM"))
+    web = command(sub, "web", t("serve the staff web console on its own (NHANONG_PUBLIC_URL);"
+                                " the bot's run carries out what staff do there"))
+    web.add_argument("--listen", metavar="HOST:PORT",
+                     help=t("where to listen (default: NHANONG_WEBHOOK_LISTEN)"))
     chat = command(sub, "chat", t("talk to the bot in this terminal"))
     chat.add_argument("--as-staff", action="store_true", help=t("talk as a staff member"))
     chat.add_argument("--user", default="local", help=t("console user id (default: local)"))
@@ -133,6 +139,19 @@ async def _run(settings: Settings, t: Translator) -> int:
             return 2
         await app.serve()
     return 0
+
+
+async def _web(settings: Settings, listen: str | None, clock: Clock) -> int:
+    from .web.serve import serve
+
+    where = settings.webhook_listen
+    if listen is not None:
+        try:
+            where = Settings.model_validate({"NHANONG_WEBHOOK_LISTEN": listen}).webhook_listen
+        except ValidationError:
+            raise Problem(N_("--listen {value}: not HOST:PORT"), value=listen) from None
+    with running(Path(settings.db)):
+        return await serve(settings, where, clock)
 
 
 async def _chat(settings: Settings, as_staff: bool, user: str) -> int:
@@ -401,6 +420,8 @@ def main(argv: list[str] | None = None, clock: Clock | None = None) -> int:
             return asyncio.run(_faq_gaps(settings, args.limit, t, clock))
         if args.cmd == "run":
             return _start_up(_run(settings, t), t)
+        if args.cmd == "web":
+            return _start_up(_web(settings, args.listen, clock), t)
         if args.cmd == "chat":
             return asyncio.run(_chat(settings, args.as_staff, args.user))
         if args.cmd == "db":

@@ -19,6 +19,7 @@ from .clock import Clock, SystemClock
 from .config import Settings
 from .content import ContentError, Library, load_library, signature
 from .delivery import Delivery
+from .direct import DirectSender, send_later
 from .engine import Engine, Services
 from .faq.service import FaqService, faq_service
 from .geo import communes_of
@@ -148,6 +149,9 @@ class App:
                                        notify=lambda text: self.notify_staff(text, always=True),
                                        library=lambda: self.services.library)
         self.services.wake_sender = self.broadcaster.kick
+        # Messages staff send one person from the console: stored, then sent by this worker.
+        self.direct = DirectSender(self.store, self.delivery, self.clock, s.tz)
+        self.services.send_later = self._send_later
         if s.console and self.webserver is not None:
             from .web import Console
 
@@ -159,6 +163,9 @@ class App:
         # The nightly retention job: a list of steps (Retention.steps), one more per kind of row.
         self.retention = Retention(s, self.store, self.clock)
         return self
+
+    async def _send_later(self, member_id: int, reply: Reply, by: str) -> int:
+        return await send_later(self.store, member_id, reply, by, self.clock.now(), self.direct.kick)
 
     async def reload_content(self) -> bool:
         """Load the content again; keep the old library if the new one has problems."""
@@ -239,6 +246,8 @@ class App:
             await self.webserver.start()
         await self.broadcaster.recover()
         self._sender = asyncio.get_running_loop().create_task(self.broadcaster.run(), name="broadcasts")
+        await self.direct.recover()
+        self._direct = asyncio.get_running_loop().create_task(self.direct.run(), name="direct")
         self.scheduler = build_scheduler(self.store, self.clock, self.settings.zone)
         schedule_series(self.scheduler, self.services.library, self.settings.zone, self.series_tick)
         # Course reminders and notices are rows; this job works through the due ones
@@ -264,8 +273,16 @@ class App:
         # Broadcast copies not yet tried go back to pending; calls already made finish.
         self.broadcaster.stopping = True
         self.notices.stopping = True
+        self.direct.stopping = True
+        self.direct.kick()
         await self.delivery.close()
         await self.notices.stop()
+        direct = getattr(self, "_direct", None)
+        if direct is not None:
+            try:
+                await asyncio.wait_for(direct, 10)
+            except (TimeoutError, asyncio.CancelledError):
+                pass
         sender = getattr(self, "_sender", None)
         if sender is not None:
             if not self.broadcaster.busy:

@@ -66,6 +66,9 @@ class Services:
     faq: FaqService | None = None  # rebuilt with the library on reload
     # A broadcast was just made here: the sender looks now, not at its next beat.
     wake_sender: Callable[[], None] | None = None
+    # Store a message to one member for the bot's worker to send (bot.direct):
+    # (member id, reply, who among staff) → its id.  The web console's answers use it.
+    send_later: Callable[[int, Reply, str], Awaitable[int]] | None = None
 
 
 @dataclass(slots=True)

@@ -14,6 +14,9 @@ others still run.  Steps shipped:
 - ``quota``: the rows counting broadcast copies per person for a channel's quotas
   (an official account's) of months and days that are over (local time, ``NHANONG_TZ``) are deleted
   (:meth:`bot.store.Broadcasts.prune_quota`): only the current month and day count;
+- ``console``: the console's login links and sessions that ended or expired more than
+  a day ago, and the messages it had sent to one person (bot/direct.py) that ended
+  more than ``NHANONG_DELIVERIES_KEEP_DAYS`` days ago, are deleted;
 - ``free_pages``: with incremental auto-vacuum on (``python -m bot db vacuum``
   turns it on), the pages freed are given back to the file system.
 
@@ -44,7 +47,8 @@ class Retention:
         self.store = store
         self.clock = clock
         self.steps: list[Step] = [("deliveries", self.deliveries), ("reads", self.reads),
-                                  ("quota", self.quota), ("free_pages", self.free_pages)]
+                                  ("quota", self.quota), ("console", self.console),
+                                  ("free_pages", self.free_pages)]
 
     async def run(self) -> dict[str, Any]:
         """Every step once, in order; returns each step's result (None: it failed)."""
@@ -69,6 +73,13 @@ class Retention:
         removed = await self.store.reads.compact(now - timedelta(days=self.settings.reads_keep_days))
         if removed:
             log.info("retention: %d repeated article opening(s) summarised", removed)
+        return removed
+
+    async def console(self, now: datetime) -> int:
+        removed = await self.store.web.forget_expired(now - timedelta(days=1))
+        removed += await self.store.direct.forget(now - timedelta(days=self.settings.deliveries_keep_days))
+        if removed:
+            log.info("retention: %d console link(s), session(s) and message(s) deleted", removed)
         return removed
 
     async def quota(self, now: datetime) -> int:

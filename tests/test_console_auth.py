@@ -127,3 +127,19 @@ async def test_the_console_is_off_without_a_public_address(tmp_path):
         assert "NHANONG_PUBLIC_URL" in sent[-1]["text"]
     finally:
         await rig.stop()
+
+
+async def test_the_nightly_retention_forgets_spent_links_and_ended_sessions(rig):
+    link = await rig.link()
+    async with rig.http(link) as client:
+        assert (await client.get("/console/overview")).status_code == 200
+    unused = await rig.link()
+    rig.clock.advance(timedelta(hours=rig.settings.console_session_hours).total_seconds())
+    await rig.app.retention.console(rig.clock.now())
+    assert await rig.store.db.fetchone("SELECT 1 FROM web_sessions") is not None  # ended today
+    rig.clock.advance(timedelta(days=1, seconds=1).total_seconds())
+    await rig.app.retention.console(rig.clock.now())
+    assert await rig.store.db.fetchone("SELECT 1 FROM web_sessions") is None
+    assert await rig.store.db.fetchone("SELECT 1 FROM web_logins") is None
+    async with rig.http() as client:
+        assert (await client.post(unused)).status_code == 403

@@ -483,7 +483,7 @@ async def test_retention_runs_nightly_on_the_scheduler_and_keeps_days_from_setti
         local = job.next_run.astimezone(h.settings.zone)
         assert (local.hour, local.minute) == (3, 40)
         assert [name for name, _ in h.app.retention.steps] == ["deliveries", "reads", "quota",
-                                                                 "free_pages"]
+                                                                 "console", "free_pages"]
         h.clock.set(job.next_run + timedelta(days=6))  # 6 nights later: kept
         await settled(h.app.scheduler)
         assert (await h.app.store.broadcasts.get(bid)).compacted_at is None

@@ -32,3 +32,15 @@ async def until(predicate: Callable[[], bool], what: str = "the condition") -> N
                 await asyncio.sleep(0 if rounds < 100 else 0.05)
     except TimeoutError:
         raise AssertionError(f"{what}: not within {GUARD:.0f} s") from None
+
+
+async def until_async(predicate: Callable[[], Awaitable[bool]], what: str = "the condition") -> None:
+    """Like :func:`until`, for a predicate that must await (a read of the store)."""
+    try:
+        async with asyncio.timeout(GUARD):
+            rounds = 0
+            while not await predicate():
+                rounds += 1
+                await asyncio.sleep(0 if rounds < 100 else 0.01)
+    except TimeoutError:
+        raise AssertionError(f"{what}: not within {GUARD:.0f} s") from None

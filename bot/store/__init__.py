@@ -10,6 +10,7 @@ from .checkins import Checkins, Response, Run
 from .courses import Course, Courses, Notice, Registrant, Registration
 from .db import Database, StoreError
 from .dialogs import Dialogs, DialogState
+from .direct import DirectMessages, DirectRow
 from .journal import Entry, Journal, ReplyRow
 from .links import Links
 from .members import Member, Members
@@ -33,6 +34,8 @@ __all__ = [
     "Database",
     "DialogState",
     "Dialogs",
+    "DirectMessages",
+    "DirectRow",
     "Entry",
     "Found",
     "Group",
@@ -83,6 +86,7 @@ class Store:
         self.people = People(self.db)
         self.tokens = Tokens(self.db)
         self.web = WebAuth(self.db)
+        self.direct = DirectMessages(self.db)
 
     async def open(self, migrate: bool = True, create: bool = True, check: bool = True) -> Store:
         await self.db.open(migrate=migrate, create=create, check=check)
