@@ -41,7 +41,8 @@ class Relayed:
 async def answer_question(s: Services, qid: int, answer: str, actor: str, *,
                           raw: str | None = None) -> Relayed:
     """Store and audit staff's answer to question ``qid``; the returned post is for the
-    caller to send to ``asker`` (the chat through its journal, the console at once).
+    caller to send to ``asker`` (the chat through its journal, the console through
+    ``Services.send_later``: stored, then sent once by the bot's worker).
     ``raw`` is the message as received, when the answer was cut from it."""
     q = await s.store.questions.get(qid)
     asker = await s.store.members.get(q.member_id) if q is not None else None
@@ -67,17 +68,6 @@ def answer_post(t: Translator, qid: int, question: str, answer: str) -> Reply:
         [[Button("👍 " + t.plain("Helpful"), f"q:r:{qid}:1"),
           Button("👎 " + t.plain("Not clear"), f"q:r:{qid}:0")]],
     )
-
-
-async def send_answer(s: Services, relayed: Relayed) -> bool:
-    """Send the answer to the farmer now (the console); False if it did not get there."""
-    asker, post = relayed.asker, relayed.post
-    if asker is None or post is None or s.delivery is None \
-            or asker.channel not in s.delivery.channels:
-        return False
-    outcomes = await s.delivery.reply(asker.channel, asker.chat_id, [post],
-                                      translator(asker.locale, s.settings.tz))
-    return bool(outcomes) and all(o.status == "sent" for o in outcomes)
 
 
 async def post_in_staff_chat(s: Services, post: Reply, t: Translator) -> Outcome | None:
