@@ -13,10 +13,40 @@ from datetime import UTC, datetime
 from bot.store import Store
 from tests.console_rig import csrf_of
 from tests.test_query_plans import plan, scans
+from tests.waits import until_async
 
 STAFF_CHAT = -100500
 COW = "con bò nhà em bị chướng bụng thì làm sao"
 BUFFALO = "con trâu nhà em bỏ ăn mấy hôm nay thì làm thế nào"
+
+
+def offers(fake, user: int, action: str) -> bool:
+    """The last message to ``user`` has a button for ``action``."""
+    sent = fake.sent(user)
+    rows = sent[-1].get("reply_markup", {}).get("inline_keyboard", []) if sent else []
+    return any(b.get("callback_data") == action for row in rows for b in row)
+
+
+async def profile(rig, user: int, name: str) -> None:
+    """A farmer starts and fills in their profile (commune Sơn Động, a farmer)."""
+    fake = rig.fake
+    fake.user_command(user, "/start", first_name=name)
+    await fake.wait_until(lambda: offers(fake, user, "pf:go"))
+    fake.user_callback(user, "pf:go", first_name=name)
+    await fake.wait_for_sent(user, 3)
+    fake.user_text(user, "son dong", first_name=name)
+    await fake.wait_until(lambda: offers(fake, user, "pf:r:farmer"))
+    fake.user_callback(user, "pf:r:farmer", first_name=name)
+    await fake.wait_until(lambda: offers(fake, user, "pf:skip"))  # the phone number
+    fake.user_callback(user, "pf:skip", first_name=name)
+    await fake.wait_until(lambda: offers(fake, user, "pf:t:ocop"))  # the topics
+    fake.user_callback(user, "pf:skip", first_name=name)
+
+    async def done() -> bool:
+        m = await rig.store.members.find("telegram", str(user))
+        return m is not None and m.profile_done
+
+    await until_async(done, "the profile filled in")
 
 
 async def hand_off(rig, user: int, question: str, name: str = "Nông") -> int:
@@ -27,14 +57,22 @@ async def hand_off(rig, user: int, question: str, name: str = "Nông") -> int:
         await fake.wait_for_sent(user, 2)
     n = len(fake.sent(user))
     fake.user_text(user, question, first_name=name)
-    sent = await fake.wait_for_sent(user, n + 1)
-    buttons = [b["callback_data"] for row in sent[-1]["reply_markup"]["inline_keyboard"]
-               for b in row]
-    assert buttons[-1].startswith("q:s:"), buttons
-    qid = int(buttons[-1].split(":")[2])
-    fake.user_callback(user, buttons[-1], first_name=name)
+
+    def staff_button() -> str | None:
+        for m in fake.sent(user)[n:]:
+            for row in m.get("reply_markup", {}).get("inline_keyboard", []):
+                for b in row:
+                    if str(b.get("callback_data", "")).startswith("q:s:"):
+                        return b["callback_data"]
+        return None
+
+    await fake.wait_until(lambda: staff_button() is not None)
+    action = staff_button()
+    qid = int(action.split(":")[2])
+    n = len(fake.sent(user))
+    fake.user_callback(user, action, first_name=name)
     await fake.wait_until(lambda: any(f"#{qid}" in t for t in fake.texts(STAFF_CHAT)))
-    await fake.wait_for_sent(user, n + 2)  # "sent to the union's staff"
+    await fake.wait_for_sent(user, n + 1)  # "sent to the union's staff"
     return qid
 
 
@@ -57,12 +95,15 @@ async def login(rig, page) -> None:
 
 
 async def test_staff_answer_a_handed_off_question_from_the_page_and_the_farmer_gets_it_once(rig, page):
+    await profile(rig, 4242, "Bà Tư")
     qid = await hand_off(rig, 4242, BUFFALO, name="Bà Tư")
     await login(rig, page)
     await page.get_by_role("navigation").get_by_role("link", name="Hỏi đáp").click()
     row = page.locator("tr", has_text="con trâu nhà em bỏ ăn")
     await row.get_by_text("Chờ trả lời").wait_for()
     await row.get_by_text("Bà Tư").wait_for()
+    await row.get_by_text("Xã Sơn Động").wait_for()
+    await row.get_by_text("Hội viên nông dân").wait_for()
     await row.get_by_text("Telegram").wait_for()  # the channel's title from the registry
     await row.get_by_role("link", name=str(qid)).click()
     await page.wait_for_url(f"**/console/questions/{qid}")
@@ -147,8 +188,13 @@ async def test_an_empty_answer_gets_a_polite_message_and_changes_nothing(rig):
 
 
 async def test_a_question_that_does_not_exist_is_a_404_page(rig):
+    await ask_only(rig, 5001, COW)
+    [(qid,)] = await rig.store.db.fetchall("SELECT id FROM questions")
     async with rig.http(await rig.link()) as client:
-        r = await client.get("/console/questions/999999")
+        shown = await client.get(f"/console/questions/{qid}")
+        assert shown.status_code == 200 and "chướng bụng" in shown.text
+        assert "Chưa chuyển cho cán bộ" in shown.text  # asked, not handed to staff
+        r = await client.get(f"/console/questions/{qid + 1}")
         assert r.status_code == 404 and "Trang này không có." in r.text
         page = await client.get("/console/questions")
         r = await client.post("/console/questions/999999/answer",
