@@ -8,11 +8,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.engine import Context
-from bot.faq import smalltalk
-from bot.i18n import N_, Translator, md_escape, translator
+from bot.faq import smalltalk, staff
+from bot.i18n import N_, md_escape
 from bot.roles import ROLES
 from bot.router import Router
-from bot.text import MAX_INPUT, clean, fold, shorten
+from bot.text import fold, shorten
 from bot.types import Button, Reply
 
 STAFF_LIMIT = 3  # questions a person may send to staff per hour
@@ -186,51 +186,21 @@ async def post_to_staff(ctx: Context, qid: int, post: Reply) -> bool:
     """Post question ``qid`` in the staff chat (a reply to the post answers it); False
     if it did not get there."""
     s = ctx.services
-    if not s.settings.staff_chat or s.delivery is None:
-        return False
-    channel, chat = s.settings.staff_chat
-    outcome = None
-    if channel in s.delivery.channels:
-        for msg in s.delivery.render(channel, post, ctx.t):
-            outcome = await s.delivery.send(channel, chat, msg, high=True)
+    outcome = await staff.post_in_staff_chat(s, post, ctx.t)
     if outcome is None or outcome.status != "sent":
         return False
+    channel, chat = s.settings.staff_chat
     await s.store.questions.mark_sent(qid, channel, chat, outcome.message_id, s.clock.now())
     return True
 
 
 async def _relay(ctx: Context, qid: int, answer: str) -> None:
-    s = ctx.services
-    q = await s.store.questions.get(qid)
-    if q is None:
-        ctx.reply(ctx.t("There is no question #{id}.", id=qid))
-        return
-    asker = await s.store.members.get(q.member_id)
-    if asker is None:
-        ctx.reply(ctx.t("There is no question #{id}.", id=qid))
-        return
-    raw = ctx.inbound.text or ""
-    if len(clean(raw, limit=len(raw))) > MAX_INPUT:  # the core read only the start of it
-        ctx.reply(ctx.t("⚠️ Not sent: the answer is longer than {limit} characters, the most "
-                        "one message can carry here. Please send it in two parts.",
-                        limit=ctx.t.number(MAX_INPUT)))
-        return
-    # Sent whole: the farmer's channel splits a long answer into several messages.
-    answer = answer.strip()
-    await s.store.questions.answer(qid, answer, ctx.actor, s.clock.now())
-    await ctx.audit("faq.staff_answer", question=qid)
-    ctx.send_to(asker, _answer_post(translator(asker.locale, s.settings.tz), qid, q.text, answer))
-    ctx.reply(ctx.t("✅ Answer to question #{id} sent.", id=qid))
-
-
-def _answer_post(t: Translator, qid: int, question: str, answer: str) -> Reply:
-    """The staff answer as the farmer sees it, in the farmer's language."""
-    return Reply(
-        t("💬 **The union's staff answered your question** “{question}”:\n\n{answer}",
-          question=shorten(question, 200), answer=answer),
-        [[Button("👍 " + t.plain("Helpful"), f"q:r:{qid}:1"),
-          Button("👎 " + t.plain("Not clear"), f"q:r:{qid}:0")]],
-    )
+    """The answer goes to the farmer after this reply (through the inbound journal)."""
+    relayed = await staff.answer_question(ctx.services, qid, answer, ctx.actor,
+                                          raw=ctx.inbound.text or "")
+    if relayed.asker is not None and relayed.post is not None:
+        ctx.send_to(relayed.asker, relayed.post)
+    ctx.reply(relayed.message(ctx.t))
 
 
 async def staff_reply(ctx: Context) -> None:
