@@ -153,13 +153,15 @@ def routes(console, router: web.UrlDispatcher) -> None:
     def state_name(state: str) -> str:
         return t.plain(STATE_NAMES[state]) if state in STATE_NAMES else state
 
-    async def progress(b) -> dict[str, Any]:
+    async def progress(b, replied: bool = True) -> dict[str, Any]:
+        """A broadcast's counts; who replied afterwards only on its own page (it reads the
+        members of every sent copy: not ten of them per list page)."""
         bs = s.store.broadcasts
         counts = await bs.status(b.id)
         return {"b": b, "state": state_name(b.state), "counts": counts,
                 "planned": sum(counts.values()), "outcomes": OUTCOMES,
                 "running": b.state not in FINISHED,
-                "replied": await bs.responded(b.id), "poll": POLL}
+                "replied": await bs.responded(b.id) if replied else None, "poll": POLL}
 
     async def preview(d: Draft) -> dict[str, Any]:
         """The count, the count per channel, and each running channel's exact copy."""
@@ -211,7 +213,7 @@ def routes(console, router: web.UrlDispatcher) -> None:
         before = request.query.get("before", "")
         page = await s.store.broadcasts.page(PER_PAGE + 1, int(before) if before.isdigit() else None)
         more = len(page) > PER_PAGE
-        rows = [await progress(b) for b in page[:PER_PAGE]]
+        rows = [await progress(b, replied=False) for b in page[:PER_PAGE]]
         mine = await me(request)
         queue = [(b, b.created_by in mine) for b in await s.store.broadcasts.awaiting()]
         return console.page(request, "broadcasts_list.html", rows=rows, queue=queue,
@@ -272,8 +274,9 @@ def routes(console, router: web.UrlDispatcher) -> None:
 
     async def live_progress(request: web.Request) -> web.Response:
         b = await by_id(request)
-        return console.page(request, "broadcasts_progress.html", p=await progress(b),
-                            wide=request.query.get("wide") == "1")
+        wide = request.query.get("wide") == "1"
+        return console.page(request, "broadcasts_progress.html", p=await progress(b, wide),
+                            wide=wide)
 
     async def approve(request: web.Request) -> web.Response:
         b = await by_id(request)
