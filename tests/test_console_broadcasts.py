@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from tests.console_rig import Rig, csrf_of
+from tests.console_rig import Rig, csrf_of, screenshot
 from tests.waits import GUARD, until
 
 SON_DONG = "7615"  # Xã Sơn Động (Bắc Ninh)
@@ -71,9 +71,11 @@ async def test_staff_compose_and_send_to_one_commune_in_a_real_browser(rig, page
     shown = await copy.inner_text()  # the exact copy as the channel gets it, shown as text
     assert "<b>thứ Bảy</b> &lt;script&gt;alert(1)&lt;/script&gt;" in shown
     assert "/dung" in shown
+    await screenshot(page, "broadcasts-compose")  # for the README
     await page.get_by_role("button", name="Gửi", exact=True).click()
     await page.wait_for_url("**/console/broadcasts/*")
     await page.get_by_text("Đã gửi 3 / 3").wait_for()  # progress (polled while it runs)
+    await page.get_by_text("commune=Xã Sơn Động").wait_for()  # who gets it, by name
     for uid in INSIDE:
         await rig.fake.wait_for_sent(uid, 1)
     await rig.fake.wait_until(lambda: all(len(_copies(rig, u)) == 1 for u in INSIDE))

@@ -42,7 +42,6 @@ AREA = Area("broadcasts", N_("Broadcasts"), "/broadcasts")
 PER_PAGE = 10
 POLL = "every 3s"
 FINISHED = ("done", "cancelled", "failed")
-RESENDABLE = ("failed", "over_quota", "outside_window")
 PICTURES = {b"\xff\xd8\xff": ".jpg", b"\x89PNG": ".png"}
 STATE_NAMES = {
     "draft": N_("draft"), "awaiting_approval": N_("waiting for approval"),
@@ -153,12 +152,27 @@ def routes(console, router: web.UrlDispatcher) -> None:
     def state_name(state: str) -> str:
         return t.plain(STATE_NAMES[state]) if state in STATE_NAMES else state
 
+    def who(segment: str) -> str:
+        """A stored segment as staff read it: communes, roles and topics by their names."""
+        try:
+            terms = stored_segment(segment).terms
+        except SegmentError:
+            return segment
+        names = {"role": lambda v: t.plain(ROLES[v]) if v in ROLES else v,
+                 "commune": lambda v: c.name if (c := s.communes.get(v)) else v,
+                 "topic": lambda v: dict(topics()).get(v, v)}
+        parts = []
+        for name, values in terms:
+            show = names.get(name, lambda v: v)
+            parts.append(f"{name}={'|'.join(show(v) for v in values)}")
+        return ", ".join(parts)
+
     async def progress(b, replied: bool = True) -> dict[str, Any]:
         """A broadcast's counts; who replied afterwards only on its own page (it reads the
         members of every sent copy: not ten of them per list page)."""
         bs = s.store.broadcasts
         counts = await bs.status(b.id)
-        return {"b": b, "state": state_name(b.state), "counts": counts,
+        return {"b": b, "state": state_name(b.state), "counts": counts, "who": who(b.segment),
                 "planned": sum(counts.values()), "outcomes": OUTCOMES,
                 "running": b.state not in FINISHED,
                 "replied": await bs.responded(b.id) if replied else None, "poll": POLL}
@@ -174,7 +188,11 @@ def routes(console, router: web.UrlDispatcher) -> None:
             return out
         aud = await audience(s.store, s.delivery, s.settings, seg, s.clock.now())
         out["count"] = aud.attempted
+        out["who"] = who(seg.text)
         out["channels"] = [(registry.title(ch), c) for ch, c in aud.channels.items()]
+        # "will get it now" always; a column that keeps copies back only where some are
+        out["forecast"] = [(k, label) for k, label in FORECAST
+                           if k == "send" or any(c[k] for c in aud.channels.values())]
         if d.text.strip() and s.delivery is not None:
             for ch in s.delivery.channels:
                 reply = copy_of(t, d.text.strip(), d.image, d.article_id, ch, s.library)
@@ -192,7 +210,7 @@ def routes(console, router: web.UrlDispatcher) -> None:
         return console.page(
             request, "broadcasts_new.html", status=status, draft=d, error=error,
             communes=communes, roles=list(ROLES.items()), topics=topics(),
-            segment_channels=[(name, registry.title(name)) for name in registry.names()],
+            segment_channels=[(k.name, k.title) for k in registry.kinds() if k.enabled_by],
             articles=s.library.newest(t.locale)[:200], chosen=chosen,
             approval=s.settings.approval, pre=pre)
 
@@ -215,7 +233,8 @@ def routes(console, router: web.UrlDispatcher) -> None:
         more = len(page) > PER_PAGE
         rows = [await progress(b, replied=False) for b in page[:PER_PAGE]]
         mine = await me(request)
-        queue = [(b, b.created_by in mine) for b in await s.store.broadcasts.awaiting()]
+        queue = [(b, b.created_by in mine, who(b.segment))
+                 for b in await s.store.broadcasts.awaiting()]
         return console.page(request, "broadcasts_list.html", rows=rows, queue=queue,
                             approval=s.settings.approval,
                             older=page[PER_PAGE - 1].id if more else None)
@@ -269,14 +288,13 @@ def routes(console, router: web.UrlDispatcher) -> None:
         failures = await s.store.broadcasts.failures(b.id)
         mine = await me(request)
         return console.page(request, "broadcasts_detail.html", p=await progress(b),
-                            failures=failures, own=b.created_by in mine,
-                            resendable=RESENDABLE)
+                            failures=failures, own=b.created_by in mine)
 
     async def live_progress(request: web.Request) -> web.Response:
         b = await by_id(request)
         wide = request.query.get("wide") == "1"
         return console.page(request, "broadcasts_progress.html", p=await progress(b, wide),
-                            wide=wide)
+                            wide=wide, own=b.created_by in await me(request))
 
     async def approve(request: web.Request) -> web.Response:
         b = await by_id(request)
