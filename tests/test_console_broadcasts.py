@@ -120,6 +120,8 @@ async def test_with_approval_it_waits_for_a_second_admin(tmp_path):
         async with rig.http(await rig.link()) as first:
             bid, where = await _compose(first)
             assert (await rig.store.broadcasts.get(bid)).state == "awaiting_approval"
+            await rig.fake.wait_until(lambda: any(f"#{bid}" in t and "duyệt" in t
+                                                  for t in rig.fake.texts(-100500)))
             listing = await first.get("/console/broadcasts")
             assert "Chờ duyệt" in listing.text and f"#{bid}" in listing.text
             own = await first.post(f"{where}/approve", data={"csrf": csrf_of(listing.text)})
@@ -151,6 +153,13 @@ async def test_cancel_a_scheduled_broadcast(rig):
         assert (await rig.store.broadcasts.get(bid)).state == "cancelled"
         again = await client.post(f"{where}/cancel", data={"csrf": csrf_of(detail.text)})
         assert again.status_code == 409
+        past = (rig.clock.now() - timedelta(hours=1)).astimezone(rig.settings.zone)
+        page = await client.get("/console/broadcasts/new")
+        r = await client.post("/console/broadcasts", data={
+            "csrf": csrf_of(page.text), "text": "Họp chi hội", "send": "at",
+            "when": f"{past:%Y-%m-%dT%H:%M}", "commune": SON_DONG})
+        assert r.status_code == 400 and 'value="at" checked' in r.text  # what was typed stays
+        assert 'selected>Xã Sơn Động' in r.text
     rig.clock.advance(timedelta(hours=4).total_seconds())
     assert any(a["action"] == "web.broadcasts.cancel" for a in await rig.store.audit.recent())
     assert all(_copies(rig, u) == [] for u in INSIDE)

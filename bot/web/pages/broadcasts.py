@@ -72,6 +72,7 @@ class Draft:
     urgent: bool = False
     when: str = ""
     expires: str = ""
+    send: str = "now"  # or "at": at the time in ``when``
 
 
 def routes(console, router: web.UrlDispatcher) -> None:
@@ -104,7 +105,8 @@ def routes(console, router: web.UrlDispatcher) -> None:
         return ", ".join(terms)
 
     def draft_of(form) -> Draft:
-        d = Draft(segment=segment_of(form), urgent=form.get("urgent") == "1")
+        d = Draft(segment=segment_of(form), urgent=form.get("urgent") == "1",
+                  send="at" if form.get("send") == "at" else "now")
         aid = (form.get("article") or "").strip() if isinstance(form.get("article"), str) else ""
         text = form.get("text") if isinstance(form.get("text"), str) else ""
         if aid:
@@ -260,9 +262,9 @@ def routes(console, router: web.UrlDispatcher) -> None:
             picture = await upload(form.get("image_file"))
             if picture is not None:
                 d.image = picture
-            if form.get("send") == "at" and not d.when:
+            if d.send == "at" and not d.when:
                 raise BroadcastError(N_("choose the sending time"))
-            when = local_time(d.when) if form.get("send") == "at" else None
+            when = local_time(d.when) if d.send == "at" else None
             expires = local_time(d.expires) if d.expires else None
             staff = console.staff(request)
             bid, _ = await create_broadcast(
