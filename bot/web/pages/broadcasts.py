@@ -257,6 +257,7 @@ def routes(console, router: web.UrlDispatcher) -> None:
     async def create(request: web.Request) -> web.Response:
         form = await request.post()
         d = Draft()
+        picture = None
         try:
             d = draft_of(form)
             picture = await upload(form.get("image_file"))
@@ -273,6 +274,9 @@ def routes(console, router: web.UrlDispatcher) -> None:
                 now=s.clock.now(), approval=s.settings.approval, article_id=d.article_id,
                 urgent=d.urgent)
         except (BroadcastError, SegmentError) as e:
+            if picture is not None:  # not kept for a broadcast that was not made
+                await asyncio.to_thread(Path(picture).unlink, True)
+                d.image = None
             return compose(request, d, error=t.plain(e.msgid, **e.values), status=400,
                            pre=await preview(d) if d.text else None)
         seg = parse_segment(d.segment, s.communes, set(s.library.topics))
