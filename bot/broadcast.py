@@ -356,13 +356,8 @@ class Broadcaster:
         key = (b.id, channel, locale)
         if key not in self._rendered:
             t = translator(locale, self.settings.tz)
-            footer = t("_To stop receiving news, type /dung._")
             lib = self.library() if self.library is not None else None
-            article = lib.article(b.article_id, locale) if lib and b.article_id else None
-            buttons = [[Button("📖 " + t.plain("Read the article"), f"n:a:{b.article_id}",
-                               url=article.links.get(channel) if article else None)]] \
-                if b.article_id else []
-            reply = Reply(f"{b.text}\n\n{footer}", buttons, image=b.image)
+            reply = copy_of(t, b.text, b.image, b.article_id, channel, lib)
             msgs = self.delivery.render(channel, reply, t)
             self._rendered[key] = [replace(m, purpose=self._purpose(b)) for m in msgs]
         return self._rendered[key]
@@ -559,3 +554,86 @@ async def series_tick(store: Store, library, communes: Communes, series_id: str,
     if made:
         log.info("series %s: %d broadcast(s) planned", series_id, len(made))
     return made
+
+
+# -- what the chat's /guitin and the console share ------------------------------------------
+LIMITED = ("later", "over_quota", "outside_window", "stopped", "absent")
+
+
+@dataclass(frozen=True, slots=True)
+class Audience:
+    """Who a broadcast to a segment made now would reach: ``attempted`` copies (now, or
+    when a channel's hours open), and per channel the forecast (:func:`forecast`)."""
+
+    attempted: int
+    channels: dict[str, dict[str, int]]
+
+    @property
+    def limited(self) -> bool:
+        """Does any channel keep copies back (hours, quota, window, stopped, absent)?"""
+        return any(c[k] for c in self.channels.values() for k in LIMITED)
+
+
+async def audience(store: Store, delivery: Delivery | None, settings: Settings, segment,
+                   now: datetime) -> Audience:
+    """How many copies will be attempted, decided per copy the way the sender will
+    (:func:`forecast`); without a delivery (the CLI), the members in the segment."""
+    if delivery is None:
+        return Audience(await store.broadcasts.count_audience(segment), {})
+    fc = await forecast(store, delivery, settings, segment, now)
+    return Audience(sum(c["send"] + c["later"] for c in fc.values()), fc)
+
+
+def copy_of(t, text: str, image: str | None, article_id: str | None, channel: str,
+            library: Any = None) -> Reply:
+    """A broadcast's copy as a member of ``channel`` gets it: the text, the footer that
+    says how to stop, the article's button (opening it where the union publishes it)."""
+    footer = t("_To stop receiving news, type /dung._")
+    article = library.article(article_id, t.locale) if library is not None and article_id else None
+    buttons = [[Button("📖 " + t.plain("Read the article"), f"n:a:{article_id}",
+                       url=article.links.get(channel) if article else None)]] \
+        if article_id else []
+    return Reply(f"{text}\n\n{footer}", buttons, image=image)
+
+
+async def same_person(store: Store, actor: str, member_id: int | None) -> set[str]:
+    """The actor names of one person: this account and any linked with it."""
+    keys = {actor}
+    if member_id is None:
+        return keys
+    for linked in await store.links.accounts(member_id):
+        m = await store.members.get(linked.member_id)
+        if m is not None:
+            keys.add(m.key)
+    return keys
+
+
+async def approve_broadcast(store: Store, bid: int, by: str, same: set[str],
+                            now: datetime) -> str:
+    """Approve a broadcast waiting for it: "approved", "not_waiting", or "same_person"
+    (the one who made it, under any of their linked accounts, cannot approve it)."""
+    b = await store.broadcasts.get(bid)
+    if b is None or b.state != "awaiting_approval":
+        return "not_waiting"
+    if b.created_by in same:
+        return "same_person"
+    if not await store.broadcasts.approve(bid, by, now):
+        return "not_waiting"
+    return "approved"
+
+
+async def ask_approval(delivery: Delivery | None, settings: Settings, t, bid: int, who: str,
+                       n: int, message: str, urgent: bool = False) -> None:
+    """Post a broadcast waiting for approval in the staff chat, with its Approve button."""
+    if not settings.staff_chat or not delivery:
+        return
+    channel, chat = settings.staff_chat
+    if channel not in delivery.channels:
+        return
+    text = t("📝 Broadcast #{id} by {who} to {n} member(s) needs approval:\n\n{text}",
+             id=bid, who=who, n=t.number(n), text="").rstrip() \
+        + ("\n🚨 " + t("urgent") if urgent else "") \
+        + "\n\n" + message  # the message is Markdown already
+    reply = Reply(text, [[Button("✅ " + t.plain("Approve"), f"bc:ok:{bid}")]])
+    for msg in delivery.render(channel, reply, t):
+        await delivery.send(channel, chat, msg, high=True)

@@ -10,10 +10,13 @@ from datetime import datetime
 
 from bot.broadcast import (
     BroadcastError,
+    approve_broadcast,
+    ask_approval,
+    audience,
     create_broadcast,
-    forecast,
     parse_when,
     recent_standing,
+    same_person,
     teaser,
 )
 from bot.channels import title as channel_title
@@ -23,7 +26,7 @@ from bot.i18n import N_, Problem
 from bot.router import Router
 from bot.segments import SegmentError, parse_segment
 from bot.text import fold, shorten, strip_marks
-from bot.types import Button, InboundKind, Reply
+from bot.types import Button, InboundKind
 
 FLOW = "bc"
 EVERYONE = {"moi nguoi", "tat ca", "everyone", "all"}
@@ -172,19 +175,14 @@ async def _ask_confirm(ctx: Context) -> None:
 async def _audience(ctx: Context, seg) -> tuple[int, list[str]]:
     """How many copies will be attempted (now, or when a channel's hours open), and
     per channel, when a channel has limits, how many go now and how many cannot and why
-    (the sender decides each copy the same way)."""
+    (the sender decides each copy the same way: :func:`bot.broadcast.audience`)."""
     s = ctx.services
     t = ctx.t
-    if s.delivery is None:
-        return await s.store.broadcasts.count_audience(seg), []
-    fc = await forecast(s.store, s.delivery, s.settings, seg, s.clock.now())
-    attempted = sum(c["send"] + c["later"] for c in fc.values())
-    limited = any(c[k] for c in fc.values() for k in ("later", "over_quota", "outside_window",
-                                                      "stopped", "absent"))
-    if not limited:
-        return attempted, []
+    aud = await audience(s.store, s.delivery, s.settings, seg, s.clock.now())
+    if not aud.limited:
+        return aud.attempted, []
     lines = []
-    for channel, c in fc.items():
+    for channel, c in aud.channels.items():
         parts = [t("{channel}: **{n}** now", channel=channel_title(channel), n=t.number(c["send"]))]
         if c["later"]:
             parts.append(t("{n} when the channel's hours open (they wait, then go)",
@@ -202,7 +200,7 @@ async def _audience(ctx: Context, seg) -> tuple[int, list[str]]:
             parts.append(t("{n} wait: the bot does not run this channel now",
                            n=t.number(c["absent"])))
         lines.append("- " + "; ".join(parts))
-    return attempted, lines
+    return aud.attempted, lines
 
 
 def _set_urgent(ctx: Context, urgent: bool) -> str:
@@ -363,19 +361,8 @@ async def _create(ctx: Context, when) -> None:
 
 async def _ask_approval(ctx: Context, bid: int, n: int, message: str, urgent: bool = False) -> None:
     s = ctx.services
-    if not s.settings.staff_chat or not s.delivery:
-        return
-    channel, chat = s.settings.staff_chat
-    if channel not in s.delivery.channels:
-        return
-    t = ctx.t
-    text = t("📝 Broadcast #{id} by {who} to {n} member(s) needs approval:\n\n{text}",
-             id=bid, who=ctx.member.display_name or ctx.actor, n=t.number(n),
-             text="").rstrip() + ("\n🚨 " + t("urgent") if urgent else "") \
-        + "\n\n" + message  # the message is Markdown already
-    reply = Reply(text, [[Button("✅ " + t.plain("Approve"), f"bc:ok:{bid}")]])
-    for msg in s.delivery.render(channel, reply, t):
-        await s.delivery.send(channel, chat, msg, high=True)
+    await ask_approval(s.delivery, s.settings, ctx.t, bid, ctx.member.display_name or ctx.actor,
+                       n, message, urgent)
 
 
 async def approve(ctx: Context, bid: int | None = None) -> None:
@@ -388,29 +375,18 @@ async def approve(ctx: Context, bid: int | None = None) -> None:
         bid = int(ctx.args[0].lstrip("#"))
     if not ctx.allowed(True):  # the engine checks it too: approval is staff's, always
         return
-    b = await s.store.broadcasts.get(bid)
-    if b is None or b.state != "awaiting_approval":
+    same = await same_person(s.store, ctx.actor, ctx.member.id)
+    outcome = await approve_broadcast(s.store, bid, ctx.actor, same, s.clock.now())
+    if outcome == "not_waiting":
         ctx.reply(t("Broadcast #{id} is not waiting for approval.", id=bid))
         return
-    if b.created_by in await _same_person(ctx):
+    if outcome == "same_person":
         ctx.reply(t("Another staff member must approve broadcast #{id}.", id=bid))
         return
-    await s.store.broadcasts.approve(bid, ctx.actor, s.clock.now())
     await ctx.audit("broadcast.approve", broadcast=bid)
     if s.wake_sender is not None:
         s.wake_sender()
     ctx.reply(t("✅ Broadcast #{id} approved; it will be sent.", id=bid))
-
-
-async def _same_person(ctx: Context) -> set[str]:
-    """The actor names of this person: this account and any linked with it."""
-    s = ctx.services
-    keys = {ctx.actor}
-    for linked in await s.store.links.accounts(ctx.member.id):
-        m = await s.store.members.get(linked.member_id)
-        if m is not None:
-            keys.add(m.key)
-    return keys
 
 
 async def status_lines(ctx: Context) -> list[str]:

@@ -420,6 +420,21 @@ class Broadcasts:
         rows = await self.db.fetchall(f"SELECT {_COLS} FROM broadcasts ORDER BY id DESC LIMIT ?", (limit,))
         return [(_b(r), await self.status(r["id"])) for r in rows]
 
+    async def page(self, limit: int, before: int | None = None) -> list[Broadcast]:
+        """Broadcasts newest first, ``limit`` of them, older than id ``before`` (the
+        console's list, one page at a time on the primary key)."""
+        rows = await self.db.fetchall(
+            f"SELECT {_COLS} FROM broadcasts WHERE id < ? ORDER BY id DESC LIMIT ?",
+            (before if before is not None else 2**62, limit))
+        return [_b(r) for r in rows]
+
+    async def awaiting(self, limit: int = 50) -> list[Broadcast]:
+        """Broadcasts waiting for a second staff member's approval, oldest first."""
+        rows = await self.db.fetchall(
+            f"SELECT {_COLS} FROM broadcasts WHERE state = 'awaiting_approval' ORDER BY id"
+            " LIMIT ?", (limit,))
+        return [_b(r) for r in rows]
+
     async def approve(self, bid: int, by: str, now: datetime) -> bool:
         n = await self.db.execute(
             "UPDATE broadcasts SET state = 'scheduled', approved_by = ?, updated_at = ?"
