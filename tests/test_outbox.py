@@ -33,6 +33,7 @@ from tests.waits import guarded, until
 
 RATE = 10.0
 SON_DONG = "7615"
+DAI_SON = "7627"
 TOPICS = {"ocop", "htx", "chain", "quality", "policy", "union"}
 
 
@@ -220,9 +221,12 @@ async def test_an_urgent_commune_broadcast_overtakes_a_big_one_and_the_rate_hold
 async def test_a_normal_broadcast_still_progresses_while_an_urgent_one_runs_and_replies_go_first(
         outbox):
     app, fake, clock = outbox
-    await _telegram_members(app, 10_000, 200)
-    await _broadcast(app, "Tin thường kỳ")
-    await _broadcast(app, "Tin khẩn cấp", urgent=True)
+    # Two communes, one broadcast each: no person gets both, so no chat's own limit (one
+    # message a second per chat) ever holds one lane back and gives its slot to the other.
+    await _telegram_members(app, 10_000, 200, SON_DONG)
+    await _telegram_members(app, 20_000, 200, DAI_SON)
+    await _broadcast(app, "Tin thường kỳ", "commune=dai son")
+    await _broadcast(app, "Tin khẩn cấp", "commune=son dong", urgent=True)
     await fake.wait_until(lambda: fake.count("Tin khẩn") >= 1 and fake.count("Tin thường") >= 1)
     # The pacer's choices while copies of both wait for a slot: one in five is the normal
     # broadcast's (no starvation), the rest the urgent one's.  (Counted where the slots are
