@@ -18,6 +18,11 @@ async def lookup(store: Store, text: str, *, commune_code: str | None = None, of
     compact = re.sub(r"[\s.\-()]", "", text)
     if re.fullmatch(r"\+?\d+", compact):
         phone = parse_phone(text)
+        if phone:  # the phone index first; a platform's user id can look like a number too
+            found = await store.people.search(phone=phone, commune_code=commune_code,
+                                              offset=offset, limit=limit)
+            if found:
+                return found
         digits = compact.lstrip("+")
         found = [m for m in await store.people.by_ids(
             member_id=int(digits) if len(digits) < 10 else None, user_id=digits, phone=phone)

@@ -95,3 +95,35 @@ async def test_a_name_like_a_script_shows_as_text(rig):
             assert r.status_code == 200
             assert "&lt;script&gt;alert(1)&lt;/script&gt;" in r.text
             assert "<script>alert(1)" not in r.text
+
+
+async def test_the_search_by_phone_and_by_commune_reads_an_index(rig):
+    """At 250,000 members a search must not read every row: the phone and the commune
+    are looked up through their indexes (a name is matched on its kept folded form)."""
+    import sqlite3
+
+    seen = []
+    db = rig.store.db
+    fetchall = db.fetchall
+
+    async def recording(sql, params=()):
+        seen.append((sql, tuple(params)))
+        return await fetchall(sql, params)
+
+    db.fetchall = recording
+    try:
+        await rig.store.people.search(phone="+84912345678")
+        await rig.store.people.search(commune_code="7615", offset=20)
+        await rig.store.people.search(folded="nguyen van an")
+    finally:
+        db.fetchall = fetchall
+    conn = sqlite3.connect(rig.store.db.path)
+    try:
+        plans = [[r[3] for r in conn.execute("EXPLAIN QUERY PLAN " + sql, params)]
+                 for sql, params in seen[:2]]
+    finally:
+        conn.close()
+    assert any("members_phone" in line for line in plans[0]), plans[0]
+    assert any(line.startswith("SEARCH m USING INDEX members_commune") for line in plans[1]) \
+        or any("commune" in line and "SEARCH" in line for line in plans[1]), plans[1]
+    assert any("name_folded" in sql for sql, _ in seen[2:3])

@@ -96,10 +96,7 @@ class People:
             conds.append("m.commune_code = ?")
             params.append(commune_code)
         if folded:
-            conds.append("(m.full_name IS NOT NULL OR m.display_name IS NOT NULL"
-                         " OR m.organisation IS NOT NULL) AND nn_fold(COALESCE(m.full_name, '')"
-                         " || ' ' || COALESCE(m.display_name, '') || ' '"
-                         " || COALESCE(m.organisation, '')) LIKE ?")
+            conds.append("m.name_folded LIKE ?")
             params.append("%" + folded.replace("%", "").replace("_", "") + "%")
         where = " AND ".join(conds) or "1"
         rows = await self.db.fetchall(
@@ -213,7 +210,8 @@ class People:
                     (a.channel, a.chat_id))
                 await conn.execute(
                     "UPDATE members SET user_id = ?, chat_id = '', display_name = NULL,"
-                    " full_name = NULL, phone = NULL, organisation = NULL, subscribed = 0,"
+                    " full_name = NULL, phone = NULL, organisation = NULL, name_folded = NULL,"
+                    " subscribed = 0,"
                     " consent_at = NULL, stopped_at = ?, last_seen_at = NULL, news_seen_at = NULL"
                     " WHERE id = ?", (gone, utc(now), a.id))
         return counts
