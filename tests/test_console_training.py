@@ -138,3 +138,20 @@ async def test_bad_course_input_is_refused_politely_and_what_was_typed_is_kept(r
         assert r.status_code == 400 and 'value="abc"' in r.text and 'value="Chỗ khác"' in r.text
         course = await rig.store.courses.get(cid)
         assert course.capacity == 20 and course.venue == FORM["venue"]
+
+
+async def test_a_course_under_way_can_still_be_edited(rig):
+    """The form sends every field back; only those changed are checked, so a start that
+    is now in the past is not refused."""
+    link = await rig.link()
+    async with rig.http(link) as client:
+        cid = await _create(rig, client)
+        rig.clock.advance(timedelta(hours=2, minutes=30).total_seconds())
+        page = (await client.get(f"/console/training/{cid}/edit")).text
+        values = dict(re.findall(r'name="(\w+)" value="([^"]*)"', page))
+        r = await client.post(f"/console/training/{cid}/edit", data={
+            **FORM, "start": values["start"], "end": values["end"],
+            "deadline": values["deadline"], "venue": "Nhà văn hóa thôn 3",
+            "csrf": csrf_of(page)})
+        assert r.status_code == 303, r.text[-1500:]
+        assert (await rig.store.courses.get(cid)).venue == "Nhà văn hóa thôn 3"

@@ -121,11 +121,14 @@ def routes(console, router: web.UrlDispatcher) -> None:
         course = await _course(request)
         form = await request.post()
         typed = {f: str(form.get(f, "")) for f in FIELDS}
-        values = _given(form)
-        for f in ("commune", "audience", "description"):
-            if not values[f].strip():
-                values[f] = "-" if f != "description" else ""
-        if not values["deadline"].strip():
+        shown = _form_values(course, t, s.communes)
+        # Only what staff changed is checked and saved: a course already under way keeps
+        # its start without it being refused as "in the past".
+        values = {f: v for f, v in _given(form).items() if v.strip() != _typed(shown[f])}
+        for f in ("commune", "audience"):
+            if f in values and not values[f].strip():
+                values[f] = "-"
+        if "deadline" in values and not values["deadline"].strip():
             values.pop("deadline")
         try:
             fields, promoted = await edit_course(s.store, s.settings, s.communes, course, values,
