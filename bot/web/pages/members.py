@@ -69,7 +69,7 @@ def routes(console, router: web.UrlDispatcher) -> None:
         if member.blocked:
             state = N_("Blocked the bot")
         elif member.subscribed:
-            state = N_("Receiving news")
+            state = N_("Gets the news")
         elif member.consented:
             state = N_("Stopped receiving news")
         else:

@@ -72,7 +72,9 @@ def routes(console, router: web.UrlDispatcher) -> None:
 
     def _view(c: Course) -> dict:
         commune = s.communes.get(c.commune_code)
-        return {"course": c, "who": ", ".join(t.plain(ROLES[r]) for r in c.audience if r in ROLES)
+        same_day = c.starts_at.astimezone(t.zone).date() == c.ends_at.astimezone(t.zone).date()
+        return {"course": c, "end": t.time(c.ends_at) if same_day else t.datetime(c.ends_at),
+                "who": ", ".join(t.plain(ROLES[r]) for r in c.audience if r in ROLES)
                 or t.plain("everyone"),
                 "commune": commune.name if commune else ""}
 
