@@ -83,6 +83,9 @@ async def test_a_profile_shows_phone_registrations_and_questions_and_the_view_is
         assert "Lập hồ sơ sản phẩm OCOP" in text and "Đã đăng ký" in text
         assert "Con trâu nhà em bỏ ăn thì làm thế nào?" in text
         assert (await client.get("/console/members/999999")).status_code == 404
+        assert (await client.get("/console/members/99999999999999999999999")).status_code == 404
+        r = await client.get("/console/members", params={"q": "nguyen", "page": "9" * 30})
+        assert r.status_code == 200
     views = [a for a in await rig.store.audit.recent() if a["action"] == "web.member.view"]
     assert len(views) == 1 and views[0]["actor"] == f"telegram:{STAFF}"
 

@@ -34,7 +34,7 @@ def routes(console, router: web.UrlDispatcher) -> None:
         q = request.query.get("q", "").strip()[:100]
         where = request.query.get("commune", "").strip()[:100]
         raw = request.query.get("page", "1")
-        page = max(1, int(raw)) if raw.isdigit() else 1
+        page = min(max(1, int(raw)), 10000) if raw.isdigit() and len(raw) < 6 else 1
         error = None
         code = None
         if where:
@@ -61,7 +61,7 @@ def routes(console, router: web.UrlDispatcher) -> None:
 
     async def profile(request: web.Request) -> web.Response:
         raw = request.match_info["id"]
-        member = await s.store.members.get(int(raw)) if raw.isdigit() else None
+        member = await s.store.members.get(int(raw)) if raw.isdigit() and len(raw) < 10 else None
         if member is None:
             raise web.HTTPNotFound()
         await console.audit(request, "member.view", member=member.id)

@@ -65,7 +65,7 @@ def routes(console, router: web.UrlDispatcher) -> None:
 
     async def _course(request: web.Request) -> Course:
         raw = request.match_info["id"]
-        course = await s.store.courses.get(int(raw)) if raw.isdigit() else None
+        course = await s.store.courses.get(int(raw)) if raw.isdigit() and len(raw) < 10 else None
         if course is None:
             raise web.HTTPNotFound()
         return course
