@@ -65,9 +65,10 @@ async def test_staff_run_a_course_from_the_page_in_a_real_browser(rig, page):
     await row.get_by_text("0/20").wait_for()
 
     await _farmer_signs_up(rig, cid)
-
-    await row.get_by_role("link", name=FORM["title"]).click()  # the list is not reloaded yet
-    await page.goto(rig.base + f"/console/training/{cid}")
+    await page.reload()
+    await row.get_by_text("1/20").wait_for()  # seats taken / capacity
+    await row.get_by_role("link", name=FORM["title"]).click()
+    await page.wait_for_url(f"**/console/training/{cid}")
     person = page.get_by_role("row").filter(has_text="Nguyễn Văn Ba")
     await person.get_by_text("0912 345 678").wait_for()
     actions = [a["action"] for a in await rig.store.audit.recent()]
