@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
-from typing import Any
 
 from .cli import actor, export_format, open_store
 from .cli.parser import command, whole
@@ -18,8 +17,7 @@ from .clock import Clock
 from .config import Settings
 from .geo import communes_of
 from .i18n import N_, Problem, Translator
-from .store import Course
-from .training import FIELDS, parse_course, planner
+from .training import FIELDS, cancel_course, create_course, edit_course
 
 STATE = {"open": N_("open"), "cancelled": N_("cancelled")}
 LABELS = {"title": N_("title"), "starts_at": N_("start"), "ends_at": N_("end"), "venue": N_("venue"),
@@ -70,12 +68,6 @@ def _values(args: argparse.Namespace) -> dict[str, str]:
     return {f: getattr(args, f) for f in FIELDS if getattr(args, f, None) is not None}
 
 
-def _changed(fields: dict[str, Any], course: Course) -> dict[str, Any]:
-    """The fields whose value differs from the course's."""
-    return {k: v for k, v in fields.items()
-            if (tuple(v) if k == "audience" else v) != getattr(course, k, object())}
-
-
 async def run(settings: Settings, args: argparse.Namespace, t: Translator, clock: Clock) -> int:
     now = clock.now()
     who = actor()
@@ -95,8 +87,7 @@ async def run(settings: Settings, args: argparse.Namespace, t: Translator, clock
             return 0
         cmd = args.coursecmd
         if cmd == "add":
-            fields = parse_course(_values(args), communes, settings, now)
-            cid = await store.courses.create(fields, who, now)
+            cid = await create_course(store, settings, communes, _values(args), who, now)
             await store.audit.record(who, "course.create", now, course=cid)
             print(cid)
             return 0
@@ -123,11 +114,10 @@ async def run(settings: Settings, args: argparse.Namespace, t: Translator, clock
                 raise Problem(N_("nothing to change: give at least one of --title, --start, --end, "
                                  "--venue, --capacity, --commune, --audience, --deadline, "
                                  "--description"))
-            fields = _changed(parse_course(given, communes, settings, now, current=course), course)
+            fields, promoted = await edit_course(store, settings, communes, course, given, now)
             if not fields:
                 print(t.plain("course {id} unchanged: it already has these values", id=course.id))
                 return 0
-            promoted = await store.courses.update(course.id, fields, planner(settings, now), now)
             await store.audit.record(who, "course.edit", now, course=course.id,
                                      fields=sorted(fields), promoted=len(promoted))
             print(t.plain("course {id} updated: {fields}", id=course.id, fields=", ".join(
@@ -139,7 +129,7 @@ async def run(settings: Settings, args: argparse.Namespace, t: Translator, clock
             if course.state != "open":
                 print(t.plain("course {id} was already cancelled", id=course.id))
                 return 0
-            told = await store.courses.cancel(course.id, now)
+            told = await cancel_course(store, course, now)
             await store.audit.record(who, "course.cancel", now, course=course.id, told=told)
             print(t.plain("course {id} cancelled; {n} person(s) will be told", id=course.id, n=told))
             return 0

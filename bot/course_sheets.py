@@ -144,8 +144,9 @@ async def import_attendance(store: Store, course_id: int, path: Path, *, by: str
         lines = ", ".join(map(str, found.unmatched[:20]))
         raise SheetError(N_("no registrant matches line(s) {lines}; nothing was changed "
                             "(fix them, or import with --skip-unknown)"), lines=lines)
-    await store.courses.set_attendance(course_id, found.present, found.absent, now,
-                                       max(now, course.ends_at))
+    from .training import mark_attendance
+
+    await mark_attendance(store, course, found.present, found.absent, now)
     await store.audit.record(by, "course.attendance_import", now, course=course_id,
                              present=len(found.present), absent=len(found.absent),
                              unmatched=len(found.unmatched))

@@ -328,3 +328,48 @@ def notice_reply(t: Translator, n: Notice, course: Course, communes: Communes) -
     return Reply(head + "\n\n" + card + "\n\n" + t("If you cannot come, please cancel so that "
                                                    "someone on the waiting list can take your seat."),
                  leave)
+
+
+# -- what staff do to a course (the chat, the command line and the console call these) --
+def changed_fields(fields: dict[str, Any], course: Course) -> dict[str, Any]:
+    """The fields whose value differs from the course's."""
+    return {k: v for k, v in fields.items()
+            if (tuple(v) if k == "audience" else v) != getattr(course, k, object())}
+
+
+async def create_course(store: Store, settings: Settings, communes: Communes,
+                        values: dict[str, str], by: str, now: datetime) -> int:
+    """A new course from the fields as typed (checked by :func:`parse_course`)."""
+    fields = parse_course(values, communes, settings, now)
+    return await store.courses.create(fields, by, now)
+
+
+async def edit_course(store: Store, settings: Settings, communes: Communes, course: Course,
+                      values: dict[str, str], now: datetime, *,
+                      only_changed: bool = True) -> tuple[dict[str, Any], list[int]]:
+    """Change a course: the given fields checked against the rest, pending reminders
+    re-planned, seats a larger capacity opened given to the waiting list (they are
+    told).  Returns (the fields changed, the registrations promoted)."""
+    fields = parse_course(values, communes, settings, now, current=course)
+    if only_changed:
+        fields = changed_fields(fields, course)
+        if not fields:
+            return {}, []
+    promoted = await store.courses.update(course.id, fields, planner(settings, now), now)
+    return fields, promoted
+
+
+async def cancel_course(store: Store, course: Course, now: datetime) -> int:
+    """Cancel a course; everyone registered or waiting is told (by :class:`CourseNotices`).
+    Returns how many will be told (0 when it was already cancelled)."""
+    return await store.courses.cancel(course.id, now)
+
+
+async def mark_attendance(store: Store, course: Course, present: set[int], absent: set[int],
+                          now: datetime) -> int:
+    """Registrations marked present or absent once the course has started; those present
+    get the feedback question after the end.  Returns the rows changed."""
+    if course.starts_at > now:
+        raise CourseError(N_("the course has not started yet; attendance comes after"))
+    return await store.courses.set_attendance(course.id, present, absent, now,
+                                              max(now, course.ends_at))

@@ -21,11 +21,13 @@ from bot.text import fold, shorten
 from bot.training import (
     FIELDS,
     OPTIONAL,
+    cancel_course,
     check_times,
     course_card,
+    edit_course,
+    mark_attendance,
     parse_course,
     parse_field,
-    planner,
 )
 from bot.types import Button
 
@@ -156,9 +158,8 @@ async def _toggle(ctx: Context, course: Course, reg_id: int, page: int) -> None:
         ctx.reply(ctx.t(STALE))
         return
     present = reg.status != "attended"
-    await s.store.courses.set_attendance(course.id, {reg_id} if present else set(),
-                                         set() if present else {reg_id}, now,
-                                         max(now, course.ends_at))
+    await mark_attendance(s.store, course, {reg_id} if present else set(),
+                          set() if present else {reg_id}, now)
     await ctx.audit("course.attendance", course=course.id, registration=reg_id, present=present)
     await _attendance(ctx, course, page)
 
@@ -178,7 +179,7 @@ async def _absent_rest(ctx: Context, course: Course) -> None:
         return
     people = await s.store.courses.registrants(course.id)
     rest = {p.registration_id for p in people if p.status == "registered"}
-    await s.store.courses.set_attendance(course.id, set(), rest, now, now)
+    await mark_attendance(s.store, course, set(), rest, now)
     present = sum(p.status == "attended" for p in people)
     await ctx.audit("course.attendance_done", course=course.id, absent=len(rest))
     ctx.reply(ctx.t("Attendance saved: {present} present, {absent} absent. Those present get a "
@@ -216,7 +217,7 @@ async def _cancel(ctx: Context, course: Course, sure: bool) -> None:
                   [[Button(t.plain("Yes, cancel the course"), f"kh:xx:{course.id}"),
                     Button(t.plain("No"), f"kh:c:{course.id}")]])
         return
-    told = await s.store.courses.cancel(course.id, s.clock.now())
+    told = await cancel_course(s.store, course, s.clock.now())
     await ctx.audit("course.cancel", course=course.id, told=told)
     ctx.reply(t("The course is cancelled; {n} person(s) will be told.", n=told),
               [[Button(t.plain("Open the course"), f"kh:c:{course.id}")]])
@@ -301,7 +302,7 @@ async def _save(ctx: Context, arg: str) -> str:
     except Problem as e:
         ctx.reply("⚠️ " + e.say(t))
         return "start"
-    cid = await s.store.courses.create(fields, ctx.actor, s.clock.now())
+    cid = await s.store.courses.create(fields, ctx.actor, s.clock.now())  # checked just above
     await ctx.audit("course.create", course=cid)
     ctx.state.clear()
     ctx.reply(t("Course no. {id} is created. Members see it with /taphuan; announce it with "
@@ -403,10 +404,10 @@ def _edit_answer(name: str):
             return LEFT
         now = s.clock.now()
         try:
-            fields = parse_course({name: text}, s.communes, s.settings, now, current=course)
+            fields, promoted = await edit_course(s.store, s.settings, s.communes, course,
+                                                 {name: text}, now, only_changed=False)
         except Problem as e:
             raise Reason(e) from None
-        promoted = await s.store.courses.update(course.id, fields, planner(s.settings, now), now)
         await ctx.audit("course.edit", course=course.id, fields=sorted(fields),
                         promoted=len(promoted))
         ctx.state.clear()

@@ -18,8 +18,8 @@ async def test_migrations_apply_once_and_are_recorded(tmp_path):
     assert [r[0] for r in rows] == [v for v, _, _ in migrations()]
     assert [r[0] for r in rows][:5] == [1, 2, 3, 4, 5]
     names = [name for _, name, _ in migrations()]
-    assert names[-3:] == ["0015_console.sql", "0016_direct.sql", "0017_question_inbox.sql"]
-    assert len(names) == 17 == int(names[-1][:4])  # every shipped file, numbered without a gap
+    assert names[-3:] == ["0016_direct.sql", "0017_question_inbox.sql", "0018_member_search.sql"]
+    assert len(names) == 18 == int(names[-1][:4])  # every shipped file, numbered without a gap
     mode = await s.db.fetchone("PRAGMA journal_mode")
     fk = await s.db.fetchone("PRAGMA foreign_keys")
     assert mode[0] == "wal" and fk[0] == 1

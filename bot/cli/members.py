@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import re
 import sys
 from datetime import datetime
 
@@ -18,9 +17,10 @@ from ..clock import Clock
 from ..config import Settings
 from ..geo import communes_of
 from ..i18n import N_, Problem, Translator
-from ..phone import parse_phone, show_phone
+from ..member_search import lookup
+from ..phone import show_phone
 from ..roles import ROLES
-from ..store import FORGET_PLAN, Found, Store
+from ..store import FORGET_PLAN, Store
 from ..text import fold
 from . import actor, open_store
 from .parser import command, whole
@@ -76,28 +76,6 @@ async def run(settings: Settings, args: argparse.Namespace, t: Translator, clock
         return await _forget(store, args.member, args.yes, t, clock)
     finally:
         await store.close()
-
-
-async def lookup(store: Store, text: str) -> list[Found]:
-    """Members matching ``text``: an id or phone exactly, else a name containing it
-    (compared without accents or case)."""
-    compact = re.sub(r"[\s.\-()]", "", text)
-    found: dict[int, Found] = {}
-    if re.fullmatch(r"\+?\d+", compact):
-        phone = parse_phone(text)
-        digits = compact.lstrip("+")
-        for m in await store.people.by_ids(member_id=int(digits) if len(digits) < 10 else None,
-                                           user_id=digits, phone=phone):
-            found[m.id] = m
-        if found:
-            return list(found.values())
-    want = fold(text)
-    if not want:
-        return []
-    for m in await store.people.named():
-        if any(want in fold(x) for x in (m.name, m.full_name, m.organisation) if x):
-            found[m.id] = m
-    return list(found.values())
 
 
 async def _find(store: Store, settings: Settings, text: str, t: Translator, clock: Clock) -> int:

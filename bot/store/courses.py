@@ -309,6 +309,15 @@ class Courses:
                                      _dt(row["rcreated"]), pos), _course(row)))
         return out
 
+    async def history_of(self, member_id: int, limit: int = 50) -> list[tuple[Registration, Course]]:
+        """Every registration of a member (any status), the newest course first."""
+        rows = await self.db.fetchall(
+            "SELECT r.id AS rid, r.status AS rstatus, r.created_at AS rcreated,"
+            f" {_COURSE_COLS} FROM registrations r JOIN courses c ON c.id = r.course_id"
+            " WHERE r.member_id = ? ORDER BY c.starts_at DESC LIMIT ?", (member_id, limit))
+        return [(Registration(row["rid"], row["id"], member_id, row["rstatus"],
+                              _dt(row["rcreated"])), _course(row)) for row in rows]
+
     async def registration(self, registration_id: int) -> Registration | None:
         row = await self.db.fetchone(
             "SELECT id, course_id, member_id, status, created_at FROM registrations WHERE id = ?",

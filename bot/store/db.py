@@ -164,6 +164,8 @@ class Database:
         conn = await aiosqlite.connect(self.path, isolation_level=None, timeout=self.busy_timeout)
         try:
             conn.row_factory = aiosqlite.Row
+            # Names compared without accents or case (the console's member search).
+            await conn.create_function("nn_fold", 1, _fold, deterministic=True)
             if not reader:
                 await conn.execute("PRAGMA journal_mode=WAL")
                 await conn.execute("PRAGMA synchronous=FULL")
@@ -536,3 +538,9 @@ def copy_database(source: Path, target: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _fold(text: str | None) -> str:
+    from ..text import fold
+
+    return fold(text) if text else ""

@@ -49,6 +49,10 @@ SEEN = (
     " last_seen_at = excluded.last_seen_at, blocked_at = NULL"
     f" RETURNING {_COLUMNS}"
 )
+# The names searched by the console, folded (migration 0018); set after each change of them.
+NAME_KEY = ("UPDATE members SET name_folded = nn_fold(COALESCE(full_name, '') || ' '"
+            " || COALESCE(display_name, '') || ' ' || COALESCE(organisation, '')) WHERE id = ?")
+NAMES = {"full_name", "organisation"}
 PROFILE_FIELDS = {"full_name", "phone", "commune_code", "role", "locale", "organisation"}
 
 
@@ -132,7 +136,10 @@ class Members:
 
         async def work(conn: Any) -> Any:
             async with conn.execute(SEEN, params) as cur:
-                return await cur.fetchone()
+                found = await cur.fetchone()
+            if display_name is not None and found is not None:
+                await conn.execute(NAME_KEY, (found["id"],))
+            return found
 
         row = await self.db.together(work)  # committed with other people's writes
         assert row is not None
@@ -173,9 +180,11 @@ class Members:
         if not fields:
             return
         sets = ", ".join(f"{k} = ?" for k in fields)
-        await self.db.execute(
-            f"UPDATE members SET {sets} WHERE id = ?", (*fields.values(), member_id)
-        )
+        async with self.db.transaction() as conn:
+            await conn.execute(f"UPDATE members SET {sets} WHERE id = ?",
+                               (*fields.values(), member_id))
+            if NAMES & set(fields):
+                await conn.execute(NAME_KEY, (member_id,))
 
     async def set_profile_done(self, member_id: int) -> None:
         await self.db.execute("UPDATE members SET profile_done = 1 WHERE id = ?", (member_id,))

@@ -83,6 +83,27 @@ class People:
              phone or "\x00"))
         return [_found(r) for r in rows]
 
+    async def search(self, *, folded: str | None = None, commune_code: str | None = None,
+                     phone: str | None = None, offset: int = 0, limit: int = 20) -> list[Found]:
+        """One page of members (by id) whose name, display name or organisation contains
+        ``folded`` (compared folded: without accents or case), in ``commune_code``, with
+        ``phone`` (E.164); the criteria given are all met.  The console's member search."""
+        conds, params = [], []
+        if phone:
+            conds.append("m.phone = ?")
+            params.append(phone)
+        if commune_code:
+            conds.append("m.commune_code = ?")
+            params.append(commune_code)
+        if folded:
+            conds.append("m.name_folded LIKE ?")
+            params.append("%" + folded.replace("%", "").replace("_", "") + "%")
+        where = " AND ".join(conds) or "1"
+        rows = await self.db.fetchall(
+            f"SELECT {_COLS} FROM members m LEFT JOIN member_links l ON l.member_id = m.id"
+            f" WHERE {where} ORDER BY m.id LIMIT ? OFFSET ?", (*params, limit, offset))
+        return [_found(r) for r in rows]
+
     async def named(self) -> list[Found]:
         """Every member with a name or an organisation (the caller matches the text)."""
         rows = await self.db.fetchall(
@@ -189,7 +210,8 @@ class People:
                     (a.channel, a.chat_id))
                 await conn.execute(
                     "UPDATE members SET user_id = ?, chat_id = '', display_name = NULL,"
-                    " full_name = NULL, phone = NULL, organisation = NULL, subscribed = 0,"
+                    " full_name = NULL, phone = NULL, organisation = NULL, name_folded = NULL,"
+                    " subscribed = 0,"
                     " consent_at = NULL, stopped_at = ?, last_seen_at = NULL, news_seen_at = NULL"
                     " WHERE id = ?", (gone, utc(now), a.id))
         return counts

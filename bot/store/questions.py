@@ -85,6 +85,13 @@ class Questions:
             (member_id, text, folded, best_id, score, now.isoformat()),
         )
 
+    async def asked_by(self, member_id: int, limit: int = 50) -> list[tuple[Question, str, str | None]]:
+        """A member's questions, newest first: (question, asked at, answered at) as stored."""
+        rows = await self.db.fetchall(
+            f"SELECT {_COLS}, asked_at FROM questions WHERE member_id = ?"
+            " ORDER BY id DESC LIMIT ?", (member_id, limit))
+        return [(_q(r), r["asked_at"], r["answered_at"]) for r in rows]
+
     async def get(self, qid: int) -> Question | None:
         row = await self.db.fetchone(f"SELECT {_COLS} FROM questions WHERE id = ?", (qid,))
         return _q(row) if row else None
