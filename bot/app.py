@@ -244,6 +244,8 @@ class App:
         self.inbox.start()
         if self.webserver:
             await self.webserver.start()
+        if getattr(self, "console", None) is not None:
+            self._warm = asyncio.get_running_loop().create_task(self.console.warm(), name="console-warm")
         await self.broadcaster.recover()
         self._sender = asyncio.get_running_loop().create_task(self.broadcaster.run(), name="broadcasts")
         await self.direct.recover()
@@ -296,6 +298,9 @@ class App:
                 await ch.stop()
             except Exception:
                 log.exception("channel %s did not stop cleanly", ch.name)
+        warm = getattr(self, "_warm", None)
+        if warm is not None and not warm.done():
+            warm.cancel()
         if self.webserver:
             await self.webserver.stop()
         await self.store.close()

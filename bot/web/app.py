@@ -49,6 +49,9 @@ class Console:
         self.t = translator(services.settings.locale, services.settings.tz)
         self.templates = Templates(self.t, services.settings)
         self.secure = (services.settings.public_url or "").startswith("https://")
+        # Figures an area keeps (counted once, then again in the background): counted at
+        # start, so that the first staff member to open the page does not wait for them.
+        self.warmups: list[Callable[[], Awaitable[Any]]] = []
 
     # -- for the areas -------------------------------------------------------------------
     def page(self, request: web.Request, template: str, *, status: int = 200,
@@ -86,6 +89,16 @@ class Console:
     def problem(self, request: web.Request, msgid: str, status: int = 400, **values: Any) -> web.Response:
         return self.page(request, "problem.html", status=status,
                          message=self.t.plain(msgid, **values))
+
+    async def warm(self) -> None:
+        """Count what the areas keep (``run`` starts this beside serving; a failure is
+        logged and the page counts on its first request instead)."""
+        with Database.staff_lane():
+            for warmup in self.warmups:
+                try:
+                    await warmup()
+                except Exception:
+                    log.exception("console: counting the figures at start failed")
 
     # -- mounting --------------------------------------------------------------------------
     def mount(self, root: web.Application) -> web.Application:

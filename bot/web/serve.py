@@ -52,8 +52,10 @@ async def serve(settings: Settings, listen: tuple[str, int], clock: Clock,
                             router=build_router(), delivery=Delivery({}, store, clock),
                             faq=faq_service(library), send_later=later)
         server = WebServer(*listen)
-        Console(services).mount(server.app)
+        console = Console(services)
+        console.mount(server.app)
         await server.start()
+        warm = asyncio.get_running_loop().create_task(console.warm(), name="console-warm")
         log.info("console listening on %s:%s (%s/console/)", server.host, server.port,
                  settings.public_url.rstrip("/"))
         stop = asyncio.Event()
@@ -64,6 +66,7 @@ async def serve(settings: Settings, listen: tuple[str, int], clock: Clock,
             started.set()
         await stop.wait()
         log.info("console shutting down")
+        warm.cancel()
         return 0
     finally:
         if server is not None:

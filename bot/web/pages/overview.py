@@ -175,6 +175,8 @@ def routes(console, router: web.UrlDispatcher) -> None:
                         if st.planned else 0.0})
         return out
 
+    console.warmups.append(lambda: kept.get("overview", s.clock.now(), count))
+
     async def index(request: web.Request) -> web.Response:
         figures: Figures = await kept.get("overview", s.clock.now(), count)
         show_all = request.query.get("communes") == "all"

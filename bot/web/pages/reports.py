@@ -102,6 +102,12 @@ def routes(console, router: web.UrlDispatcher) -> None:
                       for code, members, started, submitted in (figures.communes if figures else [])],
             file_name=file_name(period) if period else "")
 
+    async def warm() -> None:
+        period = quarter_of(today())
+        await kept.get(period.label, s.clock.now(), lambda: count(period))
+
+    console.warmups.append(warm)
+
     async def index(request: web.Request) -> web.Response:
         asked = (request.query.get("period") or "").strip()
         try:
