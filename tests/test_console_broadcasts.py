@@ -66,10 +66,11 @@ async def test_staff_compose_and_send_to_one_commune_in_a_real_browser(rig, page
     await page.locator("textarea[name=text]").fill(f"Họp chi hội **thứ Bảy** {SCRIPT}")
     await page.locator("select[name=commune]").select_option(SON_DONG)
     await page.get_by_text("Sẽ gửi tới 3 hội viên.").wait_for()  # the count follows the choice
-    copy = page.locator(".bc-copy pre").first
+    copy = page.locator(".bc-copy .bc-html").first
     await copy.wait_for()
-    shown = await copy.inner_text()  # the exact copy as the channel gets it, shown as text
-    assert "<b>thứ Bảy</b> &lt;script&gt;alert(1)&lt;/script&gt;" in shown
+    shown = await copy.inner_text()  # the copy as the channel shows it: formatted, script as text
+    assert f"Họp chi hội thứ Bảy {SCRIPT}" in shown
+    assert await copy.locator("b").inner_text() == "thứ Bảy"
     assert "/dung" in shown
     await screenshot(page, "broadcasts-compose")  # for the README
     await page.get_by_role("button", name="Gửi", exact=True).click()
@@ -93,7 +94,7 @@ async def test_the_live_count_and_preview_follow_the_segment_and_escape(rig):
     async with rig.http(await rig.link()) as client:
         everyone = await client.get("/console/broadcasts/preview", params={"text": SCRIPT})
         assert "Sẽ gửi tới 5 hội viên." in everyone.text
-        assert "&amp;lt;script&amp;gt;alert(1)" in everyone.text  # the copy's HTML, as text
+        assert "&lt;script&gt;alert(1)" in everyone.text  # shown as text, never as a tag
         assert SCRIPT not in everyone.text
         one = await client.get("/console/broadcasts/preview",
                                params=[("text", "x"), ("commune", SON_DONG), ("role", "farmer")])
@@ -211,3 +212,13 @@ async def test_a_picture_uploaded_and_an_article_from_the_library(rig):
         assert r.status_code == 303
         made = await rig.store.broadcasts.get(int(r.headers["Location"].rsplit("/", 1)[1]))
         assert made.article_id == art.id and made.text.startswith("**")
+
+
+def test_a_channel_copy_keeps_its_formatting_and_nothing_else():
+    from bot.web.render import channel_html
+
+    shown = str(channel_html('<b>Họp</b> &lt;script&gt; <script>x</script> <img src=x onerror=alert(1)>'
+                             ' <a href="https://hoi.vn/a?x=1&amp;y=2">bài</a> <a href="javascript:alert(1)">x</a>'))
+    assert shown.startswith("<b>Họp</b> &lt;script&gt; &lt;script&gt;x&lt;/script&gt; &lt;img")
+    assert '<a href="https://hoi.vn/a?x=1&amp;y=2"' in shown
+    assert "<script" not in shown and "<img" not in shown and 'href="javascript' not in shown

@@ -130,3 +130,18 @@ async def test_the_search_by_phone_and_by_commune_reads_an_index(rig):
     assert any(line.startswith("SEARCH m USING INDEX members_commune") for line in plans[1]) \
         or any("commune" in line and "SEARCH" in line for line in plans[1]), plans[1]
     assert any("name_folded" in sql for sql, _ in seen[2:3])
+
+
+async def test_on_a_phone_screen_staff_find_a_member_and_open_their_profile(rig, page):
+    await _member(rig, "5101", "Nguyễn Thị Hoa", "+84912000111", "7615")
+    await _member(rig, "5102", "Nguyễn Văn Hòa", None, "7627")
+    await page.set_viewport_size({"width": 390, "height": 844})  # a cheap phone
+    await page.goto(await rig.link())
+    await page.get_by_role("button", name="Đăng nhập").click()
+    await page.get_by_role("navigation").get_by_role("link", name="Hội viên").click()
+    await page.get_by_label("Họ tên hoặc số điện thoại").fill("nguyen thi hoa")
+    await page.get_by_label("Họ tên hoặc số điện thoại").press("Enter")
+    await page.get_by_role("link", name="Nguyễn Thị Hoa").click()
+    await page.get_by_text("0912 000 111").wait_for()
+    # Nothing is wider than the screen: the page never scrolls sideways.
+    assert await page.evaluate("document.documentElement.scrollWidth") <= 390

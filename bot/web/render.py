@@ -7,10 +7,12 @@ dates and times as the union's locale writes them."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Any
 
 import jinja2
+from markupsafe import Markup, escape
 
 from ..config import Settings
 from ..i18n import Translator
@@ -28,7 +30,7 @@ class Templates:
         )
         env.globals.update(_=t.plain, org_name=settings.org_name, lang=t.locale)
         env.filters.update(number=self._number, date=self._date, datetime=self._datetime,
-                           percent=self._percent)
+                           percent=self._percent, channel_html=channel_html)
         self.env = env
 
     def render(self, template: str, **values: Any) -> str:
@@ -55,3 +57,35 @@ class Templates:
         if isinstance(value, str):
             value = datetime.fromisoformat(value)
         return self.t.datetime(value)
+
+
+# The tags of a channel's HTML (Telegram's subset) that a preview may show as formatting.
+_TAG = re.compile(r"<(/?)(b|strong|i|em|u|s|code|pre)>|<a href=\"(https?://[^\"<>\s]*)\">|</a>|<[^>]*>?")
+
+
+def channel_html(text: str) -> Markup:
+    """A message as a channel with HTML shows it: its formatting tags kept (bold, italic,
+    links to http(s) addresses), any other tag escaped.  The text between tags was
+    escaped by the bot's renderer already (a farmer's or staff's ``<script>`` arrives as
+    ``&lt;script&gt;``), so it shows as typed."""
+    out: list[str] = []
+    last = 0
+    for m in _TAG.finditer(text):
+        out.append(_text(text[last:m.start()]))
+        whole = m.group(0)
+        if m.group(2):
+            out.append(f"<{m.group(1)}{m.group(2)}>")
+        elif m.group(3):
+            out.append(f'<a href="{_text(m.group(3))}" rel="noopener noreferrer" target="_blank">')
+        elif whole == "</a>":
+            out.append("</a>")
+        else:
+            out.append(str(escape(whole)))
+        last = m.end()
+    out.append(_text(text[last:]))
+    return Markup("".join(out))
+
+
+def _text(part: str) -> str:
+    """Text between tags: its entities kept, a stray ``&`` or ``>`` made safe."""
+    return re.sub(r"&(?!(?:amp|lt|gt|quot|#\d+|#x[0-9a-fA-F]+);)", "&amp;", part).replace(">", "&gt;")
