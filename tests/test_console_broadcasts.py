@@ -218,7 +218,8 @@ def test_a_channel_copy_keeps_its_formatting_and_nothing_else():
     from bot.web.render import channel_html
 
     shown = str(channel_html('<b>Họp</b> &lt;script&gt; <script>x</script> <img src=x onerror=alert(1)>'
-                             ' <a href="https://hoi.vn/a?x=1&amp;y=2">bài</a> <a href="javascript:alert(1)">x</a>'))
+                             ' <a href="https://hoi.vn/a?x=1&amp;y=2">bài</a>'
+                             ' <a href="javascript:alert(1)">x</a>'))
     assert shown.startswith("<b>Họp</b> &lt;script&gt; &lt;script&gt;x&lt;/script&gt; &lt;img")
     assert '<a href="https://hoi.vn/a?x=1&amp;y=2"' in shown
     assert "<script" not in shown and "<img" not in shown and 'href="javascript' not in shown
