@@ -59,7 +59,7 @@ class Templates:
         return self.t.datetime(value)
 
 
-# The tags of a channel's HTML (Telegram's subset) that a preview may show as formatting.
+# The tags of a channel's HTML subset that a preview may show as formatting.
 _TAG = re.compile(r"<(/?)(b|strong|i|em|u|s|code|pre)>|<a href=\"(https?://[^\"<>\s]*)\">|</a>|<[^>]*>?")
 
 
