@@ -13,6 +13,7 @@ import httpx
 from bot.clock import SystemClock
 from bot.store import Store
 from bot.web.auth import new_login
+from bot.web.pages import AREAS
 from tests.console_rig import free_port
 from tests.helpers import make_settings
 from tests.test_cli import run
@@ -42,8 +43,11 @@ async def test_the_console_runs_alone_logs_in_and_stops_on_sigterm(tmp_path):
             await store.close()
         async with httpx.AsyncClient(timeout=GUARD) as client:
             assert (await client.post(link)).status_code == 303
-            page = await client.get(base + "/console/overview")
-            assert page.status_code == 200 and "Đăng xuất" in page.text
+            for area in AREAS:  # every area works without channels in this process
+                page = await client.get(base + "/console" + area.path)
+                assert page.status_code == 200 and "Đăng xuất" in page.text, area.path
+            preview = await client.get(base + "/console/broadcasts/preview", params={"text": "Họp"})
+            assert preview.status_code == 200 and "Sẽ gửi tới 0 hội viên." in preview.text
         proc.send_signal(signal.SIGTERM)
         assert await guarded(proc.wait()) == 0
     finally:
