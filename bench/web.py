@@ -134,7 +134,7 @@ async def measure(db: Path, n: int) -> dict[str, dict[str, float | str]]:
             try:
                 return await handler(request)
             finally:
-                served.setdefault(request.path_qs, []).append(time.perf_counter() - t0)
+                served.setdefault(request.raw_path, []).append(time.perf_counter() - t0)
 
         assert app.webserver is not None and app.console is not None
         app.webserver.app.middlewares.append(timed)
@@ -169,7 +169,7 @@ async def measure(db: Path, n: int) -> dict[str, dict[str, float | str]]:
                         r = await client.get(full)
                         trips.append(time.perf_counter() - t0)
                         status = r.status_code
-                    times = sorted(served.get(full, [])[-n:])
+                    times = sorted(served.get(httpx.URL(full).raw_path.decode(), [])[-n:])
                     if not times:
                         out[path] = {"skipped": f"not served ({status})"}
                         continue
