@@ -32,7 +32,7 @@ async def test_a_stored_message_is_sent_once_on_the_persons_channel(rig):
 
 
 async def _is(rig: Rig, mid: int, state: str) -> bool:
-    return (await rig.store.direct.state(mid))[0] == state
+    return await _stored(rig.store, mid, state)
 
 
 def _answers(rig: Rig, word: str = "Trả lời") -> list[str]:
@@ -60,3 +60,42 @@ async def test_a_message_stored_while_the_bot_is_down_is_sent_after_the_start(tm
         assert (await rig.store.direct.state(waiting))[0] == "sent"
     finally:
         await rig.stop()
+
+
+async def test_sigkill_while_an_answer_is_on_the_wire_neither_loses_nor_doubles(tmp_path, fake):
+    """The real ``python -m bot run``, SIGKILLed while it sends a stored answer: after the
+    restart that one is "unknown" and not sent again; one stored while the bot was down
+    (as the console on its own stores it) is sent once."""
+    from bot.clock import SystemClock
+    from bot.store import Store
+    from tests.test_journal import BotProcess
+
+    bot = BotProcess(tmp_path, fake, webhook=False)
+    await bot.start()
+    store = await Store(bot.db).open()  # another process's view, as `python -m bot web` has
+    try:
+        now = SystemClock().now()
+        member = await store.members.seen("telegram", str(FARMER), str(FARMER), "Nông", "vi", now)
+        fake.hold_sends_after(0)  # the next send is made, its answer held back
+        on_wire = await send_later(store, member.id, Reply("Tin đang gửi"), "telegram:777", now)
+
+        def sent(text: str) -> int:
+            return sum(1 for c in fake.calls if c.method == "sendMessage"
+                       and text in str(c.params.get("text", "")))
+
+        await fake.wait_until(lambda: sent("Tin đang gửi") == 1)
+        await bot.kill()
+        fake.release_held()
+        waiting = await send_later(store, member.id, Reply("Tin lưu khi bot dừng"), "telegram:777", now)
+        await bot.start()
+        await until_async(lambda: _stored(store, waiting, "sent"), "the stored answer sent")
+        assert (await store.direct.state(on_wire))[0] == "unknown"
+        assert sent("Tin đang gửi") == 1 and sent("Tin lưu khi bot dừng") == 1
+        assert await bot.term() == 0
+    finally:
+        await store.close()
+        await bot.close()
+
+
+async def _stored(store, mid: int, state: str) -> bool:
+    return (await store.direct.state(mid))[0] == state
