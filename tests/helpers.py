@@ -135,3 +135,29 @@ def actions_of(msgs: list[Rendered]) -> list[str]:
 
 def labels_of(msgs: list[Rendered]) -> list[str]:
     return [b.label for m in msgs for row in m.buttons for b in row]
+
+
+def record_reads(db, *, this_task: bool = False) -> list[tuple[str, tuple]]:
+    """Write down every read the store's ``db`` makes from now on, as (sql, params), for
+    EXPLAIN QUERY PLAN checks (``this_task``: only those of the calling task, when the
+    bot's own workers read the same store meanwhile)."""
+    import asyncio
+
+    seen: list[tuple[str, tuple]] = []
+    me = asyncio.current_task() if this_task else None
+    fetchall, fetchone = db.fetchall, db.fetchone
+
+    def note(sql: str, params) -> None:
+        if me is None or asyncio.current_task() is me:
+            seen.append((sql, tuple(params)))
+
+    async def all_(sql, params=(), **kw):
+        note(sql, params)
+        return await fetchall(sql, params, **kw)
+
+    async def one(sql, params=()):
+        note(sql, params)
+        return await fetchone(sql, params)
+
+    db.fetchall, db.fetchone = all_, one
+    return seen

@@ -4,12 +4,12 @@ their phone (the view audited), registrations and questions; names shown as text
 
 from __future__ import annotations
 
-import asyncio
 import html
 import re
 
 from bot.training import parse_course
 from tests.console_rig import STAFF
+from tests.helpers import record_reads
 
 
 async def _member(rig, uid: str, name: str, phone: str | None = None, code: str | None = None,
@@ -106,24 +106,15 @@ async def test_the_search_by_phone_and_by_commune_reads_an_index(rig):
     are looked up through their indexes (a name is matched on its kept folded form)."""
     import sqlite3
 
-    seen = []
     db = rig.store.db
-    fetchall = db.fetchall
-
-    me = asyncio.current_task()
-
-    async def recording(sql, params=(), **kw):
-        if asyncio.current_task() is me:  # the bot's own workers read meanwhile
-            seen.append((sql, tuple(params)))
-        return await fetchall(sql, params, **kw)
-
-    db.fetchall = recording
+    fetchall, fetchone = db.fetchall, db.fetchone
+    seen = record_reads(db, this_task=True)  # the bot's workers read meanwhile
     try:
         await rig.store.people.search(phone="+84912345678")
         await rig.store.people.search(commune_code="7615", offset=20)
         await rig.store.people.search(folded="nguyen van an")
     finally:
-        db.fetchall = fetchall
+        db.fetchall, db.fetchone = fetchall, fetchone
     conn = sqlite3.connect(rig.store.db.path)
     try:
         plans = [[r[3] for r in conn.execute("EXPLAIN QUERY PLAN " + sql, params)]

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 from bot.store import Store
 from tests.console_rig import csrf_of
+from tests.helpers import record_reads
 from tests.test_query_plans import plan, scans
 from tests.waits import until_async
 
@@ -206,18 +207,7 @@ async def test_a_question_that_does_not_exist_is_a_404_page(rig):
 async def test_the_inbox_reads_use_indexes(tmp_path):
     """No read of the inbox scans the questions or the members (EXPLAIN QUERY PLAN)."""
     s = await Store(tmp_path / "q.db").open()
-    seen: list[tuple[str, tuple]] = []
-    fetchall, fetchone = s.db.fetchall, s.db.fetchone
-
-    async def all_(sql, params=()):
-        seen.append((sql, tuple(params)))
-        return await fetchall(sql, params)
-
-    async def one(sql, params=()):
-        seen.append((sql, tuple(params)))
-        return await fetchone(sql, params)
-
-    s.db.fetchall, s.db.fetchone = all_, one
+    seen = record_reads(s.db)
     q = s.questions
     await q.waiting_count()
     await q.answered_count()

@@ -17,6 +17,7 @@ import pytest
 from bot.geo import communes_of
 from bot.segments import parse_segment
 from bot.store import Store
+from tests.helpers import record_reads
 from tests.reporting_data import build
 
 BIG = ("members", "article_reads", "checkin_responses", "checkin_answers", "checkin_latest",
@@ -31,19 +32,7 @@ async def recorded(tmp_path):
     """A store with the reporting dataset whose reads are written down (sql, params)."""
     s = await Store(tmp_path / "p.db").open()
     await build(s)
-    seen: list[tuple[str, tuple]] = []
-    db = s.db
-    fetchall, fetchone = db.fetchall, db.fetchone
-
-    async def all_(sql, params=()):
-        seen.append((sql, tuple(params)))
-        return await fetchall(sql, params)
-
-    async def one(sql, params=()):
-        seen.append((sql, tuple(params)))
-        return await fetchone(sql, params)
-
-    db.fetchall, db.fetchone = all_, one
+    seen = record_reads(s.db)
     yield s, seen
     await s.close()
 
