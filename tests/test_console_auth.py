@@ -143,3 +143,11 @@ async def test_the_nightly_retention_forgets_spent_links_and_ended_sessions(rig)
     assert await rig.store.db.fetchone("SELECT 1 FROM web_logins") is None
     async with rig.http() as client:
         assert (await client.post(unused)).status_code == 403
+
+
+async def test_staff_may_type_the_words_with_or_without_diacritics(rig):
+    for typed in ("đăng nhập web", "dang nhap web", "Đăng Nhập Web"):
+        before = len(rig.fake.texts(STAFF))
+        rig.fake.user_text(STAFF, typed)
+        await rig.fake.wait_for_sent(STAFF, before + 1)
+        assert "/console/login/" in rig.fake.texts(STAFF)[before], typed
